@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Records that cross the kernel/user boundary. This is the one header shared
+ * by the BPF programs (which see the types through vmlinux.h) and the daemon
+ * (which sees them through <linux/types.h>). Every record starts with a
+ * struct bombus_record_header so the consumer can dispatch on kind and check
+ * the size before it reads anything else.
+ */
+#ifndef BOMBUS_H
+#define BOMBUS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Bounds on data copied out of the kernel; documented in docs/events.md. */
+#define BOMBUS_ARGS_MAX 4096       /* bytes of the argv area (NUL separated) */
+#define BOMBUS_PATH_COMPONENTS 48  /* directory levels of binary_path */
+#define BOMBUS_NAME_MAX 256        /* bytes of one path component, NUL included */
+#define BOMBUS_PATH_MAX 8192       /* bytes of all components (a power of two) */
+
+enum bombus_record_kind {
+	BOMBUS_RECORD_EXEC = 1,
+	BOMBUS_RECORD_CLONE = 2,
+	BOMBUS_RECORD_EXIT = 3,
+};
+
+/* bombus_process_record.secureexec; names in docs/events.md. */
+enum bombus_secureexec {
+	BOMBUS_SECUREEXEC_SETUID = 1 << 0,
+	BOMBUS_SECUREEXEC_SETGID = 1 << 1,
+	BOMBUS_SECUREEXEC_FILE_CAPS = 1 << 2,
+	BOMBUS_SECUREEXEC_FILELESS_EXEC = 1 << 3,
+};
+
+/* bombus_process_record.flags */
+enum bombus_process_flags {
+	BOMBUS_PROC_HAS_BINARY = 1 << 0,    /* path components and args are present */
+	BOMBUS_PROC_PATH_TRUNCATED = 1 << 1, /* more levels than BOMBUS_PATH_COMPONENTS */
+	BOMBUS_PROC_PATH_UNLINKED = 1 << 2,  /* the file was deleted: " (deleted)" */
+	BOMBUS_PROC_PATH_PSEUDO = 1 << 3,    /* no directory at all (memfd): "/NAME (deleted)" */
+	BOMBUS_PROC_ARGS_TRUNCATED = 1 << 4, /* argv area longer than BOMBUS_ARGS_MAX */
+	BOMBUS_PROC_PATH_LOOKUP_FAILED = 1 << 5, /* a kernel read failed mid-walk */
+};
+
+/* Per-CPU counters kept by the BPF programs (map "counters"). */
+enum bombus_kernel_counter {
+	BOMBUS_COUNTER_RINGBUF_FULL = 0, /* records lost: ring buffer had no room */
+	BOMBUS_COUNTER_MAX,
+};
+
+struct bombus_record_header {
+	__u16 kind; /* enum bombus_record_kind */
+	__u16 size; /* bytes of the whole record, header included */
+	__u32 cpu;
+	__u64 time_ns; /* CLOCK_BOOTTIME when the hook ran */
+};
+
+struct bombus_creds {
+	__u32 uid, euid, gid, egid;
+	__u32 auid; /* login uid; (__u32)-1 when unset */
+	__u32 pad;
+	__u64 cap_inheritable, cap_permitted, cap_effective;
+};
+
+/*
+ * Exec, clone and exit: one layout. For exec and clone the kernel also sends
+ * the binary (path components, leaf first, each NUL-terminated) followed by
+ * the raw argv area; exit carries no strings because the mm is gone by then,
+ * and the daemon takes them from its process cache.
+ */
+struct bombus_process_record {
+	struct bombus_record_header hdr;
+	__u32 pid; /* thread-group id */
+	__u32 tid;
+	__u32 ppid;
+	__u32 secureexec; /* enum bombus_secureexec, exec only */
+	__u64 start_ns;   /* CLOCK_BOOTTIME start of the thread-group leader */
+	__u64 parent_start_ns;
+	struct bombus_creds creds;
+	__u32 flags;           /* enum bombus_process_flags */
+	__u16 path_components; /* how many names data[] holds */
+	__u16 path_bytes;      /* bytes of data[] used by the names */
+	__u16 args_bytes;      /* bytes of argv following the names */
+	__u16 pad[3];
+	/* names, then argv; sized so the BPF side can bound offsets for the
+	 * verifier with a mask (off & (2 * BOMBUS_PATH_MAX - 1)) */
+	char data[2 * BOMBUS_PATH_MAX + BOMBUS_ARGS_MAX];
+};
+
+#endif /* BOMBUS_H */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The executed file and argv of a process, copied into a process record.
+ * The path is resolved from the file itself (mm->exe_file), not from the
+ * string given to execve: names are sent leaf first and the daemon joins them.
+ * This walk is used where bpf_d_path is not allowed (tracepoints).
+ */
+#ifndef BOMBUS_BPF_BINARY_H
+#define BOMBUS_BPF_BINARY_H
+
+#include "../bombus.h"
+
+/* Mount crossings use loop iterations too, hence the slack. */
+#define PATH_WALK_STEPS (BOMBUS_PATH_COMPONENTS + 16)
+
+static __always_inline bool dentry_unlinked(struct dentry *dentry)
+{
+	/* d_unlinked(): unhashed and not a root */
+	return !BPF_CORE_READ(dentry, d_hash.pprev) && BPF_CORE_READ(dentry, d_parent) != dentry;
+}
+
+/*
+ * Returns the bytes of r->data used by the names. The running counts live in
+ * the record (map memory), not in registers: the verifier then sees the same
+ * state at the top of every iteration and prunes, where precise register
+ * bounds would make it walk every path of every iteration.
+ */
+static __always_inline __u32 binary_path_walk(struct bombus_process_record *r, struct file *file)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	int i;
+
+	if (!dentry)
+		return 0;
+	if (BPF_CORE_READ(dentry, d_inode, __i_nlink) == 0)
+		r->secureexec |= BOMBUS_SECUREEXEC_FILELESS_EXEC;
+	if (dentry_unlinked(dentry))
+		r->flags |= BOMBUS_PROC_PATH_UNLINKED;
+
+	for (i = 0; i < PATH_WALK_STEPS; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		const unsigned char *name;
+		__u32 off = r->path_bytes;
+		long len;
+
+		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root)) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				return r->path_bytes; /* the root of the mount tree */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			continue;
+		}
+		if (r->path_components >= BOMBUS_PATH_COMPONENTS || off > BOMBUS_PATH_MAX - BOMBUS_NAME_MAX)
+			break;
+		name = BPF_CORE_READ(dentry, d_name.name);
+		len = bpf_probe_read_kernel_str(&r->data[off & (BOMBUS_PATH_MAX - 1)], BOMBUS_NAME_MAX, name);
+		if (len <= 0) {
+			r->flags |= BOMBUS_PROC_PATH_LOOKUP_FAILED;
+			return r->path_bytes;
+		}
+		r->path_bytes = off + len;
+		r->path_components++;
+		if (dentry == parent) {
+			/* A file with no directory (memfd, shmem): the kernel prints
+			 * these as "/NAME (deleted)". */
+			if (r->path_components == 1)
+				r->flags |= BOMBUS_PROC_PATH_PSEUDO;
+			return r->path_bytes;
+		}
+		dentry = parent;
+	}
+	r->flags |= BOMBUS_PROC_PATH_TRUNCATED;
+	return r->path_bytes;
+}
+
+/* Copies the argv area after the names; it is still resident right after
+ * exec and fork, which is when this runs. */
+static __always_inline void binary_args(struct bombus_process_record *r, struct mm_struct *mm,
+					__u32 off)
+{
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+
+	if (len > BOMBUS_ARGS_MAX) {
+		len = BOMBUS_ARGS_MAX;
+		r->flags |= BOMBUS_PROC_ARGS_TRUNCATED;
+	}
+	if (off > BOMBUS_PATH_MAX || len == 0)
+		return;
+	/* The compiler would drop the mask as redundant after the check above
+	 * and use an unchecked copy of off; the barrier keeps it. */
+	barrier_var(off);
+	if (bpf_probe_read_user(&r->data[off & (2 * BOMBUS_PATH_MAX - 1)], len, (const void *)start) == 0)
+		r->args_bytes = len;
+}
+
+/* Path and argv of the program @task runs; nothing for kernel threads. */
+static __always_inline void process_binary(struct bombus_process_record *r, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct file *exe;
+	__u32 off;
+
+	if (!mm)
+		return;
+	exe = BPF_CORE_READ(mm, exe_file);
+	if (!exe)
+		return;
+	r->flags |= BOMBUS_PROC_HAS_BINARY;
+	off = binary_path_walk(r, exe);
+	binary_args(r, mm, off);
+}
+
+#endif

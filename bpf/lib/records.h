@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The ring buffer every record of a monitor goes to, and the counters that say
+ * when it was full. Each monitor's object gets its own copy of these maps. */
+#ifndef BOMBUS_BPF_RECORDS_H
+#define BOMBUS_BPF_RECORDS_H
+
+#include "../bombus.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by the daemon before load */
+} records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BOMBUS_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(enum bombus_kernel_counter which)
+{
+	__u32 key = which;
+	__u64 *value = bpf_map_lookup_elem(&counters, &key);
+
+	if (value)
+		*value += 1;
+}
+
+static __always_inline void record_header_init(struct bombus_record_header *hdr,
+					       enum bombus_record_kind kind)
+{
+	hdr->kind = kind;
+	hdr->size = 0;
+	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->time_ns = bpf_ktime_get_boot_ns();
+}
+
+/* Sends the first @size bytes of @record; a full ring buffer is counted, never
+ * silent. */
+static __always_inline void record_submit(void *record, __u64 size)
+{
+	if (bpf_ringbuf_output(&records, record, size, 0) < 0)
+		count(BOMBUS_COUNTER_RINGBUF_FULL);
+}
+
+#endif

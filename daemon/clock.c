@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <time.h>
+
+#include "clock.h"
+
+static int64_t timespec_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+int64_t clock_boot_to_realtime_offset(void)
+{
+	struct timespec boot_before, real, boot_after;
+
+	/* Bracket the realtime read so the offset is off by at most half the
+	 * (sub-microsecond) gap between the two boottime reads. */
+	clock_gettime(CLOCK_BOOTTIME, &boot_before);
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot_after);
+	return timespec_ns(&real) - (timespec_ns(&boot_before) + timespec_ns(&boot_after)) / 2;
+}
+
+char *format_iso8601_ms(int64_t realtime_ns, char buf[static ISO8601_MS_LEN])
+{
+	int64_t ms = realtime_ns / 1000000;
+	time_t seconds;
+	struct tm tm;
+	int millis;
+
+	if (realtime_ns < 0 && realtime_ns % 1000000)
+		ms--; /* floor for times before the epoch */
+	seconds = (time_t)(ms / 1000);
+	millis = (int)(ms % 1000);
+	if (millis < 0) {
+		millis += 1000;
+		seconds--;
+	}
+	if (!gmtime_r(&seconds, &tm)) {
+		snprintf(buf, ISO8601_MS_LEN, "1970-01-01T00:00:00.000Z");
+		return buf;
+	}
+	/* struct tm fields are bounded by gmtime_r; the casts tell the
+	 * compiler so. */
+	snprintf(buf, ISO8601_MS_LEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+		 (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) % 100,
+		 (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
+		 (unsigned)tm.tm_sec % 100, (unsigned)millis % 1000);
+	return buf;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Kernel stamps are CLOCK_BOOTTIME nanoseconds; events show UTC wall time. */
+#pragma once
+
+#include <stdint.h>
+
+/* "2025-12-11T11:45:47.773Z" plus NUL */
+#define ISO8601_MS_LEN 25
+
+/* Offset from CLOCK_BOOTTIME to CLOCK_REALTIME, measured now. Re-measured
+ * periodically so that wall-clock steps (NTP, settimeofday) are followed. */
+int64_t clock_boot_to_realtime_offset(void);
+
+/* Formats @realtime_ns (nanoseconds since the epoch) as ISO-8601 UTC with
+ * milliseconds into @buf. Returns @buf. */
+char *format_iso8601_ms(int64_t realtime_ns, char buf[static ISO8601_MS_LEN]);

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+#include "procmon.h"
+
+#define HOUSEKEEPING_INTERVAL_USEC (1000 * 1000)
+
+void config_init_defaults(struct config *c)
+{
+	*c = (struct config){
+		.hook_mode = HOOK_MODE_AUTO,
+		.ringbuf_bytes = 8u << 20,
+		.stdout_buffer_bytes = 16u << 20,
+		.process_cache_max = 262144,
+		.process_cache_max_exited = 16384,
+	};
+}
+
+static uint64_t now_boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int daemon_new(const struct config *config, struct daemon **ret)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	long ticks = sysconf(_SC_CLK_TCK);
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->config = *config;
+	d->tick_ns = 1000000000u / (uint64_t)(ticks > 0 ? ticks : 100);
+	d->boot_to_real_ns = clock_boot_to_realtime_offset();
+	r = sd_event_default(&d->event);
+	if (r < 0) {
+		free(d);
+		return r;
+	}
+	d->processes = process_cache_new(config->process_cache_max, config->process_cache_max_exited, d->tick_ns);
+	if (!d->processes) {
+		daemon_free(d);
+		return -ENOMEM;
+	}
+	*ret = d;
+	return 0;
+}
+
+void daemon_free(struct daemon *d)
+{
+	if (!d)
+		return;
+	/* Monitors first: their links go, nothing stays attached. */
+	procmon_free(d->procmon);
+	for (size_t i = 0; i < d->n_outputs; i++)
+		d->outputs[i]->ops->free(d->outputs[i]);
+	process_cache_free(d->processes);
+	sd_event_unref(d->event);
+	free(d);
+}
+
+int daemon_add_output(struct daemon *d, struct output *o)
+{
+	if (d->n_outputs >= DAEMON_MAX_OUTPUTS)
+		return -E2BIG;
+	d->outputs[d->n_outputs++] = o;
+	return 0;
+}
+
+void daemon_emit(struct daemon *d, const struct event *ev)
+{
+	uint32_t category = event_type_category(ev->type);
+	json_object *obj;
+	const char *json;
+	bool wanted = false, delivered = false;
+	size_t len;
+
+	for (size_t i = 0; i < d->n_outputs; i++)
+		wanted |= (d->outputs[i]->categories & category) != 0;
+	if (!wanted)
+		return;
+	obj = event_to_json(ev, d->boot_to_real_ns);
+	json = obj ? event_json_string(obj, &len) : NULL;
+	if (!json) {
+		d->counters.no_memory++;
+		json_object_put(obj);
+		return;
+	}
+	for (size_t i = 0; i < d->n_outputs; i++)
+		if ((d->outputs[i]->categories & category) && d->outputs[i]->ops->emit(d->outputs[i], ev, json, len) >= 0)
+			delivered = true;
+	if (delivered)
+		d->counters.emitted++;
+	json_object_put(obj);
+}
+
+void daemon_flush(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_outputs; i++)
+		if (d->outputs[i]->ops->flush)
+			d->outputs[i]->ops->flush(d->outputs[i]);
+}
+
+void daemon_stop(struct daemon *d, int status)
+{
+	if (status < 0 && d->exit_status == 0)
+		d->exit_status = status;
+	sd_event_exit(d->event, 0);
+}
+
+void daemon_log_counters(struct daemon *d)
+{
+	struct process_cache_stats cache = process_cache_stats(d->processes);
+	uint64_t dropped = d->counters.malformed + d->counters.no_memory;
+	char outputs[256] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < d->n_outputs; i++) {
+		dropped += d->outputs[i]->dropped;
+		len += (size_t)snprintf(outputs + len, sizeof(outputs) - len, " dropped_%s=%" PRIu64,
+					d->outputs[i]->ops->name, d->outputs[i]->dropped);
+		if (len >= sizeof(outputs))
+			break;
+	}
+	log_printf(LOG_NOTICE,
+		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64
+		   " events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64 " no_memory=%" PRIu64 "%s)"
+		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64,
+		   d->counters.emitted, procmon_lost(d->procmon), dropped, d->counters.malformed,
+		   d->counters.no_memory, outputs, cache.entries, cache.exited, cache.full_refusals,
+		   d->counters.cache_misses);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (si->ssi_signo == SIGUSR1)
+		daemon_log_counters(d);
+	else
+		daemon_stop(d, 0);
+	return 0;
+}
+
+static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	d->boot_to_real_ns = clock_boot_to_realtime_offset();
+	process_cache_gc(d->processes, now_boot_ns());
+	sd_event_source_set_time(s, usec + HOUSEKEEPING_INTERVAL_USEC);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+int daemon_run(struct daemon *d)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGUSR1 };
+	sigset_t mask;
+	uint64_t now;
+	int r;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ELEMENTSOF(signals); i++)
+		sigaddset(&mask, signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN); /* EPIPE is handled where we write */
+	for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
+		r = sd_event_add_signal(d->event, NULL, signals[i], on_signal, d);
+		if (r < 0)
+			return log_error_errno(r, "cannot watch signal %d: %m", signals[i]);
+	}
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now + HOUSEKEEPING_INTERVAL_USEC, 0,
+			      on_housekeeping, d);
+	if (r < 0)
+		return log_error_errno(r, "cannot add the housekeeping timer: %m");
+	r = sd_event_loop(d->event);
+	if (r < 0)
+		return log_error_errno(r, "event loop failed: %m");
+	/* Detach, then deliver what the kernel had already queued. */
+	procmon_stop(d->procmon);
+	daemon_flush(d);
+	return d->exit_status;
+}

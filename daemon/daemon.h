@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The daemon's shared state: the event loop, the process cache, the outputs
+ * events are dispatched to, and the counters. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "event.h"
+#include "hooks.h"
+#include "macro.h"
+#include "output.h"
+#include "process-cache.h"
+
+#define DAEMON_MAX_OUTPUTS 4
+
+struct config {
+	bool stdout_output;
+	bool verbose;
+	enum hook_mode hook_mode;
+	size_t ringbuf_bytes;     /* per monitor, a power of two */
+	size_t stdout_buffer_bytes;
+	size_t process_cache_max; /* entries, live and exited */
+	size_t process_cache_max_exited;
+};
+
+void config_init_defaults(struct config *c);
+
+struct procmon;
+
+struct daemon {
+	struct config config;
+	sd_event *event;
+	int64_t boot_to_real_ns;
+	uint64_t tick_ns;
+	struct process_cache *processes;
+	struct output *outputs[DAEMON_MAX_OUTPUTS];
+	size_t n_outputs;
+	struct procmon *procmon;
+	int exit_status;
+
+	struct {
+		uint64_t emitted;         /* events handed to at least one output */
+		uint64_t malformed;       /* kernel records that failed validation */
+		uint64_t no_memory;       /* events lost to allocation failure */
+		uint64_t cache_misses;    /* exits of processes the cache did not know */
+	} counters;
+};
+
+int daemon_new(const struct config *config, struct daemon **ret);
+void daemon_free(struct daemon *d);
+DEFINE_POINTER_CLEANUP(struct daemon, daemon_free)
+
+int daemon_add_output(struct daemon *d, struct output *o);
+
+/* Serializes @ev once and hands it to every output that wants its category;
+ * nothing is serialized when none does. */
+void daemon_emit(struct daemon *d, const struct event *ev);
+/* After a batch of events: lets outputs write what they queued. */
+void daemon_flush(struct daemon *d);
+
+/* Ends the main loop; @status < 0 makes the exit status a failure. */
+void daemon_stop(struct daemon *d, int status);
+
+/* One line of counters, for SIGUSR1 and exit. */
+void daemon_log_counters(struct daemon *d);
+
+int daemon_run(struct daemon *d);

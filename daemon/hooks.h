@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The hook strategy layer. Each kernel hook a monitor uses is described once,
+ * with the ways it can be attached in order of preference. At start-up every
+ * method is probed on the running kernel (a minimal program is loaded and
+ * attached, then released) and each hook takes the first method that works.
+ * The choice is logged and kept for status reports.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bpf_object;
+
+enum attach_method {
+	ATTACH_LSM,        /* BPF LSM hook: lsm/HOOK */
+	ATTACH_FENTRY,     /* fentry on the kernel function */
+	ATTACH_TP_BTF,     /* BTF-typed raw tracepoint */
+	ATTACH_TRACEPOINT, /* classic (e.g. syscall) tracepoint */
+	_ATTACH_METHOD_MAX,
+};
+
+/* --hook-mode: auto, or force the methods of one family where a hook has one. */
+enum hook_mode {
+	HOOK_MODE_AUTO,
+	HOOK_MODE_LSM,
+	HOOK_MODE_FENTRY,
+	HOOK_MODE_TRACEPOINT,
+	_HOOK_MODE_MAX,
+};
+
+#define HOOK_METHOD_PROGRAMS 3
+
+struct hook_method {
+	enum attach_method method;
+	/* LSM hook name, kernel function, tracepoint name, or "category/name" */
+	const char *target;
+	/* Programs of the BPF object that implement the hook this way. */
+	const char *programs[HOOK_METHOD_PROGRAMS];
+};
+
+struct bpf_link;
+
+struct hook {
+	const char *name;
+	const struct hook_method *methods; /* in order of preference */
+	size_t n_methods;
+	const struct hook_method *chosen;  /* set by hooks_select() */
+	struct bpf_link *links[HOOK_METHOD_PROGRAMS]; /* set by hooks_attach() */
+};
+
+const char *attach_method_to_string(enum attach_method method);
+const char *hook_mode_to_string(enum hook_mode mode);
+int hook_mode_from_string(const char *s, enum hook_mode *ret);
+
+/* Picks a method for each hook and sets the autoload flag of every program
+ * named in @hooks accordingly. Fails with a logged error naming the hook when
+ * none of its methods works, or when @mode forces one this kernel lacks. */
+int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode);
+
+/* Attaches the chosen programs of every hook; on failure names the program
+ * and hook, and detaches what was attached. */
+int hooks_attach(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, const char *monitor);
+void hooks_detach(struct hook *hooks, size_t n_hooks);
+
+/* The hook and method a program belongs to, for error messages. */
+const struct hook *hooks_find_program(const struct hook *hooks, size_t n_hooks, const char *program,
+				      const struct hook_method **method);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Where events go. Each output takes the event and its JSON text and either
+ * queues it within its own bound or drops and counts it: an output never
+ * blocks the main loop and never holds back the others. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct output;
+
+struct output_ops {
+	const char *name;
+	/* 0, or -ENOBUFS when the event was dropped (and counted) */
+	int (*emit)(struct output *o, const struct event *ev, const char *json, size_t len);
+	/* called after each batch of events */
+	void (*flush)(struct output *o);
+	void (*free)(struct output *o);
+};
+
+struct output {
+	const struct output_ops *ops;
+	uint32_t categories; /* enum event_category bits it wants */
+	uint64_t dropped;
+};
+
+struct daemon;
+
+/* The embedded mode: one JSON object per line on @fd. At most @max_buffer
+ * bytes wait for a slow reader; beyond that events are dropped and counted.
+ * When the reader goes away (EPIPE) the daemon stops. */
+int output_stdout_new(struct daemon *d, int fd, size_t max_buffer, struct output **ret);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "flags.h"
+#include "process.h"
+
+void process_changed(struct process *p)
+{
+	if (p->json) {
+		json_object_put(p->json);
+		p->json = NULL;
+	}
+}
+
+void process_clear_strings(struct process *p)
+{
+	free(p->filename);
+	free(p->binary_path);
+	free(p->args);
+	p->filename = p->binary_path = p->args = NULL;
+	process_changed(p);
+}
+
+static int fill_empty(char **s)
+{
+	if (!*s)
+		*s = strdup("");
+	return *s ? 0 : -ENOMEM;
+}
+
+int process_set_binary(struct process *p, char *binary_path, char *filename, char *args)
+{
+	process_clear_strings(p);
+	p->binary_path = binary_path;
+	p->filename = filename;
+	p->args = args;
+	if (fill_empty(&p->binary_path) < 0 || fill_empty(&p->filename) < 0 || fill_empty(&p->args) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int process_copy_binary(struct process *p, const struct process *from)
+{
+	p->secureexec = from->secureexec;
+	return process_set_binary(p, from->binary_path ? strdup(from->binary_path) : NULL,
+				  from->filename ? strdup(from->filename) : NULL,
+				  from->args ? strdup(from->args) : NULL);
+}
+
+static int add(json_object *obj, const char *key, json_object *value)
+{
+	if (!value)
+		return -ENOMEM;
+	return json_object_object_add(obj, key, value) < 0 ? -ENOMEM : 0;
+}
+
+static int add_string(json_object *obj, const char *key, const char *value)
+{
+	return add(obj, key, json_object_new_string(value ? value : ""));
+}
+
+static int add_uint(json_object *obj, const char *key, uint32_t value)
+{
+	return add(obj, key, json_object_new_int64(value));
+}
+
+static json_object *process_json_new(const struct process *p, int64_t offset)
+{
+	json_object *o = json_object_new_object();
+	char time[ISO8601_MS_LEN], caps[CAPS_STRING_MAX], secure[SECUREEXEC_STRING_MAX];
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= add_string(o, "start_time", format_iso8601_ms((int64_t)p->start_ns + offset, time));
+	r |= add(o, "cloned", json_object_new_boolean(p->cloned));
+	r |= add_uint(o, "pid", p->pid);
+	r |= add_uint(o, "tid", p->tid);
+	r |= add_uint(o, "ppid", p->ppid);
+	r |= add_uint(o, "uid", p->creds.uid);
+	r |= add_uint(o, "euid", p->creds.euid);
+	r |= add_uint(o, "gid", p->creds.gid);
+	r |= add_uint(o, "egid", p->creds.egid);
+	r |= add_uint(o, "auid", p->creds.auid);
+	r |= add_string(o, "cap_inheritable", caps_to_string(p->creds.cap_inheritable, caps));
+	r |= add_string(o, "cap_permitted", caps_to_string(p->creds.cap_permitted, caps));
+	r |= add_string(o, "cap_effective", caps_to_string(p->creds.cap_effective, caps));
+	r |= add_string(o, "secureexec", secureexec_to_string(p->secureexec, secure));
+	r |= add_string(o, "filename", p->filename);
+	r |= add_string(o, "binary_path", p->binary_path);
+	r |= add_string(o, "args", p->args);
+	if (r) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_object *process_json(struct process *p, int64_t offset)
+{
+	/* start_time is shown to the millisecond: a sub-ms change of the
+	 * offset leaves the cached object valid. */
+	if (p->json && (p->json_offset_ns - offset) / 1000000 != 0)
+		process_changed(p);
+	if (!p->json) {
+		p->json = process_json_new(p, offset);
+		p->json_offset_ns = offset;
+	}
+	return p->json;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What bombus knows of one process: the "process" and "parent" objects of
+ * events. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../bpf/bombus.h"
+
+struct process {
+	uint32_t pid, tid, ppid;
+	uint64_t start_ns; /* CLOCK_BOOTTIME start of the thread-group leader */
+	uint64_t parent_start_ns;
+	bool start_coarse; /* seeded from /proc: start_ns known to a clock tick only */
+	bool cloned;       /* forked and has not exec'd since */
+	struct bombus_creds creds;
+	uint32_t secureexec;
+	char *filename, *binary_path, *args; /* never NULL once filled; "" when unknown */
+
+	/* The JSON object of this process, built on first use and dropped on
+	 * any change; events share it by reference. */
+	json_object *json;
+	int64_t json_offset_ns;
+
+	/* Owned by the process cache. */
+	struct process *bucket_next;
+	struct process *exited_next;
+	uint64_t exited_ns; /* 0 while alive */
+};
+
+void process_clear_strings(struct process *p);
+/* Takes ownership of the strings (NULL stays/becomes ""). Returns -ENOMEM if
+ * an empty string could not be made. */
+int process_set_binary(struct process *p, char *binary_path, char *filename, char *args);
+/* Copies the exec-derived fields (binary, args, secureexec) of @from. */
+int process_copy_binary(struct process *p, const struct process *from);
+void process_changed(struct process *p);
+
+/* Borrowed reference to the process object, with start_time rendered using
+ * the given boot-to-wall offset; NULL on allocation failure. */
+json_object *process_json(struct process *p, int64_t boot_to_real_ns);

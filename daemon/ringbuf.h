@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A BPF ring buffer read from the sd-event loop. Each dispatch handles at
+ * most RINGBUF_BATCH records so that other sources (signals, D-Bus) are served
+ * during a storm; the ring stays readable and is dispatched again. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#define RINGBUF_BATCH 4096
+
+struct ringbuf_source;
+
+typedef void (*ringbuf_record_fn)(void *userdata, const void *data, size_t size);
+typedef void (*ringbuf_batch_fn)(void *userdata);
+
+int ringbuf_source_new(sd_event *event, int map_fd, ringbuf_record_fn record, ringbuf_batch_fn batch_done,
+		       void *userdata, struct ringbuf_source **ret);
+/* Reads everything left, ignoring the batch bound (at shutdown). */
+void ringbuf_source_drain(struct ringbuf_source *s);
+void ringbuf_source_free(struct ringbuf_source *s);
+
+/* Sum over CPUs of a per-CPU u64 counter map entry. */
+uint64_t percpu_counter_sum(int map_fd, uint32_t key);

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bpf/bombus.h"
+#include "text.h"
+
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+/* Length of the valid UTF-8 sequence at @s (of @len bytes): 1-4, 0 when
+ * invalid, -1 when it is valid so far but cut off by the end of the input. */
+static int utf8_sequence(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	int need;
+	uint32_t min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0)
+		need = 2, min = 0x80, cp = c & 0x1f;
+	else if ((c & 0xf0) == 0xe0)
+		need = 3, min = 0x800, cp = c & 0x0f;
+	else if ((c & 0xf8) == 0xf0)
+		need = 4, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < need; i++) {
+		if ((size_t)i >= len)
+			return -1;
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+static bool put(char *out, size_t size, size_t *out_len, const void *bytes, size_t n)
+{
+	if (*out_len + n >= size)
+		return false;
+	memcpy(out + *out_len, bytes, n);
+	*out_len += n;
+	out[*out_len] = '\0';
+	return true;
+}
+
+bool utf8_append(char *out, size_t size, size_t *out_len, const char *in, size_t len, bool cut)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0;
+
+	while (i < len) {
+		int n = utf8_sequence(s + i, len - i);
+
+		if (n < 0 && cut)
+			return true; /* the rest of this character was cut off */
+		if (n <= 0) {
+			/* Control bytes are valid UTF-8 and JSON escapes them. */
+			if (!put(out, size, out_len, replacement, sizeof(replacement) - 1))
+				return false;
+			i++;
+			continue;
+		}
+		if (!put(out, size, out_len, s + i, (size_t)n))
+			return false;
+		i += (size_t)n;
+	}
+	return true;
+}
+
+/* Each input byte becomes at most 3 output bytes (U+FFFD). */
+static size_t sanitized_capacity(size_t len)
+{
+	return len * 3 + 1;
+}
+
+char *args_join(const char *area, size_t len, bool truncated)
+{
+	size_t size = sanitized_capacity(len), out_len = 0;
+	char *out = malloc(size);
+	unsigned index = 0;
+
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	/* Each NUL ends an argument; a last one without NUL was cut by the bound. */
+	for (size_t i = 0; i < len; index++) {
+		const char *nul = memchr(area + i, '\0', len - i);
+		size_t n = nul ? (size_t)(nul - (area + i)) : len - i;
+
+		if (index > 1)
+			put(out, size, &out_len, " ", 1);
+		if (index > 0)
+			utf8_append(out, size, &out_len, area + i, n, truncated && !nul);
+		i += n + 1;
+	}
+	return out;
+}
+
+int binary_path_join(const char *names, size_t len, unsigned count, bool pseudo, bool unlinked,
+		     bool truncated, char **path, char **filename)
+{
+	static const char deleted[] = " (deleted)";
+	const char *starts[BOMBUS_PATH_COMPONENTS];
+	size_t lens[BOMBUS_PATH_COMPONENTS], size, leaf_size, out_len = 0, leaf_len = 0;
+	unsigned n = 0;
+	char *out, *leaf;
+
+	/* Find each name; a count that disagrees with the bytes is not trusted. */
+	for (size_t i = 0; n < count && n < BOMBUS_PATH_COMPONENTS && i < len; n++) {
+		const char *nul = memchr(names + i, '\0', len - i);
+
+		starts[n] = names + i;
+		lens[n] = nul ? (size_t)(nul - (names + i)) : len - i;
+		i += lens[n] + 1;
+	}
+
+	size = sanitized_capacity(len) + strlen("...") + n + sizeof(deleted);
+	leaf_size = sanitized_capacity(n ? lens[0] : 0);
+	out = malloc(size);
+	leaf = malloc(leaf_size);
+	if (!out || !leaf) {
+		free(out);
+		free(leaf);
+		return -ENOMEM;
+	}
+	out[0] = leaf[0] = '\0';
+	if (n)
+		utf8_append(leaf, leaf_size, &leaf_len, starts[0], lens[0], false);
+	if (truncated)
+		put(out, size, &out_len, "...", 3);
+	for (unsigned i = n; i-- > 0;) {
+		put(out, size, &out_len, "/", 1);
+		utf8_append(out, size, &out_len, starts[i], lens[i], false);
+	}
+	if (out_len == 0)
+		put(out, size, &out_len, "/", 1);
+	if (pseudo || unlinked)
+		put(out, size, &out_len, deleted, sizeof(deleted) - 1);
+	*path = out;
+	*filename = leaf;
+	return 0;
+}
+
+char *path_basename(const char *path)
+{
+	static const char deleted[] = " (deleted)";
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t n = strlen(base);
+
+	if (n >= sizeof(deleted) - 1 && strcmp(base + n - (sizeof(deleted) - 1), deleted) == 0)
+		n -= sizeof(deleted) - 1;
+	return strndup(base, n);
+}

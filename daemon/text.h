@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Turning raw kernel bytes into the strings of the event format. Input is
+ * untrusted: any byte sequence gives valid UTF-8 output within the bounds. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Appends @len bytes of @in to @out (capacity @size, holding *@out_len bytes,
+ * kept NUL-terminated) as valid UTF-8: every invalid byte becomes U+FFFD. A
+ * multi-byte character cut off at the end of @in is dropped when @cut is set
+ * (the input was truncated there), else replaced. Stops when @out is full,
+ * never splitting a character. Returns false if it had to stop early. */
+bool utf8_append(char *out, size_t size, size_t *out_len, const char *in, size_t len, bool cut);
+
+/* argv[1..] of a NUL-separated argv area, joined by single spaces.
+ * @truncated: the area was cut at the kernel-side bound. Returns a new string
+ * or NULL on allocation failure. */
+char *args_join(const char *area, size_t len, bool truncated);
+
+/* The binary path from names sent leaf first ("ls\0bin\0usr\0").
+ * @pseudo: a file with no directory, shown as the kernel does: "/NAME (deleted)".
+ * @unlinked: a deleted file: " (deleted)" is appended.
+ * @truncated: the walk stopped before the root: the path starts with "...".
+ * *@filename gets the leaf name. Returns 0 or -ENOMEM. */
+int binary_path_join(const char *names, size_t len, unsigned count, bool pseudo, bool unlinked,
+		     bool truncated, char **path, char **filename);
+
+/* The leaf of a path as /proc/PID/exe shows it, without " (deleted)". */
+char *path_basename(const char *path);
