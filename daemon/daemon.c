@@ -81,8 +81,7 @@ int daemon_add_output(struct daemon *d, struct output *o)
 void daemon_emit(struct daemon *d, const struct event *ev)
 {
 	uint32_t category = event_type_category(ev->type);
-	json_object *obj;
-	const char *json;
+	_cleanup_free_ char *json = NULL;
 	bool wanted = false, delivered = false;
 	size_t len;
 
@@ -90,11 +89,9 @@ void daemon_emit(struct daemon *d, const struct event *ev)
 		wanted |= (d->outputs[i]->categories & category) != 0;
 	if (!wanted)
 		return;
-	obj = event_to_json(ev, d->boot_to_real_ns);
-	json = obj ? event_json_string(obj, &len) : NULL;
+	json = event_to_json(ev, d->boot_to_real_ns, &len);
 	if (!json) {
 		d->counters.no_memory++;
-		json_object_put(obj);
 		return;
 	}
 	for (size_t i = 0; i < d->n_outputs; i++)
@@ -102,7 +99,6 @@ void daemon_emit(struct daemon *d, const struct event *ev)
 			delivered = true;
 	if (delivered)
 		d->counters.emitted++;
-	json_object_put(obj);
 }
 
 void daemon_flush(struct daemon *d)

@@ -30,9 +30,7 @@ struct event {
 const char *event_type_to_string(enum event_type type);
 enum event_category event_type_category(enum event_type type);
 
-/* A new JSON object: "type" first, then process, parent, timestamp. */
-json_object *event_to_json(const struct event *ev, int64_t boot_to_real_ns);
-
-/* Compact text of @obj as events are printed: no escaped '/'. The string
- * belongs to @obj. */
-const char *event_json_string(json_object *obj, size_t *len);
+/* The event as one line of compact JSON: "type" first, then process, parent,
+ * timestamp. Composed from the cached text of its processes. Returns a new
+ * string, or NULL on allocation failure. */
+char *event_to_json(const struct event *ev, int64_t boot_to_real_ns, size_t *len);

@@ -76,14 +76,20 @@ int caps_read_last_cap(unsigned *ret)
 	return r;
 }
 
-/* Appends @name to @buf (of @size, holding @len bytes), " | "-separated. */
+/* Appends @name to @buf (of @size, holding @len bytes), " | "-separated.
+ * Plain copies: this runs for every process object of every event. */
 static size_t append_name(char *buf, size_t size, size_t len, const char *name)
 {
-	int n = snprintf(buf + len, size - len, "%s%s", len ? " | " : "", name);
+	size_t n = strlen(name);
 
-	if (n < 0 || (size_t)n >= size - len)
+	if (len + 3 + n >= size)
 		return len; /* cannot happen with the documented buffer sizes */
-	return len + (size_t)n;
+	if (len) {
+		memcpy(buf + len, " | ", 3);
+		len += 3;
+	}
+	memcpy(buf + len, name, n + 1);
+	return len + n;
 }
 
 const char *caps_to_string(uint64_t caps, char buf[static CAPS_STRING_MAX])

@@ -9,10 +9,8 @@
 
 void process_changed(struct process *p)
 {
-	if (p->json) {
-		json_object_put(p->json);
-		p->json = NULL;
-	}
+	free(p->json);
+	p->json = NULL;
 }
 
 void process_clear_strings(struct process *p)
@@ -48,6 +46,12 @@ int process_copy_binary(struct process *p, const struct process *from)
 	return process_set_binary(p, from->binary_path ? strdup(from->binary_path) : NULL,
 				  from->filename ? strdup(from->filename) : NULL,
 				  from->args ? strdup(from->args) : NULL);
+}
+
+const char *json_text(json_object *obj, size_t *len)
+{
+	return json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+						 len);
 }
 
 static int add(json_object *obj, const char *key, json_object *value)
@@ -99,15 +103,20 @@ static json_object *process_json_new(const struct process *p, int64_t offset)
 	return o;
 }
 
-json_object *process_json(struct process *p, int64_t offset)
+const char *process_json(struct process *p, int64_t offset, size_t *len)
 {
 	/* start_time is shown to the millisecond: a sub-ms change of the
-	 * offset leaves the cached object valid. */
+	 * offset leaves the cached text valid. */
 	if (p->json && (p->json_offset_ns - offset) / 1000000 != 0)
 		process_changed(p);
 	if (!p->json) {
-		p->json = process_json_new(p, offset);
+		json_object *obj = process_json_new(p, offset);
+		const char *text = obj ? json_text(obj, &p->json_len) : NULL;
+
+		p->json = text ? strndup(text, p->json_len) : NULL;
 		p->json_offset_ns = offset;
+		json_object_put(obj);
 	}
+	*len = p->json_len;
 	return p->json;
 }

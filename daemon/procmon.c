@@ -45,6 +45,10 @@ struct procmon {
 
 static void identity_from_record(struct process *p, const struct bombus_process_record *r)
 {
+	/* Exits usually change nothing: keep the cached JSON then. */
+	if (p->tid == r->tid && p->ppid == r->ppid && p->parent_start_ns == r->parent_start_ns &&
+	    memcmp(&p->creds, &r->creds, sizeof(p->creds)) == 0)
+		return;
 	p->tid = r->tid;
 	p->ppid = r->ppid;
 	p->parent_start_ns = r->parent_start_ns;
@@ -100,6 +104,7 @@ static void handle_process_record(struct procmon *pm, const struct bombus_proces
 		identity_from_record(p, r);
 		p->cloned = false;
 		p->secureexec = r->secureexec;
+		process_changed(p);
 		if (binary_from_record(p, r) < 0)
 			d->counters.no_memory++;
 		break;
@@ -108,6 +113,7 @@ static void handle_process_record(struct procmon *pm, const struct bombus_proces
 		p = record_process(pm, r, &scratch);
 		identity_from_record(p, r);
 		p->cloned = true;
+		process_changed(p);
 		/* exec-time properties are inherited across fork */
 		p->secureexec = parent ? parent->secureexec : 0;
 		if (binary_from_record(p, r) < 0)
@@ -193,6 +199,7 @@ int procmon_start(struct daemon *d, struct procmon **ret)
 		log_error_errno(r, "procmon: invalid ring buffer size %zu: %m", d->config.ringbuf_bytes);
 		goto fail;
 	}
+	pm->skel->rodata->ringbuf_wakeup_bytes = d->config.ringbuf_bytes / 16;
 	r = hooks_select(pm->hooks, ELEMENTSOF(pm->hooks), pm->skel->obj, d->config.hook_mode);
 	if (r < 0)
 		goto fail;
