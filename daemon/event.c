@@ -85,6 +85,17 @@ char *event_to_json(const struct event *ev, int64_t offset, size_t *len)
 		append_process(&t, ev->parent, offset);
 	else
 		append_str(&t, "null");
+	if (ev->fields) {
+		json_object_object_foreach(ev->fields, key, value) {
+			size_t n = 0;
+			const char *text = value ? json_text(value, &n) : "null";
+
+			append_str(&t, ",\"");
+			append_str(&t, key); /* keys are our own constants */
+			append_str(&t, "\":");
+			append(&t, text, value ? n : 4);
+		}
+	}
 	append_str(&t, ",\"timestamp\":\"");
 	append_str(&t, format_iso8601_ms((int64_t)ev->time_ns + offset, time));
 	append_str(&t, "\"}");

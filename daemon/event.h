@@ -25,12 +25,15 @@ struct event {
 	uint64_t time_ns;        /* CLOCK_BOOTTIME */
 	struct process *process; /* never NULL */
 	struct process *parent;  /* NULL: "parent": null */
+	/* Members of the event type's own (e.g. "process_event", or "opcode"
+	 * and "op_info"), written in order after "parent"; may be NULL. */
+	json_object *fields;
 };
 
 const char *event_type_to_string(enum event_type type);
 enum event_category event_type_category(enum event_type type);
 
 /* The event as one line of compact JSON: "type" first, then process, parent,
- * timestamp. Composed from the cached text of its processes. Returns a new
+ * the members of @fields, timestamp. Composed from the cached text of its processes. Returns a new
  * string, or NULL on allocation failure. */
 char *event_to_json(const struct event *ev, int64_t boot_to_real_ns, size_t *len);

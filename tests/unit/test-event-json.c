@@ -100,4 +100,27 @@ static void cached_process_json_follows_changes(void)
 	process_clear_strings(&p);
 }
 
-UNIT_MAIN(T(exec_event_shape), T(unknown_parent_is_null), T(cached_process_json_follows_changes))
+static void type_specific_fields_before_timestamp(void)
+{
+	struct process p;
+	struct event ev = { .type = EVENT_PROCESS_EXEC, .time_ns = 1 };
+	json_object *detail = json_object_new_object();
+	size_t len;
+	char *s;
+
+	fill(&p, 5, "/bin/x", "x", "");
+	json_object_object_add(detail, "type", json_object_new_string("Setuid"));
+	json_object_object_add(detail, "flags", json_object_new_string("LSM_SETID_RES"));
+	ev.fields = json_object_new_object();
+	json_object_object_add(ev.fields, "process_event", detail);
+	json_object_object_add(ev.fields, "opcode", json_object_new_string("IORING_OP_NOP"));
+	ev.process = &p;
+	s = event_to_json(&ev, 0, &len);
+	CHECK(s && strstr(s, ",\"parent\":null,\"process_event\":{\"type\":\"Setuid\",\"flags\":\"LSM_SETID_RES\"},"
+			     "\"opcode\":\"IORING_OP_NOP\",\"timestamp\":") != NULL);
+	free(s);
+	json_object_put(ev.fields);
+	process_clear_strings(&p);
+}
+
+UNIT_MAIN(T(exec_event_shape), T(type_specific_fields_before_timestamp), T(unknown_parent_is_null), T(cached_process_json_follows_changes))
