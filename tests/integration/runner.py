@@ -1,0 +1,170 @@
+"""A real bombusd under test, and how to run it.
+
+The binary is $BOMBUSD (default: build/daemon/bombusd); extra bombusd
+arguments can be given in $BOMBUSD_ARGS (e.g. "--hook-mode=lsm", as the VM
+lane does).
+"""
+import itertools
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import procinfo
+
+ROOT = Path(__file__).resolve().parents[2]
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "UndefinedBehaviorSanitizer")
+TIMEOUT = procinfo.TIMEOUT
+# Runs a command as nobody, without supplementary groups or capabilities.
+UNPRIVILEGED_USER = 65534
+AS_UNPRIVILEGED = ["setpriv", f"--reuid={UNPRIVILEGED_USER}", f"--regid={UNPRIVILEGED_USER}",
+                   "--clear-groups"]
+
+_sync_serial = itertools.count()
+
+
+def bombusd_binary():
+    return os.environ.get("BOMBUSD", str(ROOT / "build" / "daemon" / "bombusd"))
+
+
+def assert_no_sanitizer_report(stderr):
+    for marker in SANITIZER_MARKERS:
+        assert marker not in stderr, f"sanitizer report in bombusd's stderr:\n{stderr}"
+
+
+class Bombusd:
+    """bombusd --stdout, with its events parsed as they arrive."""
+
+    def __init__(self, tmp_path, args=(), env=None, ready_timeout=TIMEOUT):
+        self.stderr_path = tmp_path / f"bombusd-{time.monotonic_ns()}.stderr"
+        self._stderr = open(self.stderr_path, "w+")
+        extra = os.environ.get("BOMBUSD_ARGS", "").split()
+        self.proc = subprocess.Popen([bombusd_binary(), "--stdout", *extra, *args],
+                                     stdout=subprocess.PIPE, stderr=self._stderr,
+                                     env=None if env is None else {**os.environ, **env})
+        self.pid = self.proc.pid
+        self.events = []
+        self.lines = []  # raw stdout lines (bytes), for checks on the encoding
+        self.bad_lines = []
+        self._cond = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        try:
+            self.wait_stderr("monitoring;", timeout=ready_timeout)
+        except AssertionError:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                event = json.loads(line.decode("utf-8"))
+                # Lone surrogates (from \ud800-style escapes) are not text.
+                json.dumps(event, ensure_ascii=False).encode("utf-8")
+            except ValueError as e:
+                with self._cond:
+                    self.bad_lines.append((str(e), line))
+                continue
+            with self._cond:
+                self.lines.append(line)
+                self.events.append(event)
+                self._cond.notify_all()
+
+    def stderr(self):
+        return self.stderr_path.read_text()
+
+    def wait_stderr(self, text, count=1, timeout=TIMEOUT):
+        """Waits until @text occurs @count times in stderr; returns stderr.
+        Fails at once if bombusd exits first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            err = self.stderr()
+            if err.count(text) >= count:
+                return err
+            if self.proc.poll() is not None:
+                raise AssertionError(f"bombusd exited with {self.proc.returncode} before printing "
+                                     f"{text!r}:\n{err}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"bombusd did not print {text!r} within {timeout}s:\n{err}")
+            time.sleep(0.02)  # stderr is a file: nothing to block on
+
+    def mark(self):
+        """A position in the event list: pass it as since= to look only at
+        later events (pids are reused, and pid_max may be small)."""
+        with self._cond:
+            return len(self.events)
+
+    def wait_for(self, predicate, timeout=TIMEOUT, what="event", since=0):
+        """The first event from @since on matching predicate, waiting up to
+        timeout seconds."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for event in self.events[since:]:
+                    if predicate(event):
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {what} within {timeout}s; {len(self.events)} events seen")
+                self._cond.wait(left)
+
+    def wait_event(self, type_, pid, timeout=TIMEOUT, since=0, **fields):
+        """The first event of @type_ for process @pid whose process object
+        also has the given field values."""
+        def matches(e):
+            p = e["process"]
+            return e["type"] == type_ and p["pid"] == pid and all(p.get(k) == v for k, v in fields.items())
+        return self.wait_for(matches, timeout, what=f"{type_} for pid {pid} with {fields}", since=since)
+
+    def lifecycle(self, pid, since):
+        """Every event of process @pid from @since up to its ProcessExit,
+        waiting for that exit."""
+        end = self.wait_event("ProcessExit", pid, since=since)
+        with self._cond:
+            events = []
+            for event in self.events[since:]:
+                if event["process"]["pid"] == pid:
+                    events.append(event)
+                if event is end:
+                    return events
+
+    def sync(self):
+        """Returns once every event of what happened before the call has been
+        read: runs a marker process and waits for its exit. The kernel ring
+        buffer keeps order, so earlier events come before the marker's."""
+        marker = f"bombus-sync-{os.getpid()}-{next(_sync_serial)}"
+        since = self.mark()
+        child = subprocess.Popen(["/usr/bin/true", marker])
+        child.wait()
+        self.wait_event("ProcessExit", child.pid, since=since, args=marker)
+
+    def events_of(self, pid, type_=None, since=0):
+        with self._cond:
+            return [e for e in self.events[since:]
+                    if e["process"]["pid"] == pid and (type_ is None or e["type"] == type_)]
+
+    def stop(self, sig=signal.SIGTERM, timeout=TIMEOUT):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout)
+        self._reader.join(timeout)
+        self._stderr.close()
+        return self.proc.returncode
+
+    def check_clean_exit(self):
+        """Exit status 0, no sanitizer report, and only well-formed events:
+        a failure otherwise."""
+        rc = self.stop()
+        err = self.stderr()
+        assert_no_sanitizer_report(err)
+        assert rc == 0, f"bombusd exited with {rc}:\n{err}"
+        assert not self.bad_lines, \
+            f"{len(self.bad_lines)} stdout lines are not JSON in UTF-8; first: {self.bad_lines[0]}"
+        for event in self.events:
+            procinfo.assert_event_shape(event)
+
