@@ -35,11 +35,13 @@ static void stdout_write_pending(struct stdout_output *o)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			/* Resume when the reader has made room. */
-			if (!o->writable &&
-			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) < 0)
-				break;
-			sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
+			/* Resume when the reader has made room. When the loop can
+			 * no longer watch the fd (it has finished: the final drain
+			 * at exit), the bytes stay queued for stdout_free's
+			 * blocking write. */
+			if (o->writable ||
+			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) >= 0)
+				sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
 			return;
 		}
 		if (errno == EPIPE)

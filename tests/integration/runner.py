@@ -168,3 +168,20 @@ class Bombusd:
         for event in self.events:
             procinfo.assert_event_shape(event)
 
+
+def spawn_ready(args=(), stdout=subprocess.PIPE, ready_timeout=TIMEOUT):
+    """Starts bombusd --stdout with its stderr on a pipe and returns
+    (Popen, stderr text so far) as soon as the ready line has been read, for
+    tests that must act at that very moment or read stdout themselves. The
+    caller reads the rest of stderr."""
+    proc = subprocess.Popen([bombusd_binary(), "--stdout", *args], stdout=stdout, stderr=subprocess.PIPE)
+    err = b""
+    deadline = time.monotonic() + ready_timeout
+    while b"monitoring;" not in err:
+        chunk = proc.stderr.read1(65536)
+        if not chunk or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"bombusd did not become ready:\n{err.decode(errors='replace')}")
+        err += chunk
+    return proc, err.decode(errors="replace")
