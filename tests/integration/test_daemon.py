@@ -41,3 +41,15 @@ def test_events_queued_at_exit_reach_a_slow_reader():
     events = [json.loads(line) for line in lines]
     assert sum(e["process"]["args"] == "queued-at-exit" and e["type"] == "ProcessExit" for e in events) == 3
     assert counters(err)[-1]["emitted"] == len(events), err
+
+
+def test_signal_right_after_ready_stops_cleanly():
+    """Once bombusd says it is monitoring, SIGTERM is a clean stop (exit 0,
+    counters), never death by the signal's default action."""
+    for _ in range(5):
+        proc, err = spawn_ready(stdout=subprocess.DEVNULL)
+        proc.send_signal(signal.SIGTERM)
+        _, rest = proc.communicate(timeout=TIMEOUT)
+        err += rest.decode(errors="replace")
+        assert proc.returncode == 0, f"exit status {proc.returncode}:\n{err}"
+        assert counters(err), err
