@@ -2,10 +2,14 @@
 import fcntl
 import json
 import re
+import shutil
 import signal
 import subprocess
 
-from runner import TIMEOUT, spawn_ready
+import pytest
+
+import bpfstate
+from runner import AS_UNPRIVILEGED, ROOT, TIMEOUT, bombusd_binary, spawn_ready
 
 COUNTERS = re.compile(r"counters: events_emitted=(\d+) events_lost_kernel=(\d+) events_dropped_userspace=(\d+)")
 F_SETPIPE_SZ = 1031
@@ -15,6 +19,38 @@ def counters(stderr):
     """Every counters line of @stderr, as dicts of ints."""
     return [dict(zip(("emitted", "lost_kernel", "dropped_userspace"), map(int, m.groups())))
             for m in COUNTERS.finditer(stderr)]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_leaves_nothing_attached(start_bombusd, sig):
+    daemon = start_bombusd()
+    held = bpfstate.held_ids(daemon.pid)
+    assert held["prog"], "bombusd holds no BPF program: nothing would be tested"
+    assert held["link"], "bombusd holds no BPF link: nothing would be tested"
+    assert daemon.stop(sig) == 0, daemon.stderr()
+    assert counters(daemon.stderr()), f"no counters line at exit:\n{daemon.stderr()}"
+    assert bpfstate.poll_until_empty(lambda: bpfstate.still_existing(held)) == {}, \
+        "BPF objects bombusd held are still there after it exited"
+    ours = set(held["prog"])
+    links = [link for link in bpfstate.listed("link") if link.get("prog_id") in ours]
+    assert links == [], f"links to bombusd's programs remain: {links}"
+
+
+def test_counters_on_sigusr1_and_at_exit(bombusd):
+    bombusd.sync()
+    seen = len(bombusd.lines)
+    bombusd.proc.send_signal(signal.SIGUSR1)
+    first = counters(bombusd.wait_stderr("counters:"))
+    assert len(first) == 1, bombusd.stderr()
+    assert first[0]["emitted"] >= seen > 0
+    assert bombusd.proc.poll() is None, "SIGUSR1 stopped bombusd"
+
+    assert bombusd.stop() == 0
+    last = counters(bombusd.stderr())
+    assert len(last) == 2, f"expected a second counters line at exit:\n{bombusd.stderr()}"
+    # Every event counted as emitted reached stdout, and nothing else did.
+    assert last[1]["emitted"] == len(bombusd.lines), (last[1], len(bombusd.lines))
+    assert last[1]["emitted"] >= first[0]["emitted"]
 
 
 def test_events_queued_at_exit_reach_a_slow_reader():
@@ -53,3 +89,61 @@ def test_signal_right_after_ready_stops_cleanly():
         err += rest.decode(errors="replace")
         assert proc.returncode == 0, f"exit status {proc.returncode}:\n{err}"
         assert counters(err), err
+
+
+def test_refuses_to_run_unprivileged(run_bombusd, world_dir):
+    # A copy nobody can reach, whatever the permissions of the build tree.
+    binary = shutil.copy(bombusd_binary(), world_dir / "bombusd")
+    result = run_bombusd(["--stdout"], prefix=AS_UNPRIVILEGED, binary=binary)
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, f"expected a one-line error:\n{result.stderr}"
+    assert "root" in lines[0] and "CAP_BPF" in lines[0], lines[0]
+    assert result.stdout == ""
+
+
+def test_forced_lsm_hook_mode(tmp_path):
+    """--hook-mode=lsm either works (the LSM method attached) or fails with a
+    one-line error naming the hook, leaving nothing behind. On the
+    development host BPF LSM programs are refused (EPERM): the error path."""
+    names = bpfstate.program_names(ROOT) | {""}  # "": the daemon's probes
+    newest = max(bpfstate.existing_ids("prog"), default=0)
+    proc = subprocess.Popen([bombusd_binary(), "--stdout", "--hook-mode=lsm"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        err = ""
+        for line in proc.stderr:
+            err += line
+            if "monitoring;" in line:
+                break
+        if proc.poll() is None and "monitoring;" in err:
+            print("*** bombusd runs with --hook-mode=lsm on this kernel: checking the LSM method was used")
+            assert re.search(r"hook exec_creds: lsm/", err), err
+            proc.send_signal(signal.SIGTERM)
+        err += proc.communicate(timeout=TIMEOUT)[1]
+    finally:
+        proc.kill()
+        proc.wait()
+    if "monitoring;" in err:
+        assert proc.returncode == 0, err
+    else:
+        print("*** --hook-mode=lsm refused on this kernel: checking the error")
+        assert proc.returncode != 0
+        lines = err.splitlines()
+        assert len(lines) == 1, f"expected a one-line error:\n{err}"
+        assert "hook exec_creds" in lines[0] and "lsm" in lines[0], lines[0]
+    assert bpfstate.poll_until_empty(lambda: bpfstate.unheld_programs(names, newest)) == [], \
+        "BPF programs left behind (attached or pinned, no process holds them)"
+
+
+@pytest.mark.parametrize("args, mentions", [
+    (["--stdout", "--no-such-option"], "--no-such-option"),
+    (["--stdout", "--hook-mode=sideways"], "sideways"),
+    (["--stdout", "surplus"], "surplus"),
+    ([], "--stdout"),
+])
+def test_bad_command_lines(run_bombusd, args, mentions):
+    result = run_bombusd(args)
+    assert result.returncode != 0
+    assert mentions in result.stderr, result.stderr
+    assert result.stdout == ""
