@@ -1,0 +1,121 @@
+"""secureexec and credentials: fileless exec, setuid/setgid binaries, file
+capabilities. The privileged copies are run by an unprivileged user."""
+import os
+import shutil
+import subprocess
+import sys
+
+import procinfo
+from procinfo import assert_fields, assert_this_process
+from runner import AS_UNPRIVILEGED, TIMEOUT, UNPRIVILEGED_USER
+
+# Runs in a child: exec the file open on fd argv[1] (glibc fexecve: execveat
+# with AT_EMPTY_PATH), with the argv that follows.
+FEXECVE = "import os, sys; os.execve(int(sys.argv[1]), sys.argv[2:], {})"
+
+
+def fexecve_child(fd, argv):
+    return subprocess.Popen([sys.executable, "-c", FEXECVE, str(fd), *argv], pass_fds=(fd,))
+
+
+def exec_event(bombusd, pid, binary_path, since):
+    return bombusd.wait_event("ProcessExec", pid, since=since, binary_path=binary_path)
+
+
+def test_memfd_fileless_exec(bombusd):
+    fd = os.memfd_create("fileless-exec-test", 0)
+    try:
+        with open("/usr/bin/true", "rb") as src:
+            os.write(fd, src.read())
+        since = bombusd.mark()
+        child = fexecve_child(fd, ["fileless-exec-test", "fileless"])
+        assert child.wait(TIMEOUT) == 0
+    finally:
+        os.close(fd)
+    event = exec_event(bombusd, child.pid, "/memfd:fileless-exec-test (deleted)", since)
+    assert_fields(event["process"], procinfo.child_of_this_process(
+        child.pid, filename="memfd:fileless-exec-test", binary_path="/memfd:fileless-exec-test (deleted)",
+        args="fileless", secureexec="FILELESS_EXEC"))
+    assert_this_process(event["parent"])
+    exit_ = bombusd.wait_event("ProcessExit", child.pid, since=since)
+    assert exit_["process"] == event["process"]
+
+
+def test_deleted_file_exec(bombusd, world_dir):
+    path = world_dir / "deleted-true"
+    shutil.copy("/usr/bin/true", path)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        path.unlink()
+        since = bombusd.mark()
+        child = fexecve_child(fd, ["deleted-true", "gone"])
+        assert child.wait(TIMEOUT) == 0
+    finally:
+        os.close(fd)
+    expected_path = f"{path} (deleted)"
+    event = exec_event(bombusd, child.pid, expected_path, since)
+    assert_fields(event["process"], procinfo.child_of_this_process(
+        child.pid, filename="deleted-true", binary_path=expected_path, args="gone",
+        secureexec="FILELESS_EXEC"))
+
+
+def run_unprivileged(bombusd, binary, setpriv_options=()):
+    """Runs @binary (a copy of id) as the unprivileged user; returns its
+    ProcessExec and what id printed. setpriv keeps its permitted
+    capabilities across the uid change until it execs @binary."""
+    since = bombusd.mark()
+    child = subprocess.Popen([*AS_UNPRIVILEGED, *setpriv_options, str(binary)], stdout=subprocess.PIPE,
+                             text=True)
+    out, _ = child.communicate(timeout=TIMEOUT)
+    assert child.returncode == 0, out
+    event = exec_event(bombusd, child.pid, str(binary), since)
+    assert_this_process(event["parent"])
+    return event, out
+
+
+def privileged_copy(world_dir, name, mode):
+    path = world_dir / name
+    shutil.copy("/usr/bin/id", path)
+    os.chown(path, 0, 0)
+    os.chmod(path, mode)  # after chown, which clears set-id bits
+    return path
+
+
+def test_setuid_root_binary(bombusd, world_dir):
+    binary = privileged_copy(world_dir, "id-setuid", 0o4755)
+    event, out = run_unprivileged(bombusd, binary)
+    assert "euid=0(root)" in out, f"the kernel did not honour the setuid bit: {out}"
+    nobody = UNPRIVILEGED_USER
+    # A set-user-id-root exec gives the bounding set, permitted and effective.
+    caps = procinfo.caps_string(procinfo.bounding_set())
+    assert_fields(event["process"], {
+        "pid": event["process"]["pid"], "ppid": os.getpid(), "cloned": False,
+        "uid": nobody, "euid": 0, "gid": nobody, "egid": nobody,
+        "cap_inheritable": "", "cap_permitted": caps, "cap_effective": caps,
+        "secureexec": "SETUID", "filename": "id-setuid", "binary_path": str(binary), "args": "",
+    })
+
+
+def test_setgid_root_binary(bombusd, world_dir):
+    binary = privileged_copy(world_dir, "id-setgid", 0o2755)
+    event, out = run_unprivileged(bombusd, binary)
+    assert "egid=0(root)" in out, f"the kernel did not honour the setgid bit: {out}"
+    nobody = UNPRIVILEGED_USER
+    assert_fields(event["process"], {
+        "uid": nobody, "euid": nobody, "gid": nobody, "egid": 0,
+        "cap_inheritable": "", "cap_permitted": "", "cap_effective": "",
+        "secureexec": "SETGID", "filename": "id-setgid", "binary_path": str(binary),
+    })
+
+
+def test_unprivileged_plain_exec_has_no_flags(bombusd, world_dir):
+    """The control for the set-id tests: the same copy without set-id bits
+    or capabilities gives no flag and no capability."""
+    binary = privileged_copy(world_dir, "id-plain", 0o755)
+    event, _ = run_unprivileged(bombusd, binary)
+    nobody = UNPRIVILEGED_USER
+    assert_fields(event["process"], {
+        "uid": nobody, "euid": nobody, "gid": nobody, "egid": nobody,
+        "cap_permitted": "", "cap_effective": "", "secureexec": "",
+    })
+
