@@ -108,8 +108,27 @@ def test_setgid_root_binary(bombusd, world_dir):
     })
 
 
+def test_file_capabilities(bombusd, world_dir):
+    binary = privileged_copy(world_dir, "id-caps", 0o755)
+    subprocess.run(["setcap", "cap_net_raw+ep", str(binary)], check=True)
+    event, _ = run_unprivileged(bombusd, binary)
+    nobody = UNPRIVILEGED_USER
+    assert_fields(event["process"], {
+        "uid": nobody, "euid": nobody, "gid": nobody, "egid": nobody,
+        "cap_inheritable": "", "cap_permitted": "CAP_NET_RAW", "cap_effective": "CAP_NET_RAW",
+        "secureexec": "FILE_CAPS", "filename": "id-caps", "binary_path": str(binary),
+    })
+    # Two capabilities: names in bit order, " | " between them.
+    subprocess.run(["setcap", "cap_sys_admin,cap_net_raw+ep", str(binary)], check=True)
+    event, _ = run_unprivileged(bombusd, binary)
+    assert_fields(event["process"], {
+        "cap_permitted": "CAP_NET_RAW | CAP_SYS_ADMIN", "cap_effective": "CAP_NET_RAW | CAP_SYS_ADMIN",
+        "secureexec": "FILE_CAPS",
+    })
+
+
 def test_unprivileged_plain_exec_has_no_flags(bombusd, world_dir):
-    """The control for the set-id tests: the same copy without set-id bits
+    """The control for the tests above: the same copy without set-id bits
     or capabilities gives no flag and no capability."""
     binary = privileged_copy(world_dir, "id-plain", 0o755)
     event, _ = run_unprivileged(bombusd, binary)
@@ -119,3 +138,21 @@ def test_unprivileged_plain_exec_has_no_flags(bombusd, world_dir):
         "cap_permitted": "", "cap_effective": "", "secureexec": "",
     })
 
+
+AMBIENT_NET_RAW = ["--inh-caps=+net_raw", "--ambient-caps=+net_raw"]
+
+
+def test_ambient_capabilities_are_not_file_caps(bombusd, world_dir):
+    """Capabilities kept through exec as ambient ones were not granted by a
+    file; file capabilities beyond them were."""
+    binary = privileged_copy(world_dir, "id-ambient", 0o755)
+    event, _ = run_unprivileged(bombusd, binary, AMBIENT_NET_RAW)
+    assert_fields(event["process"], {
+        "uid": UNPRIVILEGED_USER, "euid": UNPRIVILEGED_USER, "cap_inheritable": "CAP_NET_RAW",
+        "cap_permitted": "CAP_NET_RAW", "cap_effective": "CAP_NET_RAW", "secureexec": "",
+    })
+    subprocess.run(["setcap", "cap_net_raw,cap_sys_admin+ep", str(binary)], check=True)
+    event, _ = run_unprivileged(bombusd, binary, AMBIENT_NET_RAW)
+    assert_fields(event["process"], {
+        "cap_permitted": "CAP_NET_RAW | CAP_SYS_ADMIN", "secureexec": "FILE_CAPS",
+    })
