@@ -65,6 +65,35 @@ def test_args_cut_inside_a_character(bombusd):
     assert exec_["process"]["args"] == filler, "the cut character must be dropped, not replaced"
 
 
+def test_argv0_longer_than_the_bound(bombusd):
+    argv = ["x" * (ARGS_MAX + 100), "unseen"]
+    since = bombusd.mark()
+    child = subprocess.Popen(argv, executable="/usr/bin/true")
+    child.wait(TIMEOUT)
+    exec_ = bombusd.wait_event("ProcessExec", child.pid, since=since)
+    assert_fields(exec_["process"], {"args": "", "binary_path": "/usr/bin/true"})
+
+
+# execve with an empty argv (the kernel adds an empty argv[0] since 5.18).
+EMPTY_ARGV = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+argv = (ctypes.c_char_p * 1)(None)
+envp = (ctypes.c_char_p * 1)(None)
+libc.execve(b"/usr/bin/true", argv, envp)
+raise SystemExit(ctypes.get_errno())
+"""
+
+
+def test_empty_argv(bombusd):
+    since = bombusd.mark()
+    child = subprocess.Popen([sys.executable, "-c", EMPTY_ARGV])
+    assert child.wait(TIMEOUT) == 0
+    events = bombusd.lifecycle(child.pid, since)
+    exec_ = [e for e in events if e["type"] == "ProcessExec"][-1]
+    assert_fields(exec_["process"], {"args": "", "binary_path": "/usr/bin/true", "filename": "true"})
+
+
 def test_slashes_are_not_escaped(bombusd):
     since = bombusd.mark()
     child = subprocess.Popen(["/usr/bin/ls", "/usr/bin/ls"], stdout=subprocess.DEVNULL)

@@ -104,6 +104,28 @@ def test_parent_started_before_bombusd_comes_from_proc(start_bombusd):
     assert abs(procinfo.parse_time(parent["start_time"]) - started) < procinfo.TICK + 0.02
     clone = daemon.wait_event("ProcessClone", exec_["process"]["pid"], since=since)
     assert clone["parent"] == parent
+    # Its exit shows what /proc said, too.
+    exit_ = daemon.wait_event("ProcessExit", shell.pid, since=since)
+    assert exit_["process"] == parent
+
+
+def test_process_started_before_bombusd_execs(start_bombusd):
+    shell = subprocess.Popen(["/bin/sh", "-c", "read line; exec /usr/bin/true seeded-exec"],
+                             stdin=subprocess.PIPE)
+    try:
+        daemon = start_bombusd()
+        started = procinfo.proc_start_time(shell.pid)
+        since = daemon.mark()
+        shell.communicate(b"go\n", timeout=procinfo.TIMEOUT)
+    finally:
+        shell.kill()
+        shell.wait()
+    exec_ = daemon.wait_event("ProcessExec", shell.pid, since=since)
+    assert_fields(exec_["process"], procinfo.child_of_this_process(
+        shell.pid, filename="true", binary_path="/usr/bin/true", args="seeded-exec"))
+    assert abs(procinfo.parse_time(exec_["process"]["start_time"]) - started) < procinfo.TICK + 0.02
+    assert_this_process(exec_["parent"])
+    assert daemon.wait_event("ProcessExit", shell.pid, since=since)["process"] == exec_["process"]
 
 
 def test_times_are_utc_with_milliseconds(start_bombusd):

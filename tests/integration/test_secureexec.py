@@ -156,3 +156,23 @@ def test_ambient_capabilities_are_not_file_caps(bombusd, world_dir):
     assert_fields(event["process"], {
         "cap_permitted": "CAP_NET_RAW | CAP_SYS_ADMIN", "secureexec": "FILE_CAPS",
     })
+
+
+def test_file_capabilities_through_execveat(bombusd, world_dir):
+    """The same through execveat (fexecve), which has its own syscall
+    tracepoint."""
+    binary = privileged_copy(world_dir, "id-caps-at", 0o755)
+    subprocess.run(["setcap", "cap_net_raw+ep", str(binary)], check=True)
+    fd = os.open(binary, os.O_RDONLY)
+    try:
+        since = bombusd.mark()
+        child = subprocess.Popen([*AS_UNPRIVILEGED, sys.executable, "-c", FEXECVE, str(fd), "id-caps-at"],
+                                 pass_fds=(fd,), stdout=subprocess.DEVNULL)
+        assert child.wait(TIMEOUT) == 0
+    finally:
+        os.close(fd)
+    event = exec_event(bombusd, child.pid, str(binary), since)
+    assert_fields(event["process"], {
+        "uid": UNPRIVILEGED_USER, "euid": UNPRIVILEGED_USER, "cap_permitted": "CAP_NET_RAW",
+        "secureexec": "FILE_CAPS",
+    })
