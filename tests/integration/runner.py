@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -24,7 +25,20 @@ UNPRIVILEGED_USER = 65534
 AS_UNPRIVILEGED = ["setpriv", f"--reuid={UNPRIVILEGED_USER}", f"--regid={UNPRIVILEGED_USER}",
                    "--clear-groups"]
 
+# Runs in a python child: exec the file open on fd argv[1] with the argv that
+# follows (fexecve: execveat with AT_EMPTY_PATH), whatever its path.
+FEXECVE = "import os, sys; os.execve(int(sys.argv[1]), sys.argv[2:], {})"
+
 _sync_serial = itertools.count()
+
+
+def fexecve_command(fd, argv):
+    """A command that execs the file open on @fd (pass it with pass_fds)."""
+    return [sys.executable, "-c", FEXECVE, str(fd), *argv]
+
+
+def types(events):
+    return [e["type"] for e in events]
 
 
 def bombusd_binary():
@@ -113,12 +127,12 @@ class Bombusd:
                     raise AssertionError(f"no {what} within {timeout}s; {len(self.events)} events seen")
                 self._cond.wait(left)
 
-    def wait_event(self, type_, pid, timeout=TIMEOUT, since=0, **fields):
-        """The first event of @type_ for process @pid whose process object
-        also has the given field values."""
+    def wait_event(self, type_, pid=None, timeout=TIMEOUT, since=0, **fields):
+        """The first event of @type_ for process @pid (any pid when None)
+        whose process object also has the given field values."""
         def matches(e):
             p = e["process"]
-            return e["type"] == type_ and p["pid"] == pid and all(p.get(k) == v for k, v in fields.items())
+            return e["type"] == type_ and pid in (None, p["pid"]) and all(p.get(k) == v for k, v in fields.items())
         return self.wait_for(matches, timeout, what=f"{type_} for pid {pid} with {fields}", since=since)
 
     def lifecycle(self, pid, since):
@@ -132,6 +146,14 @@ class Bombusd:
                     events.append(event)
                 if event is end:
                     return events
+
+    def run(self, argv, **popen):
+        """Runs @argv to a zero exit status; returns (Popen, every event of
+        its process up to its exit)."""
+        since = self.mark()
+        child = subprocess.Popen(argv, **popen)
+        assert child.wait(TIMEOUT) == 0, f"{argv} failed"
+        return child, self.lifecycle(child.pid, since)
 
     def sync(self):
         """Returns once every event of what happened before the call has been

@@ -7,34 +7,32 @@ import sys
 
 import procinfo
 from procinfo import assert_fields, assert_this_process
-from runner import TIMEOUT
+from runner import TIMEOUT, types
 
 
-def exec_of(bombusd, since, argv, **fields):
-    """Runs @argv; returns the ProcessExec (from @since) whose process
-    object has @fields, once the process started by @argv has exited."""
+def exec_of(bombusd, argv, **fields):
+    """Runs @argv; returns the ProcessExec, by any process it started, whose
+    process object has @fields."""
+    since = bombusd.mark()
     child = subprocess.Popen(argv)
     assert child.wait(TIMEOUT) == 0
-    return bombusd.wait_for(lambda e: e["type"] == "ProcessExec"
-                            and all(e["process"].get(k) == v for k, v in fields.items()),
-                            since=since, what=f"ProcessExec with {fields}")
+    return bombusd.wait_event("ProcessExec", since=since, **fields)
 
 
 def test_script_shows_its_interpreter(bombusd, world_dir):
     script = world_dir / "script"
     script.write_text("#!/bin/sh\ntrue\n")
     script.chmod(0o755)
-    since = bombusd.mark()
-    child = subprocess.Popen([str(script), "one", "two"])
-    child.wait(TIMEOUT)
-    exec_ = bombusd.wait_event("ProcessExec", child.pid, since=since)
+    child, events = bombusd.run([str(script), "one", "two"])
+    assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExit"], events
+    exec_ = events[1]
     real = os.path.realpath("/bin/sh")
     # The kernel runs "/bin/sh SCRIPT one two".
     assert_fields(exec_["process"], procinfo.child_of_this_process(
         child.pid, binary_path=real, filename=os.path.basename(real), args=f"{script} one two"))
 
 
-def test_path_across_mounts(bombusd, tmp_path):
+def test_path_across_mounts(bombusd):
     shm = "/dev/shm"
     if os.stat(shm).st_dev == os.stat("/").st_dev:
         raise AssertionError("/dev/shm is not a separate mount here: the test would prove nothing")
@@ -42,8 +40,7 @@ def test_path_across_mounts(bombusd, tmp_path):
     os.mkdir(directory)
     try:
         binary = shutil.copy("/usr/bin/true", f"{directory}/true")
-        since = bombusd.mark()
-        exec_ = exec_of(bombusd, since, [binary, "on-shm"], args="on-shm")
+        exec_ = exec_of(bombusd, [binary, "on-shm"], args="on-shm")
     finally:
         shutil.rmtree(directory)
     assert_fields(exec_["process"], {"binary_path": binary, "filename": "true"})
@@ -54,9 +51,8 @@ def test_path_through_a_bind_mount(bombusd, world_dir):
     source.mkdir()
     target.mkdir()
     shutil.copy("/usr/bin/true", source / "true")
-    since = bombusd.mark()
     # A private mount namespace: the bind mount goes away with it.
-    exec_ = exec_of(bombusd, since, ["unshare", "--mount", "sh", "-c",
+    exec_ = exec_of(bombusd, ["unshare", "--mount", "sh", "-c",
                                      f"mount --bind {source} {target} && exec {target}/true via-bind"],
                     args="via-bind")
     assert_fields(exec_["process"], {"binary_path": f"{target}/true", "filename": "true"})
@@ -68,8 +64,7 @@ def test_chroot_does_not_shorten_the_path(bombusd, world_dir):
     root = world_dir / "root"
     root.mkdir()
     shutil.copy(busybox, root / "busybox")
-    since = bombusd.mark()
-    exec_ = exec_of(bombusd, since, ["chroot", str(root), "/busybox", "true", "in-chroot"],
+    exec_ = exec_of(bombusd, ["chroot", str(root), "/busybox", "true", "in-chroot"],
                     args="true in-chroot")
     assert_fields(exec_["process"], {"binary_path": f"{root}/busybox", "filename": "busybox"})
 
@@ -78,8 +73,7 @@ def test_pid_namespace_shows_host_ids(bombusd):
     since = bombusd.mark()
     unshare = subprocess.Popen(["unshare", "--pid", "--fork", "/usr/bin/true", "in-pid-ns"])
     assert unshare.wait(TIMEOUT) == 0
-    exec_ = bombusd.wait_for(lambda e: e["type"] == "ProcessExec" and e["process"]["args"] == "in-pid-ns",
-                             since=since, what="ProcessExec in the pid namespace")
+    exec_ = bombusd.wait_event("ProcessExec", since=since, args="in-pid-ns")
     # Inside, it is pid 1; events carry the ids of the initial namespace.
     assert exec_["process"]["pid"] != 1
     assert exec_["process"]["ppid"] == unshare.pid
@@ -109,8 +103,7 @@ def test_orphan_has_its_new_parent(bombusd):
     since = bombusd.mark()
     reaper = subprocess.Popen([sys.executable, "-c", SUBREAPER])
     assert reaper.wait(TIMEOUT) == 0
-    exec_ = bombusd.wait_for(lambda e: e["type"] == "ProcessExec" and e["process"]["args"] == "orphan",
-                             since=since, what="ProcessExec of the orphan")
+    exec_ = bombusd.wait_event("ProcessExec", since=since, args="orphan")
     orphan = exec_["process"]["pid"]
     clone = bombusd.wait_event("ProcessClone", orphan, since=since)
     middle = clone["process"]["ppid"]
@@ -126,10 +119,9 @@ def test_orphan_has_its_new_parent(bombusd):
 
 
 def test_login_uid(bombusd):
-    since = bombusd.mark()
-    child = subprocess.Popen(["/bin/sh", "-c", "echo 1000 > /proc/self/loginuid && exec /usr/bin/true auid"])
-    assert child.wait(TIMEOUT) == 0
-    exec_ = bombusd.wait_event("ProcessExec", child.pid, since=since, args="auid")
+    child, events = bombusd.run(["/bin/sh", "-c", "echo 1000 > /proc/self/loginuid && exec /usr/bin/true auid"])
+    assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExec", "ProcessExit"], events
+    exec_ = events[-2]
     assert_fields(exec_["process"], procinfo.child_of_this_process(
         child.pid, auid=1000, binary_path="/usr/bin/true", filename="true", args="auid"))
     assert_this_process(exec_["parent"])

@@ -6,33 +6,24 @@ import sys
 
 import procinfo
 from procinfo import ARGS_MAX, assert_fields
-from runner import TIMEOUT
-
-FEXECVE = "import os, sys; os.execve(int(sys.argv[1]), sys.argv[2:], {})"
+from runner import fexecve_command
 PATH_COMPONENTS_MAX = 48
 PATH_BYTES_MAX = 8192
 
 
-def run_lifecycle(bombusd, argv):
-    """Runs @argv (bytes or str items) to completion; returns its ProcessExec
-    and ProcessExit."""
-    since = bombusd.mark()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-    child.wait(TIMEOUT)
-    events = bombusd.lifecycle(child.pid, since)
+def run_lifecycle(bombusd, argv, **popen):
+    """Runs @argv (bytes or str items) to completion; returns its last
+    ProcessExec and its ProcessExit."""
+    _, events = bombusd.run(argv, stdout=subprocess.DEVNULL, **popen)
     execs = [e for e in events if e["type"] == "ProcessExec"]
     assert execs, events
     return execs[-1], events[-1]
 
 
 def fexecve(bombusd, fd, argv):
-    """Runs the file open on @fd (whatever its path length) through a
-    python child; returns its last ProcessExec."""
-    since = bombusd.mark()
-    child = subprocess.Popen([sys.executable, "-c", FEXECVE, str(fd), *argv], pass_fds=(fd,))
-    assert child.wait(TIMEOUT) == 0
-    events = bombusd.lifecycle(child.pid, since)
-    return [e for e in events if e["type"] == "ProcessExec"][-1]
+    """Runs the file open on @fd, whatever its path length; returns its
+    ProcessExec."""
+    return run_lifecycle(bombusd, fexecve_command(fd, argv), pass_fds=(fd,))[0]
 
 
 def test_invalid_utf8_and_control_characters_in_args(bombusd):
@@ -66,11 +57,7 @@ def test_args_cut_inside_a_character(bombusd):
 
 
 def test_argv0_longer_than_the_bound(bombusd):
-    argv = ["x" * (ARGS_MAX + 100), "unseen"]
-    since = bombusd.mark()
-    child = subprocess.Popen(argv, executable="/usr/bin/true")
-    child.wait(TIMEOUT)
-    exec_ = bombusd.wait_event("ProcessExec", child.pid, since=since)
+    exec_, _ = run_lifecycle(bombusd, ["x" * (ARGS_MAX + 100), "unseen"], executable="/usr/bin/true")
     assert_fields(exec_["process"], {"args": "", "binary_path": "/usr/bin/true"})
 
 
@@ -86,19 +73,12 @@ raise SystemExit(ctypes.get_errno())
 
 
 def test_empty_argv(bombusd):
-    since = bombusd.mark()
-    child = subprocess.Popen([sys.executable, "-c", EMPTY_ARGV])
-    assert child.wait(TIMEOUT) == 0
-    events = bombusd.lifecycle(child.pid, since)
-    exec_ = [e for e in events if e["type"] == "ProcessExec"][-1]
+    exec_, _ = run_lifecycle(bombusd, [sys.executable, "-c", EMPTY_ARGV])
     assert_fields(exec_["process"], {"args": "", "binary_path": "/usr/bin/true", "filename": "true"})
 
 
 def test_slashes_are_not_escaped(bombusd):
-    since = bombusd.mark()
-    child = subprocess.Popen(["/usr/bin/ls", "/usr/bin/ls"], stdout=subprocess.DEVNULL)
-    child.wait(TIMEOUT)
-    bombusd.lifecycle(child.pid, since)
+    run_lifecycle(bombusd, ["/usr/bin/ls", "/usr/bin/ls"])
     lines = [line for line in bombusd.lines if b'"binary_path":"/usr/bin/ls"' in line]
     assert lines, "no event line holds /usr/bin/ls unescaped"
     assert not [line for line in bombusd.lines if b"\\/" in line], "an event escapes '/'"

@@ -5,18 +5,12 @@ import time
 
 import procinfo
 from procinfo import assert_fields, assert_recent, assert_this_process
-
-
-def types(events):
-    return [e["type"] for e in events]
+from runner import types
 
 
 def test_ls_clone_exec_exit(bombusd):
-    since = bombusd.mark()
     t0 = time.time()
-    child = subprocess.Popen(["/usr/bin/ls", "-lah"], stdout=subprocess.DEVNULL)
-    child.wait()
-    events = bombusd.lifecycle(child.pid, since)
+    child, events = bombusd.run(["/usr/bin/ls", "-lah"], stdout=subprocess.DEVNULL)
     t1 = time.time()
     assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExit"], events
     clone, exec_, exit_ = events
@@ -64,10 +58,7 @@ def test_fork_without_exec(bombusd):
 def test_sh_resolves_to_the_real_binary(bombusd):
     real = os.path.realpath("/bin/sh")
     assert real != "/bin/sh", "/bin/sh is not a link here: the test would prove nothing"
-    since = bombusd.mark()
-    child = subprocess.Popen(["/bin/sh", "-c", "true"])
-    child.wait()
-    events = bombusd.lifecycle(child.pid, since)
+    child, events = bombusd.run(["/bin/sh", "-c", "true"])
     assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExit"], events
     assert_fields(events[1]["process"], procinfo.child_of_this_process(
         child.pid, filename=os.path.basename(real), binary_path=real, args="-c true"))
@@ -89,9 +80,7 @@ def test_parent_started_before_bombusd_comes_from_proc(start_bombusd):
         shell.kill()
         shell.wait()
     assert out == b"done\n"
-    exec_ = daemon.wait_for(lambda e: e["type"] == "ProcessExec" and e["process"]["ppid"] == shell.pid
-                            and e["process"]["args"] == "from-seeded-parent", since=since,
-                            what="ProcessExec of the shell's child")
+    exec_ = daemon.wait_event("ProcessExec", since=since, ppid=shell.pid, args="from-seeded-parent")
     assert_fields(exec_["process"], procinfo.child_of_this_process(
         exec_["process"]["pid"], ppid=shell.pid, filename="true", binary_path="/usr/bin/true",
         args="from-seeded-parent"))
@@ -131,11 +120,8 @@ def test_process_started_before_bombusd_execs(start_bombusd):
 def test_times_are_utc_with_milliseconds(start_bombusd):
     # Far from UTC: a local-time rendering would be hours off.
     daemon = start_bombusd(env={"TZ": "Asia/Kathmandu"})
-    since = daemon.mark()
     t0 = time.time()
-    child = subprocess.Popen(["/usr/bin/true"])
-    child.wait()
-    events = daemon.lifecycle(child.pid, since)
+    _, events = daemon.run(["/usr/bin/true"])
     t1 = time.time()
     for event in events:
         for text in (event["timestamp"], event["process"]["start_time"]):

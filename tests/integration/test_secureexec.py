@@ -3,23 +3,13 @@ capabilities. The privileged copies are run by an unprivileged user."""
 import os
 import shutil
 import subprocess
-import sys
 
 import procinfo
 from procinfo import assert_fields, assert_this_process
-from runner import AS_UNPRIVILEGED, TIMEOUT, UNPRIVILEGED_USER
+from runner import AS_UNPRIVILEGED, TIMEOUT, UNPRIVILEGED_USER, fexecve_command, types
 
-# Runs in a child: exec the file open on fd argv[1] (glibc fexecve: execveat
-# with AT_EMPTY_PATH), with the argv that follows.
-FEXECVE = "import os, sys; os.execve(int(sys.argv[1]), sys.argv[2:], {})"
-
-
-def fexecve_child(fd, argv):
-    return subprocess.Popen([sys.executable, "-c", FEXECVE, str(fd), *argv], pass_fds=(fd,))
-
-
-def exec_event(bombusd, pid, binary_path, since):
-    return bombusd.wait_event("ProcessExec", pid, since=since, binary_path=binary_path)
+# A python child that fexecve()s: clone, python's exec, the exec tested, exit.
+FEXECVE_EVENTS = ["ProcessClone", "ProcessExec", "ProcessExec", "ProcessExit"]
 
 
 def test_memfd_fileless_exec(bombusd):
@@ -27,18 +17,16 @@ def test_memfd_fileless_exec(bombusd):
     try:
         with open("/usr/bin/true", "rb") as src:
             os.write(fd, src.read())
-        since = bombusd.mark()
-        child = fexecve_child(fd, ["fileless-exec-test", "fileless"])
-        assert child.wait(TIMEOUT) == 0
+        child, events = bombusd.run(fexecve_command(fd, ["fileless-exec-test", "fileless"]), pass_fds=(fd,))
     finally:
         os.close(fd)
-    event = exec_event(bombusd, child.pid, "/memfd:fileless-exec-test (deleted)", since)
+    assert types(events) == FEXECVE_EVENTS, events
+    event = events[-2]
     assert_fields(event["process"], procinfo.child_of_this_process(
         child.pid, filename="memfd:fileless-exec-test", binary_path="/memfd:fileless-exec-test (deleted)",
         args="fileless", secureexec="FILELESS_EXEC"))
     assert_this_process(event["parent"])
-    exit_ = bombusd.wait_event("ProcessExit", child.pid, since=since)
-    assert exit_["process"] == event["process"]
+    assert events[-1]["process"] == event["process"]
 
 
 def test_deleted_file_exec(bombusd, world_dir):
@@ -47,13 +35,12 @@ def test_deleted_file_exec(bombusd, world_dir):
     fd = os.open(path, os.O_RDONLY)
     try:
         path.unlink()
-        since = bombusd.mark()
-        child = fexecve_child(fd, ["deleted-true", "gone"])
-        assert child.wait(TIMEOUT) == 0
+        child, events = bombusd.run(fexecve_command(fd, ["deleted-true", "gone"]), pass_fds=(fd,))
     finally:
         os.close(fd)
     expected_path = f"{path} (deleted)"
-    event = exec_event(bombusd, child.pid, expected_path, since)
+    assert types(events) == FEXECVE_EVENTS, events
+    event = events[-2]
     assert_fields(event["process"], procinfo.child_of_this_process(
         child.pid, filename="deleted-true", binary_path=expected_path, args="gone",
         secureexec="FILELESS_EXEC"))
@@ -68,7 +55,7 @@ def run_unprivileged(bombusd, binary, setpriv_options=()):
                              text=True)
     out, _ = child.communicate(timeout=TIMEOUT)
     assert child.returncode == 0, out
-    event = exec_event(bombusd, child.pid, str(binary), since)
+    event = bombusd.wait_event("ProcessExec", child.pid, since=since, binary_path=str(binary))
     assert_this_process(event["parent"])
     return event, out
 
@@ -89,7 +76,7 @@ def test_setuid_root_binary(bombusd, world_dir):
     # A set-user-id-root exec gives the bounding set, permitted and effective.
     caps = procinfo.caps_string(procinfo.bounding_set())
     assert_fields(event["process"], {
-        "pid": event["process"]["pid"], "ppid": os.getpid(), "cloned": False,
+        "ppid": os.getpid(), "cloned": False,
         "uid": nobody, "euid": 0, "gid": nobody, "egid": nobody,
         "cap_inheritable": "", "cap_permitted": caps, "cap_effective": caps,
         "secureexec": "SETUID", "filename": "id-setuid", "binary_path": str(binary), "args": "",
@@ -165,13 +152,14 @@ def test_file_capabilities_through_execveat(bombusd, world_dir):
     subprocess.run(["setcap", "cap_net_raw+ep", str(binary)], check=True)
     fd = os.open(binary, os.O_RDONLY)
     try:
-        since = bombusd.mark()
-        child = subprocess.Popen([*AS_UNPRIVILEGED, sys.executable, "-c", FEXECVE, str(fd), "id-caps-at"],
-                                 pass_fds=(fd,), stdout=subprocess.DEVNULL)
-        assert child.wait(TIMEOUT) == 0
+        _, events = bombusd.run([*AS_UNPRIVILEGED, *fexecve_command(fd, ["id-caps-at"])], pass_fds=(fd,),
+                                stdout=subprocess.DEVNULL)
     finally:
         os.close(fd)
-    event = exec_event(bombusd, child.pid, str(binary), since)
+    # setpriv execs python, which execs the copy.
+    assert types(events) == FEXECVE_EVENTS[:2] + FEXECVE_EVENTS[1:], events
+    event = events[-2]
+    assert event["process"]["binary_path"] == str(binary)
     assert_fields(event["process"], {
         "uid": UNPRIVILEGED_USER, "euid": UNPRIVILEGED_USER, "cap_permitted": "CAP_NET_RAW",
         "secureexec": "FILE_CAPS",

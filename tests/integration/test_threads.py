@@ -6,7 +6,7 @@ import time
 
 import procinfo
 from procinfo import assert_fields
-from runner import TIMEOUT
+from runner import TIMEOUT, types
 
 # Prints the kernel id of a thread it starts and joins.
 THREAD = """
@@ -32,10 +32,6 @@ threading.Event().wait()
 """
 
 
-def types(events):
-    return [e["type"] for e in events]
-
-
 def exits_of(bombusd, clone, since):
     """ProcessExit events of the process @clone announced (same pid and
     start, so a reused pid does not count)."""
@@ -51,8 +47,7 @@ def test_thread_creation_emits_nothing(bombusd):
     thread = int(child.stdout)
     assert thread != 0
     # The child's pid is unknown to subprocess.run: find it by its exec.
-    exec_ = bombusd.wait_for(lambda e: e["type"] == "ProcessExec" and e["process"]["args"] == f"-c {THREAD}",
-                             since=since, what="ProcessExec of the threaded child")
+    exec_ = bombusd.wait_event("ProcessExec", since=since, args=f"-c {THREAD}")
     pid = exec_["process"]["pid"]
     assert thread != pid
     events = bombusd.lifecycle(pid, since)
@@ -62,19 +57,14 @@ def test_thread_creation_emits_nothing(bombusd):
 
 def test_multithreaded_process_exits_once(bombusd):
     since = bombusd.mark()
-    child = subprocess.Popen([sys.executable, "-c", THREADS_AT_EXIT])
-    assert child.wait(TIMEOUT) == 0
-    events = bombusd.lifecycle(child.pid, since)
+    _, events = bombusd.run([sys.executable, "-c", THREADS_AT_EXIT])
     assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExit"], events
     bombusd.sync()
     assert len(exits_of(bombusd, events[0], since)) == 1
 
 
 def test_exec_from_a_thread(bombusd):
-    since = bombusd.mark()
-    child = subprocess.Popen([sys.executable, "-c", EXEC_FROM_THREAD])
-    assert child.wait(TIMEOUT) == 0
-    events = bombusd.lifecycle(child.pid, since)
+    child, events = bombusd.run([sys.executable, "-c", EXEC_FROM_THREAD])
     assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExec", "ProcessExit"], events
     clone, python, true, exit_ = events
     assert python["process"]["binary_path"] == procinfo.proc_process("self")["binary_path"]
