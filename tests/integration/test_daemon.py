@@ -91,6 +91,24 @@ def test_signal_right_after_ready_stops_cleanly():
         assert counters(err), err
 
 
+def test_reader_going_away_stops_bombusd():
+    """bombusd --stdout | head: when the reader closes the pipe, bombusd
+    stops by itself, exit 0, and lets go of everything."""
+    proc, err = spawn_ready()
+    held = bpfstate.held_ids(proc.pid)
+    proc.stdout.close()
+    subprocess.run(["/usr/bin/true", "after-reader-left"], check=True)
+    try:
+        err += proc.communicate(timeout=TIMEOUT)[1].decode(errors="replace")
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0, err
+    assert "closed by its reader" in err, err
+    assert counters(err), err
+    assert bpfstate.poll_until_empty(lambda: bpfstate.still_existing(held)) == {}
+
+
 def test_refuses_to_run_unprivileged(run_bombusd, world_dir):
     # A copy nobody can reach, whatever the permissions of the build tree.
     binary = shutil.copy(bombusd_binary(), world_dir / "bombusd")
