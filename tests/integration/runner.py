@@ -7,6 +7,7 @@ lane does).
 import itertools
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -191,19 +192,40 @@ class Bombusd:
             procinfo.assert_event_shape(event)
 
 
-def spawn_ready(args=(), stdout=subprocess.PIPE, ready_timeout=TIMEOUT):
+def spawn_ready(args=(), stdout=subprocess.PIPE, ready_timeout=TIMEOUT, may_fail=False):
     """Starts bombusd --stdout with its stderr on a pipe and returns
     (Popen, stderr text so far) as soon as the ready line has been read, for
     tests that must act at that very moment or read stdout themselves. The
-    caller reads the rest of stderr."""
+    caller reads the rest of stderr. With @may_fail, a bombusd that exits
+    instead is returned too (reaped, with all its stderr)."""
     proc = subprocess.Popen([bombusd_binary(), "--stdout", *args], stdout=stdout, stderr=subprocess.PIPE)
     err = b""
     deadline = time.monotonic() + ready_timeout
     while b"monitoring;" not in err:
-        chunk = proc.stderr.read1(65536)
-        if not chunk or time.monotonic() > deadline:
+        left = deadline - time.monotonic()
+        chunk = proc.stderr.read1(65536) if left > 0 and select.select([proc.stderr], [], [], left)[0] else None
+        if chunk == b"" and may_fail:
+            proc.wait(ready_timeout)
+            break
+        if not chunk:
             proc.kill()
             proc.wait()
             raise AssertionError(f"bombusd did not become ready:\n{err.decode(errors='replace')}")
         err += chunk
     return proc, err.decode(errors="replace")
+
+
+def finish(proc, err, sig=None):
+    """Sends @sig (if any) to a bombusd from spawn_ready, waits for its exit
+    and returns (its stdout if piped, all its stderr); fails on a sanitizer
+    report."""
+    try:
+        if sig is not None and proc.poll() is None:
+            proc.send_signal(sig)
+        out, rest = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+        proc.wait()
+    err += (rest or b"").decode(errors="replace")
+    assert_no_sanitizer_report(err)
+    return out, err

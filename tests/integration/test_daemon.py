@@ -1,6 +1,7 @@
 """bombusd as a program: clean shutdown, counters, and the ways it refuses to run."""
 import fcntl
 import json
+import os
 import re
 import shutil
 import signal
@@ -9,7 +10,8 @@ import subprocess
 import pytest
 
 import bpfstate
-from runner import AS_UNPRIVILEGED, ROOT, TIMEOUT, bombusd_binary, spawn_ready
+import procinfo
+from runner import AS_UNPRIVILEGED, ROOT, bombusd_binary, finish, spawn_ready
 
 COUNTERS = re.compile(r"counters: events_emitted=(\d+) events_lost_kernel=(\d+) events_dropped_userspace=(\d+)")
 F_SETPIPE_SZ = 1031
@@ -56,25 +58,29 @@ def test_counters_on_sigusr1_and_at_exit(bombusd):
 def test_events_queued_at_exit_reach_a_slow_reader():
     """Records still in the ring buffer at SIGTERM are delivered whole even
     when stdout is a full pipe: the final write must wait for the reader."""
-    proc, err = spawn_ready()
-    fcntl.fcntl(proc.stdout.fileno(), F_SETPIPE_SZ, 4096)
-    try:
-        # Stopped, bombusd leaves the records of these processes in the ring
-        # buffer; it finds SIGTERM and them at once when it continues.
-        proc.send_signal(signal.SIGSTOP)
-        for _ in range(3):
-            subprocess.run(["/usr/bin/true", "queued-at-exit"], check=True)
-        proc.send_signal(signal.SIGTERM)
-        proc.send_signal(signal.SIGCONT)
-        out, rest = proc.communicate(timeout=TIMEOUT)
-    finally:
-        proc.kill()
-        proc.wait()
-    err += rest.decode(errors="replace")
+    # A one-page pipe, made small before bombusd writes anything to it.
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)
+    proc, err = spawn_ready(stdout=write_end)
+    os.close(write_end)
+    with open(read_end, "rb") as reader:
+        try:
+            # Stopped, bombusd leaves the records of these processes in the
+            # ring buffer; it finds SIGTERM and them at once when it continues.
+            proc.send_signal(signal.SIGSTOP)
+            for _ in range(3):
+                subprocess.run(["/usr/bin/true", "queued-at-exit"], check=True)
+            proc.send_signal(signal.SIGTERM)
+        finally:
+            proc.send_signal(signal.SIGCONT)
+        out = reader.read()  # to the end: bombusd has exited
+    _, err = finish(proc, err)
     assert proc.returncode == 0, err
     lines = out.split(b"\n")
     assert lines.pop() == b"", f"stdout ends in a cut line: ...{out[-200:]!r}"
     events = [json.loads(line) for line in lines]
+    for event in events:
+        procinfo.assert_event_shape(event)
     assert sum(e["process"]["args"] == "queued-at-exit" and e["type"] == "ProcessExit" for e in events) == 3
     assert counters(err)[-1]["emitted"] == len(events), err
 
@@ -84,9 +90,7 @@ def test_signal_right_after_ready_stops_cleanly():
     counters), never death by the signal's default action."""
     for _ in range(5):
         proc, err = spawn_ready(stdout=subprocess.DEVNULL)
-        proc.send_signal(signal.SIGTERM)
-        _, rest = proc.communicate(timeout=TIMEOUT)
-        err += rest.decode(errors="replace")
+        _, err = finish(proc, err, signal.SIGTERM)
         assert proc.returncode == 0, f"exit status {proc.returncode}:\n{err}"
         assert counters(err), err
 
@@ -98,11 +102,7 @@ def test_reader_going_away_stops_bombusd():
     held = bpfstate.held_ids(proc.pid)
     proc.stdout.close()
     subprocess.run(["/usr/bin/true", "after-reader-left"], check=True)
-    try:
-        err += proc.communicate(timeout=TIMEOUT)[1].decode(errors="replace")
-    finally:
-        proc.kill()
-        proc.wait()
+    _, err = finish(proc, err)
     assert proc.returncode == 0, err
     assert "closed by its reader" in err, err
     assert counters(err), err
@@ -120,29 +120,18 @@ def test_refuses_to_run_unprivileged(run_bombusd, world_dir):
     assert result.stdout == ""
 
 
-def test_forced_lsm_hook_mode(tmp_path):
+def test_forced_lsm_hook_mode():
     """--hook-mode=lsm either works (the LSM method attached) or fails with a
     one-line error naming the hook, leaving nothing behind. On the
     development host BPF LSM programs are refused (EPERM): the error path."""
     names = bpfstate.program_names(ROOT) | {""}  # "": the daemon's probes
     newest = max(bpfstate.existing_ids("prog"), default=0)
-    proc = subprocess.Popen([bombusd_binary(), "--stdout", "--hook-mode=lsm"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        err = ""
-        for line in proc.stderr:
-            err += line
-            if "monitoring;" in line:
-                break
-        if proc.poll() is None and "monitoring;" in err:
-            print("*** bombusd runs with --hook-mode=lsm on this kernel: checking the LSM method was used")
-            assert re.search(r"hook exec_creds: lsm/", err), err
-            proc.send_signal(signal.SIGTERM)
-        err += proc.communicate(timeout=TIMEOUT)[1]
-    finally:
-        proc.kill()
-        proc.wait()
-    if "monitoring;" in err:
+    proc, err = spawn_ready(["--hook-mode=lsm"], stdout=subprocess.DEVNULL, may_fail=True)
+    ready = proc.poll() is None
+    _, err = finish(proc, err, signal.SIGTERM)
+    if ready:
+        print("*** bombusd runs with --hook-mode=lsm on this kernel: checking the LSM method was used")
+        assert re.search(r"hook exec_creds: lsm/", err), err
         assert proc.returncode == 0, err
     else:
         print("*** --hook-mode=lsm refused on this kernel: checking the error")
