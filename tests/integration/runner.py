@@ -133,7 +133,8 @@ class Bombusd:
         whose process object also has the given field values."""
         def matches(e):
             p = e["process"]
-            return e["type"] == type_ and pid in (None, p["pid"]) and all(p.get(k) == v for k, v in fields.items())
+            return (e["type"] == type_ and pid in (None, p["pid"])
+                    and all(p.get(k) == v for k, v in fields.items()))
         return self.wait_for(matches, timeout, what=f"{type_} for pid {pid} with {fields}", since=since)
 
     def lifecycle(self, pid, since):
@@ -203,7 +204,8 @@ def spawn_ready(args=(), stdout=subprocess.PIPE, ready_timeout=TIMEOUT, may_fail
     deadline = time.monotonic() + ready_timeout
     while b"monitoring;" not in err:
         left = deadline - time.monotonic()
-        chunk = proc.stderr.read1(65536) if left > 0 and select.select([proc.stderr], [], [], left)[0] else None
+        readable = left > 0 and select.select([proc.stderr], [], [], left)[0]
+        chunk = proc.stderr.read1(65536) if readable else None
         if chunk == b"" and may_fail:
             proc.wait(ready_timeout)
             break

@@ -92,7 +92,8 @@ def test_invalid_utf8_in_the_binary_path(bombusd, world_dir):
         dst.write(src.read())
     os.chmod(binary, 0o755)
     exec_, _ = run_lifecycle(bombusd, [binary])
-    assert_fields(exec_["process"], {"binary_path": f"{world_dir}/dir\ufffd/tr\ufffdue", "filename": "tr\ufffdue"})
+    assert_fields(exec_["process"], {"binary_path": f"{world_dir}/dir\ufffd/tr\ufffdue",
+                                     "filename": "tr\ufffdue"})
 
 
 def deep_copy_of_true(world_dir, names):
