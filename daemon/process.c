@@ -71,10 +71,10 @@ static int add_uint(json_object *obj, const char *key, uint32_t value)
 	return add(obj, key, json_object_new_int64(value));
 }
 
-static json_object *process_json_new(const struct process *p, int64_t offset)
+json_object *process_json_object(const struct process *p, int64_t offset)
 {
 	json_object *o = json_object_new_object();
-	char time[ISO8601_MS_LEN], caps[CAPS_STRING_MAX], secure[SECUREEXEC_STRING_MAX];
+	char time[ISO8601_MS_LEN], caps[CAPS_STRING_MAX], secure[FLAGS_STRING_MAX];
 	int r = 0;
 
 	if (!o)
@@ -110,7 +110,7 @@ const char *process_json(struct process *p, int64_t offset, size_t *len)
 	if (p->json && (p->json_offset_ns - offset) / 1000000 != 0)
 		process_changed(p);
 	if (!p->json) {
-		json_object *obj = process_json_new(p, offset);
+		json_object *obj = process_json_object(p, offset);
 		const char *text = obj ? json_text(obj, &p->json_len) : NULL;
 
 		p->json = text ? strndup(text, p->json_len) : NULL;

@@ -43,6 +43,9 @@ void process_changed(struct process *p);
  * to @obj. */
 const char *json_text(json_object *obj, size_t *len);
 
+/* A new JSON object of the process, for embedding (e.g. ptrace's "child"). */
+json_object *process_json_object(const struct process *p, int64_t boot_to_real_ns);
+
 /* The process object as compact JSON text (owned by @p), with start_time
  * rendered using the given boot-to-wall offset; NULL on allocation failure. */
 const char *process_json(struct process *p, int64_t boot_to_real_ns, size_t *len);
