@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "event.h"
+#include "json-fields.h"
 
 static const char *const type_names[_EVENT_TYPE_MAX] = {
 	[EVENT_PROCESS_EXEC] = "ProcessExec",

@@ -7,6 +7,7 @@
 #include "bpf-load.h"
 #include "daemon.h"
 #include "flags.h"
+#include "json-fields.h"
 #include "log.h"
 #include "procmon-privilege.bpf.skel.h"
 #include "procmon-privilege.h"
@@ -67,25 +68,6 @@ struct privilege_monitor {
 	struct hook hooks[ELEMENTSOF(privilege_hook_table)];
 };
 
-static int add(json_object *obj, const char *key, json_object *value)
-{
-	if (!value || json_object_object_add(obj, key, value) < 0) {
-		json_object_put(value);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int add_string(json_object *obj, const char *key, const char *value)
-{
-	return add(obj, key, json_object_new_string(value));
-}
-
-static int add_uint(json_object *obj, const char *key, uint64_t value)
-{
-	return add(obj, key, json_object_new_int64((int64_t)value));
-}
-
 /* prctl's "cmd": named for the options that matter to privileges. */
 static json_object *prctl_cmd(const struct bombus_privilege_record *r)
 {
@@ -98,7 +80,7 @@ static json_object *prctl_cmd(const struct bombus_privilege_record *r)
 		{ 28, "PrSetSecurebits" }, /* PR_SET_SECUREBITS */
 	};
 	json_object *cmd = json_object_new_object();
-	int r_ = 0;
+	int err = 0;
 
 	if (!cmd)
 		return NULL;
@@ -106,8 +88,8 @@ static json_object *prctl_cmd(const struct bombus_privilege_record *r)
 		_cleanup_free_ char *name = utf8_strndup(r->prctl.name, sizeof(r->prctl.name));
 		json_object *arg = json_object_new_object();
 
-		r_ |= arg && name ? add_string(arg, "name", name) : -ENOMEM;
-		r_ |= add(cmd, "PrSetName", arg);
+		err |= arg && name ? json_add_string(arg, "name", name) : -ENOMEM;
+		err |= json_add(cmd, "PrSetName", arg);
 	} else {
 		const char *key = "Opcode";
 		uint64_t value = r->prctl.option;
@@ -117,9 +99,9 @@ static json_object *prctl_cmd(const struct bombus_privilege_record *r)
 				key = numeric[i].name;
 				value = r->prctl.arg2;
 			}
-		r_ |= add_uint(cmd, key, value);
+		err |= json_add_uint(cmd, key, value);
 	}
-	if (r_) {
+	if (err) {
 		json_object_put(cmd);
 		return NULL;
 	}
@@ -139,24 +121,24 @@ static json_object *process_event_json(struct privilege_monitor *m, const struct
 	switch (r->event) {
 	case BOMBUS_PRIV_SETUID:
 	case BOMBUS_PRIV_SETGID:
-		err |= add_string(o, "type", uid ? "Setuid" : "Setgid");
-		err |= add_uint(o, uid ? "uid" : "gid", r->setid.id);
-		err |= add_uint(o, uid ? "euid" : "egid", r->setid.eid);
-		err |= add_uint(o, uid ? "fsuid" : "fsgid", r->setid.fsid);
-		err |= add_string(o, "flags", setid_flags_to_string(r->flags, flags));
+		err |= json_add_string(o, "type", uid ? "Setuid" : "Setgid");
+		err |= json_add_uint(o, uid ? "uid" : "gid", r->setid.id);
+		err |= json_add_uint(o, uid ? "euid" : "egid", r->setid.eid);
+		err |= json_add_uint(o, uid ? "fsuid" : "fsgid", r->setid.fsid);
+		err |= json_add_string(o, "flags", setid_flags_to_string(r->flags, flags));
 		break;
 	case BOMBUS_PRIV_SETCAPS:
-		err |= add_string(o, "type", "Setcaps");
-		err |= add_string(o, "effective", caps_to_string(r->caps.effective, caps));
-		err |= add_string(o, "inheritable", caps_to_string(r->caps.inheritable, caps));
-		err |= add_string(o, "permitted", caps_to_string(r->caps.permitted, caps));
+		err |= json_add_string(o, "type", "Setcaps");
+		err |= json_add_string(o, "effective", caps_to_string(r->caps.effective, caps));
+		err |= json_add_string(o, "inheritable", caps_to_string(r->caps.inheritable, caps));
+		err |= json_add_string(o, "permitted", caps_to_string(r->caps.permitted, caps));
 		break;
 	case BOMBUS_PRIV_PRCTL:
-		err |= add_string(o, "type", "Prctl");
-		err |= add(o, "cmd", prctl_cmd(r));
+		err |= json_add_string(o, "type", "Prctl");
+		err |= json_add(o, "cmd", prctl_cmd(r));
 		break;
 	case BOMBUS_PRIV_CREATE_USER_NS:
-		err |= add_string(o, "type", "CreateUserNs");
+		err |= json_add_string(o, "type", "CreateUserNs");
 		break;
 	case BOMBUS_PRIV_PTRACE_ACCESS_CHECK: {
 		struct process_cache *cache = m->daemon->processes;
@@ -168,9 +150,9 @@ static json_object *process_event_json(struct privilege_monitor *m, const struct
 			unknown.creds.auid = UINT32_MAX;
 			child = &unknown;
 		}
-		err |= add_string(o, "type", "PtraceAccessCheck");
-		err |= add(o, "child", process_json_object(child, m->daemon->boot_to_real_ns));
-		err |= add_string(o, "mode", ptrace_mode_to_string(r->flags, flags));
+		err |= json_add_string(o, "type", "PtraceAccessCheck");
+		err |= json_add(o, "child", process_json_object(child, m->daemon->boot_to_real_ns));
+		err |= json_add_string(o, "mode", ptrace_mode_to_string(r->flags, flags));
 		break;
 	}
 	default:
