@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
-#include "procmon.h"
+#include "monitor.h"
 
 #define HOUSEKEEPING_INTERVAL_USEC (1000 * 1000)
 
@@ -98,13 +98,25 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
-	/* Monitors first: their links go, nothing stays attached. */
-	procmon_free(d->procmon);
+	/* Monitors first: their links go, nothing stays attached. In reverse
+	 * order of start: a guest monitor uses its host until it is freed. */
+	for (size_t i = d->n_monitors; i-- > 0;)
+		d->monitors[i]->free(d->monitors[i]);
 	for (size_t i = 0; i < d->n_outputs; i++)
 		d->outputs[i]->ops->free(d->outputs[i]);
 	process_cache_free(d->processes);
 	sd_event_unref(d->event);
 	free(d);
+}
+
+int daemon_add_monitor(struct daemon *d, struct monitor *m)
+{
+	if (d->n_monitors >= DAEMON_MAX_MONITORS) {
+		m->free(m);
+		return -E2BIG;
+	}
+	d->monitors[d->n_monitors++] = m;
+	return 0;
 }
 
 int daemon_add_output(struct daemon *d, struct output *o)
@@ -155,7 +167,7 @@ void daemon_stop(struct daemon *d, int status)
 void daemon_log_counters(struct daemon *d)
 {
 	struct process_cache_stats cache = process_cache_stats(d->processes);
-	uint64_t dropped = d->counters.malformed + d->counters.no_memory;
+	uint64_t dropped = d->counters.malformed + d->counters.no_memory, lost = 0;
 	char outputs[256] = "";
 	size_t len = 0;
 
@@ -166,11 +178,13 @@ void daemon_log_counters(struct daemon *d)
 		if (len >= sizeof(outputs))
 			break;
 	}
+	for (size_t i = 0; i < d->n_monitors; i++)
+		lost += monitor_lost(d->monitors[i]);
 	log_printf(LOG_NOTICE,
 		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64
 		   " events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64 " no_memory=%" PRIu64 "%s)"
 		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64,
-		   d->counters.emitted, procmon_lost(d->procmon), dropped, d->counters.malformed,
+		   d->counters.emitted, lost, dropped, d->counters.malformed,
 		   d->counters.no_memory, outputs, cache.entries, cache.exited, cache.full_refusals,
 		   d->counters.cache_misses);
 }
@@ -199,7 +213,10 @@ int daemon_run(struct daemon *d)
 	if (r < 0)
 		return log_error_errno(r, "event loop failed: %m");
 	/* Detach, then deliver what the kernel had already queued. */
-	procmon_stop(d->procmon);
+	for (size_t i = 0; i < d->n_monitors; i++)
+		monitor_detach(d->monitors[i]);
+	for (size_t i = 0; i < d->n_monitors; i++)
+		monitor_drain(d->monitors[i]);
 	daemon_flush(d);
 	return d->exit_status;
 }

@@ -25,11 +25,14 @@ struct config {
 	size_t stdout_buffer_bytes;
 	size_t process_cache_max; /* entries, live and exited */
 	size_t process_cache_max_exited;
+	/* NULL-terminated names of hooks not to load (--disable-hook) */
+	char *disabled_hooks[33];
 };
 
 void config_init_defaults(struct config *c);
 
-struct procmon;
+struct monitor;
+#define DAEMON_MAX_MONITORS 4
 
 struct daemon {
 	struct config config;
@@ -39,7 +42,9 @@ struct daemon {
 	struct process_cache *processes;
 	struct output *outputs[DAEMON_MAX_OUTPUTS];
 	size_t n_outputs;
-	struct procmon *procmon;
+	struct monitor *monitors[DAEMON_MAX_MONITORS];
+	size_t n_monitors;
+	struct monitor *process_monitor; /* feeds the process cache */
 	int exit_status;
 
 	struct {
@@ -55,6 +60,8 @@ void daemon_free(struct daemon *d);
 DEFINE_POINTER_CLEANUP(struct daemon, daemon_free)
 
 int daemon_add_output(struct daemon *d, struct output *o);
+/* Takes ownership of a started monitor. */
+int daemon_add_monitor(struct daemon *d, struct monitor *m);
 
 /* Serializes @ev once and hands it to every output that wants its category;
  * nothing is serialized when none does. */

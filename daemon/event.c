@@ -5,11 +5,13 @@
 
 #include "clock.h"
 #include "event.h"
+#include "json-fields.h"
 
 static const char *const type_names[_EVENT_TYPE_MAX] = {
 	[EVENT_PROCESS_EXEC] = "ProcessExec",
 	[EVENT_PROCESS_CLONE] = "ProcessClone",
 	[EVENT_PROCESS_EXIT] = "ProcessExit",
+	[EVENT_PROCESS_EVENT] = "ProcessEvent",
 };
 
 const char *event_type_to_string(enum event_type type)
@@ -25,6 +27,8 @@ enum event_category event_type_category(enum event_type type)
 	case EVENT_PROCESS_EXIT:
 	default:
 		return CATEGORY_PROCESS;
+	case EVENT_PROCESS_EVENT:
+		return CATEGORY_PRIVILEGE;
 	}
 }
 

@@ -12,12 +12,14 @@ enum event_type {
 	EVENT_PROCESS_EXEC,
 	EVENT_PROCESS_CLONE,
 	EVENT_PROCESS_EXIT,
+	EVENT_PROCESS_EVENT, /* the privilege family: "process_event" says which */
 	_EVENT_TYPE_MAX,
 };
 
 /* What a consumer subscribes to; one bit each. */
 enum event_category {
-	CATEGORY_PROCESS = 1 << 0, /* ProcessExec, ProcessClone, ProcessExit */
+	CATEGORY_PROCESS = 1 << 0,   /* ProcessExec, ProcessClone, ProcessExit */
+	CATEGORY_PRIVILEGE = 1 << 1, /* ProcessEvent */
 };
 
 struct event {

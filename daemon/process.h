@@ -39,9 +39,8 @@ int process_set_binary(struct process *p, char *binary_path, char *filename, cha
 int process_copy_binary(struct process *p, const struct process *from);
 void process_changed(struct process *p);
 
-/* Compact text of @obj as events print it: no escaped '/'. The string belongs
- * to @obj. */
-const char *json_text(json_object *obj, size_t *len);
+/* A new JSON object of the process, for embedding (e.g. ptrace's "child"). */
+json_object *process_json_object(const struct process *p, int64_t boot_to_real_ns);
 
 /* The process object as compact JSON text (owned by @p), with start_time
  * rendered using the given boot-to-wall offset; NULL on allocation failure. */

@@ -49,7 +49,7 @@ static void caps_unknown_bits_by_number(void)
 
 static void secureexec_flags(void)
 {
-	char buf[SECUREEXEC_STRING_MAX];
+	char buf[FLAGS_STRING_MAX];
 
 	CHECK_STR(secureexec_to_string(0, buf), "");
 	CHECK_STR(secureexec_to_string(BOMBUS_SECUREEXEC_SETUID, buf), "SETUID");
@@ -61,5 +61,18 @@ static void secureexec_flags(void)
 	CHECK_STR(secureexec_to_string(1u << 30, buf), "");
 }
 
-UNIT_MAIN(T(caps_empty_is_empty_string), T(caps_in_bit_order), T(caps_all_known_is_all_caps),
+static void setid_and_ptrace_flags(void)
+{
+	char buf[FLAGS_STRING_MAX];
+
+	CHECK_STR(setid_flags_to_string(4, buf), "LSM_SETID_RES");
+	CHECK_STR(setid_flags_to_string(8, buf), "LSM_SETID_FS");
+	CHECK_STR(setid_flags_to_string(0, buf), "");
+	CHECK_STR(ptrace_mode_to_string(0x12, buf), "PTRACE_MODE_ATTACH | PTRACE_MODE_REALCREDS");
+	CHECK_STR(ptrace_mode_to_string(0x09, buf), "PTRACE_MODE_READ | PTRACE_MODE_FSCREDS");
+	CHECK_STR(ptrace_mode_to_string(0x1f, buf),
+		  "PTRACE_MODE_READ | PTRACE_MODE_ATTACH | PTRACE_MODE_NOAUDIT | PTRACE_MODE_FSCREDS | PTRACE_MODE_REALCREDS");
+}
+
+UNIT_MAIN(T(setid_and_ptrace_flags), T(caps_empty_is_empty_string), T(caps_in_bit_order), T(caps_all_known_is_all_caps),
 	  T(caps_unknown_bits_by_number), T(secureexec_flags))

@@ -136,6 +136,17 @@ static void utf8_append_bounded(void)
 	CHECK_INT(len, 6);
 }
 
-UNIT_MAIN(T(args_skip_argv0_and_join), T(args_truncated_stay_valid), T(invalid_utf8_replaced),
+static void strndup_sanitizes(void)
+{
+	char *s = utf8_strndup("ab\xff\0ignored", 10);
+
+	CHECK_STR(s, "ab\xef\xbf\xbd");
+	free(s);
+	s = path_basename("/tmp/\xc3(x");
+	CHECK_STR(s, "\xef\xbf\xbd(x");
+	free(s);
+}
+
+UNIT_MAIN(T(strndup_sanitizes), T(args_skip_argv0_and_join), T(args_truncated_stay_valid), T(invalid_utf8_replaced),
 	  T(path_from_leaf_first_names), T(path_count_not_trusted), T(basename_of_proc_exe),
 	  T(utf8_append_bounded))
