@@ -28,13 +28,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def bombusd(tmp_path):
-    daemon = Bombusd(tmp_path)
-    yield daemon
-    daemon.check_clean_exit()
-
-
 @pytest.fixture(scope="module")
 def shared_bombusd(tmp_path_factory):
     """One bombusd for a whole module: stopping one takes a second or two
@@ -43,6 +36,13 @@ def shared_bombusd(tmp_path_factory):
     daemon = Bombusd(tmp_path_factory.mktemp("bombusd"))
     yield daemon
     daemon.check_clean_exit()
+
+
+@pytest.fixture
+def bombusd(shared_bombusd):
+    """The module's bombusd. Tests look only at events after their own
+    mark() and never stop it; those that must, use start_bombusd."""
+    return shared_bombusd
 
 
 @pytest.fixture

@@ -138,13 +138,13 @@ class Bombusd:
         return self.wait_for(matches, timeout, what=f"{type_} for pid {pid} with {fields}", since=since)
 
     def lifecycle(self, pid, since):
-        """Every event of process @pid from @since up to its ProcessExit,
-        waiting for that exit."""
+        """The ProcessClone, ProcessExec and ProcessExit events of process
+        @pid from @since up to its ProcessExit, waiting for that exit."""
         end = self.wait_event("ProcessExit", pid, since=since)
         with self._cond:
             events = []
             for event in self.events[since:]:
-                if event["process"]["pid"] == pid:
+                if event["type"] in procinfo.LIFECYCLE_TYPES and event["process"]["pid"] == pid:
                     events.append(event)
                 if event is end:
                     return events

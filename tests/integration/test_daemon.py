@@ -39,7 +39,8 @@ def test_signal_leaves_nothing_attached(start_bombusd, sig):
     assert links == [], f"links to bombusd's programs remain: {links}"
 
 
-def test_counters_on_sigusr1_and_at_exit(bombusd):
+def test_counters_on_sigusr1_and_at_exit(start_bombusd):
+    bombusd = start_bombusd()
     bombusd.sync()
     seen = len(bombusd.lines)
     bombusd.proc.send_signal(signal.SIGUSR1)
@@ -89,7 +90,7 @@ def test_events_queued_at_exit_reach_a_slow_reader():
 def test_signal_right_after_ready_stops_cleanly():
     """Once bombusd says it is monitoring, SIGTERM is a clean stop (exit 0,
     counters), never death by the signal's default action."""
-    for _ in range(5):
+    for _ in range(3):
         proc, err = spawn_ready(stdout=subprocess.DEVNULL)
         _, err = finish(proc, err, signal.SIGTERM)
         assert proc.returncode == 0, f"exit status {proc.returncode}:\n{err}"
