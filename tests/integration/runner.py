@@ -7,6 +7,7 @@ lane does).
 import itertools
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -31,6 +32,7 @@ AS_UNPRIVILEGED = ["setpriv", f"--reuid={UNPRIVILEGED_USER}", f"--regid={UNPRIVI
 FEXECVE = "import os, sys; os.execve(int(sys.argv[1]), sys.argv[2:], {})"
 
 _sync_serial = itertools.count()
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def fexecve_command(fd, argv):
@@ -79,8 +81,10 @@ class Bombusd:
         for line in self.proc.stdout:
             try:
                 event = json.loads(line.decode("utf-8"))
-                # Lone surrogates (from \ud800-style escapes) are not text.
-                json.dumps(event, ensure_ascii=False).encode("utf-8")
+                # bombusd writes text as UTF-8, never as surrogate escapes
+                # (a lone one would not be text at all).
+                if SURROGATE_ESCAPE.search(line):
+                    raise ValueError("surrogate escape")
             except ValueError as e:
                 with self._cond:
                     self.bad_lines.append((str(e), line))
@@ -116,17 +120,36 @@ class Bombusd:
 
     def wait_for(self, predicate, timeout=TIMEOUT, what="event", since=0):
         """The first event from @since on matching predicate, waiting up to
-        timeout seconds."""
+        timeout seconds. Each event is looked at once: under load thousands
+        arrive while a test waits, and the reader must not starve."""
         deadline = time.monotonic() + timeout
+        index = since
         with self._cond:
             while True:
-                for event in self.events[since:]:
+                while index < len(self.events):
+                    event = self.events[index]
+                    index += 1
                     if predicate(event):
                         return event
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"no {what} within {timeout}s; {len(self.events)} events seen")
+                    break
                 self._cond.wait(left)
+        raise AssertionError(f"no {what} within {timeout}s; {index} events seen; "
+                             f"bombusd says: {self.counters_now()}")
+
+    def counters_now(self):
+        """bombusd's counters line (SIGUSR1), to tell a lost event from a
+        missing one."""
+        if self.proc.poll() is not None:
+            return f"(exited with {self.proc.returncode})"
+        seen = self.stderr().count("counters:")
+        self.proc.send_signal(signal.SIGUSR1)
+        try:
+            err = self.wait_stderr("counters:", seen + 1, timeout=5)
+        except AssertionError as e:
+            return f"(no counters: {e})"
+        return err[err.rindex("counters:"):].split("\n", 1)[0]
 
     def wait_event(self, type_, pid=None, timeout=TIMEOUT, since=0, **fields):
         """The first event of @type_ for process @pid (any pid when None)
