@@ -57,11 +57,14 @@ def test_counters_on_sigusr1_and_at_exit(start_bombusd):
     assert last[1]["emitted"] >= first[0]["emitted"]
 
 
-def test_events_queued_at_exit_reach_a_slow_reader():
+@pytest.mark.parametrize("pipe_flags", [0, os.O_NONBLOCK], ids=["blocking", "nonblocking"])
+def test_events_queued_at_exit_reach_a_slow_reader(pipe_flags):
     """Records still in the ring buffer at SIGTERM are delivered whole even
-    when stdout is a full pipe: the final write must wait for the reader."""
+    when stdout is a full pipe: the final write must wait for the reader.
+    Whether the pipe bombusd is given blocks or not."""
     # A one-page pipe, made small before bombusd writes anything to it.
     read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETFL, fcntl.fcntl(write_end, fcntl.F_GETFL) | pipe_flags)
     fcntl.fcntl(write_end, F_SETPIPE_SZ, 4096)
     proc, err = spawn_ready(stdout=write_end)
     os.close(write_end)
