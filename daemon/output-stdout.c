@@ -39,8 +39,8 @@ static void stdout_write_pending(struct stdout_output *o)
 			 * no longer watch the fd (it has finished: the final drain
 			 * at exit), the bytes stay queued for stdout_free's
 			 * blocking write. */
-			if (o->writable ||
-			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) >= 0)
+			if (o->writable || sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT,
+							   on_writable, o) >= 0)
 				sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
 			return;
 		}
