@@ -34,8 +34,7 @@ def test_signal_leaves_nothing_attached(start_bombusd, sig):
     assert counters(daemon.stderr()), f"no counters line at exit:\n{daemon.stderr()}"
     assert bpfstate.poll_until_empty(lambda: bpfstate.still_existing(held)) == {}, \
         "BPF objects bombusd held are still there after it exited"
-    ours = set(held["prog"])
-    links = [link for link in bpfstate.listed("link") if link.get("prog_id") in ours]
+    links = [link for link in bpfstate.listed("link") if link.get("prog_id") in held["prog"]]
     assert links == [], f"links to bombusd's programs remain: {links}"
 
 
