@@ -264,12 +264,15 @@ static int hook_select(struct hook *hook, enum hook_mode mode)
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode)
 {
 	for (size_t h = 0; h < n_hooks; h++) {
-		int r = hook_select(&hooks[h], mode);
+		int r = hooks[h].disabled ? 0 : hook_select(&hooks[h], mode);
 
 		if (r < 0)
 			return r;
-		log_info("hook %s: %s/%s", hooks[h].name, attach_method_to_string(hooks[h].chosen->method),
-			 hooks[h].chosen->target);
+		if (hooks[h].disabled)
+			log_info("hook %s: disabled by the config file", hooks[h].name);
+		else
+			log_info("hook %s: %s/%s", hooks[h].name, attach_method_to_string(hooks[h].chosen->method),
+				 hooks[h].chosen->target);
 		for (size_t i = 0; i < hooks[h].n_methods; i++) {
 			const struct hook_method *m = &hooks[h].methods[i];
 
@@ -284,6 +287,14 @@ int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enu
 		}
 	}
 	return 0;
+}
+
+struct hook *hooks_find(struct hook *hooks, size_t n_hooks, const char *name)
+{
+	for (size_t h = 0; h < n_hooks; h++)
+		if (strcmp(hooks[h].name, name) == 0)
+			return &hooks[h];
+	return NULL;
 }
 
 const struct hook *hooks_find_program(const struct hook *hooks, size_t n_hooks, const char *program,

@@ -46,7 +46,9 @@ struct hook {
 	const char *name;
 	const struct hook_method *methods; /* in order of preference */
 	size_t n_methods;
-	const struct hook_method *chosen;  /* set by hooks_select() */
+	bool optional; /* its monitor's events still flow without it */
+	bool disabled; /* by the config file: not attached (optional hooks only) */
+	const struct hook_method *chosen;  /* set by hooks_select(); NULL if disabled */
 	struct bpf_link *links[HOOK_METHOD_PROGRAMS]; /* set by hooks_attach() */
 };
 
@@ -54,10 +56,13 @@ const char *attach_method_to_string(enum attach_method method);
 const char *hook_mode_to_string(enum hook_mode mode);
 int hook_mode_from_string(const char *s, enum hook_mode *ret);
 
-/* Picks a method for each hook and sets the autoload flag of every program
+/* Picks a method for each hook that is not disabled and sets the autoload flag of every program
  * named in @hooks accordingly. Fails with a logged error naming the hook when
  * none of its methods works, or when @mode forces one this kernel lacks. */
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode);
+
+/* The hook called @name; NULL when there is none. */
+struct hook *hooks_find(struct hook *hooks, size_t n_hooks, const char *name);
 
 /* Attaches the chosen programs of every hook; on failure names the program
  * and hook, and detaches what was attached. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bpf-load.h"
+#include "conf-file.h"
 #include "config.h"
 #include "daemon.h"
 #include "flags.h"
@@ -17,6 +18,7 @@
 #include "output.h"
 #include "proc-seed.h"
 #include "procmon.h"
+#include "service.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -28,43 +30,37 @@
 static void help(void)
 {
 	printf("Usage: bombusd [OPTIONS]\n"
-	       "Monitors process activity with eBPF and reports it as JSON events.\n\n"
+	       "Monitors process activity with eBPF and reports it as JSON events: by default\n"
+	       "as the D-Bus service org.bombus.Monitor1 on the system bus (and to the journal),\n"
+	       "with --stdout on standard output, without any bus.\n\n"
 	       "  --stdout              Print one JSON event per line to standard output\n"
+	       "  --config=FILE         Settings file (default " BOMBUS_CONFIG_FILE ")\n"
 	       "  --hook-mode=MODE      auto (default), lsm, fentry or tracepoint: force the\n"
 	       "                        attach method of hooks that offer it\n"
 	       "  --ringbuf-size=BYTES  Kernel ring buffer per monitor (power of two, default 8M)\n"
 	       "  -v, --verbose         Debug messages, libbpf's log and verifier output\n"
 	       "  -h, --help            Show this help\n"
 	       "      --version         Show the version\n\n"
-	       "Signals: SIGUSR1 prints counters to stderr; SIGINT and SIGTERM stop.\n");
+	       "The system bus is $DBUS_SYSTEM_BUS_ADDRESS when set. Command line options\n"
+	       "override the config file. Signals: SIGUSR1 prints counters to stderr; SIGINT\n"
+	       "and SIGTERM stop.\n");
 }
 
-static int parse_size(const char *s, size_t *ret)
-{
-	char *end;
-	unsigned long long v;
+/* What the command line sets; it overrides the config file. */
+struct args {
+	const char *config_path; /* NULL: the default, which may be missing */
+	bool stdout_output, verbose;
+	bool hook_mode_set;
+	enum hook_mode hook_mode;
+	size_t ringbuf_bytes; /* 0: not given */
+};
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'K': v <<= 10, end++; break;
-	case 'M': v <<= 20, end++; break;
-	case 'G': v <<= 30, end++; break;
-	default: break;
-	}
-	if (*end || v == 0 || v > (1ULL << 31))
-		return -EINVAL;
-	*ret = (size_t)v;
-	return 0;
-}
-
-static int parse_argv(int argc, char *argv[], struct config *c)
+static int parse_argv(int argc, char *argv[], struct args *a)
 {
-	enum { ARG_STDOUT = 0x100, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_VERSION };
+	enum { ARG_STDOUT = 0x100, ARG_CONFIG, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_VERSION };
 	static const struct option options[] = {
 		{ "stdout", no_argument, NULL, ARG_STDOUT },
+		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "hook-mode", required_argument, NULL, ARG_HOOK_MODE },
 		{ "ringbuf-size", required_argument, NULL, ARG_RINGBUF_SIZE },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -77,21 +73,24 @@ static int parse_argv(int argc, char *argv[], struct config *c)
 	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
 		switch (opt) {
 		case ARG_STDOUT:
-			c->stdout_output = true;
+			a->stdout_output = true;
+			break;
+		case ARG_CONFIG:
+			a->config_path = optarg;
 			break;
 		case ARG_HOOK_MODE:
-			if (hook_mode_from_string(optarg, &c->hook_mode) < 0)
+			if (hook_mode_from_string(optarg, &a->hook_mode) < 0)
 				return log_error_errno(EINVAL, "--hook-mode: unknown mode '%s' (auto, lsm, fentry, tracepoint)",
 						       optarg);
+			a->hook_mode_set = true;
 			break;
 		case ARG_RINGBUF_SIZE:
-			if (parse_size(optarg, &c->ringbuf_bytes) < 0 || (c->ringbuf_bytes & (c->ringbuf_bytes - 1)) ||
-			    c->ringbuf_bytes < 4096)
+			if (conf_parse_size(optarg, &a->ringbuf_bytes) < 0 || !conf_ringbuf_size_valid(a->ringbuf_bytes))
 				return log_error_errno(EINVAL, "--ringbuf-size: '%s' is not a power of two of at least 4096 bytes",
 						       optarg);
 			break;
 		case 'v':
-			c->verbose = true;
+			a->verbose = true;
 			break;
 		case 'h':
 			help();
@@ -104,9 +103,35 @@ static int parse_argv(int argc, char *argv[], struct config *c)
 		}
 	if (optind < argc)
 		return log_error_errno(EINVAL, "unexpected argument '%s'", argv[optind]);
-	if (!c->stdout_output)
-		return log_error_errno(EINVAL, "no output selected: run 'bombusd --stdout' (see --help)");
 	return 1;
+}
+
+/* Defaults, then the config file, then the command line. */
+static int load_config(const struct args *a, struct config *c)
+{
+	const char *path = a->config_path ?: BOMBUS_CONFIG_FILE;
+	int r;
+
+	config_init_defaults(c);
+	r = conf_file_load(path, a->config_path != NULL, c);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->n_disabled_hooks; i++) {
+		r = procmon_hook_check(c->disabled_hooks[i].hook);
+		if (r == -ENOENT)
+			return log_error_errno(r, "%s:%u: ProcMon has no hook '%s'", path, c->disabled_hooks[i].line,
+					       c->disabled_hooks[i].hook);
+		if (r < 0)
+			return log_error_errno(r, "%s:%u: ProcMon's hook '%s' cannot be disabled: the process cache needs it",
+					       path, c->disabled_hooks[i].line, c->disabled_hooks[i].hook);
+	}
+	c->stdout_output = a->stdout_output;
+	c->verbose = a->verbose;
+	if (a->hook_mode_set)
+		c->hook_mode = a->hook_mode;
+	if (a->ringbuf_bytes)
+		c->ringbuf_bytes = a->ringbuf_bytes;
+	return 0;
 }
 
 static bool have_capability(const struct __user_cap_data_struct data[2], int cap)
@@ -142,18 +167,56 @@ static int check_kernel(void)
 	return 0;
 }
 
+/* --stdout: events on standard output, no bus, no journal. */
+static int add_stdout_output(struct daemon *d)
+{
+	struct output *out;
+	int r;
+
+	r = output_stdout_new(d, STDOUT_FILENO, d->config.stdout_buffer_bytes, &out);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up stdout: %m");
+	r = daemon_add_output(d, out);
+	if (r < 0) {
+		out->ops->free(out);
+		return log_error_errno(r, "cannot add the stdout output: %m");
+	}
+	return 0;
+}
+
+static int add_journal_output(struct daemon *d)
+{
+	struct output *out;
+	int r;
+
+	if (!d->config.journal_categories)
+		return 0;
+	r = output_journal_new(d->config.journal_categories, d->config.journal_queue_bytes, &out);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the journal output: %m");
+	r = daemon_add_output(d, out);
+	if (r < 0) {
+		out->ops->free(out);
+		return log_error_errno(r, "cannot add the journal output: %m");
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
-	struct output *out;
+	/* Declared after d: freed before it. */
+	_cleanup_(service_freep) struct service *service = NULL;
+	struct args args = { 0 };
 	struct config config;
 	int r;
 
-	config_init_defaults(&config);
-	r = parse_argv(argc, argv, &config);
+	r = parse_argv(argc, argv, &args);
 	if (r <= 0)
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-	log_set_max_level(config.verbose ? LOG_DEBUG : LOG_INFO);
+	log_set_max_level(args.verbose ? LOG_DEBUG : LOG_INFO);
+	if (load_config(&args, &config) < 0)
+		return EXIT_FAILURE;
 	bpf_log_setup(config.verbose);
 
 	if (check_privileges() < 0 || check_kernel() < 0)
@@ -163,11 +226,16 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "cannot set up the event loop: %m");
 		return EXIT_FAILURE;
 	}
-	r = output_stdout_new(d, STDOUT_FILENO, config.stdout_buffer_bytes, &out);
-	if (r < 0 || daemon_add_output(d, out) < 0) {
-		log_error_errno(r, "cannot set up stdout: %m");
-		return EXIT_FAILURE;
+	if (config.stdout_output)
+		r = add_stdout_output(d);
+	else {
+		/* The bus first: without it there is no point loading BPF. */
+		r = service_new(d, &service);
+		if (r >= 0)
+			r = add_journal_output(d);
 	}
+	if (r < 0)
+		return EXIT_FAILURE;
 	if (procmon_start(d, &d->procmon) < 0)
 		return EXIT_FAILURE;
 	/* After attaching, so that no process falls between the two. */
@@ -176,6 +244,8 @@ int main(int argc, char *argv[])
 		log_warning_errno(r, "cannot read /proc, parents of older processes will be unknown: %m");
 	else
 		log_info("monitoring; %d processes known from /proc", r);
+	if (service && service_start(service) < 0)
+		return EXIT_FAILURE;
 
 	r = daemon_run(d);
 	daemon_log_counters(d);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "bpf-load.h"
 #include "daemon.h"
 #include "log.h"
@@ -28,9 +30,12 @@ static const struct hook_method exit_methods[] = {
 };
 
 #define HOOK(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m) }
+#define HOOK_OPTIONAL(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m), .optional = true }
 
+/* exec_creds only tells which privileges exec granted through file
+ * capabilities: the config file may leave it out. */
 static const struct hook procmon_hook_table[] = {
-	HOOK("exec_creds", exec_creds_methods),
+	HOOK_OPTIONAL("exec_creds", exec_creds_methods),
 	HOOK("exec", exec_methods),
 	HOOK("fork", fork_methods),
 	HOOK("exit", exit_methods),
@@ -174,6 +179,14 @@ static void on_batch_done(void *userdata)
 	daemon_flush(pm->daemon);
 }
 
+int procmon_hook_check(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(procmon_hook_table); i++)
+		if (strcmp(procmon_hook_table[i].name, name) == 0)
+			return procmon_hook_table[i].optional ? 0 : -EPERM;
+	return -ENOENT;
+}
+
 int procmon_start(struct daemon *d, struct procmon **ret)
 {
 	struct procmon *pm = calloc(1, sizeof(*pm));
@@ -183,6 +196,12 @@ int procmon_start(struct daemon *d, struct procmon **ret)
 		return log_error_errno(ENOMEM, "procmon: %m");
 	pm->daemon = d;
 	memcpy(pm->hooks, procmon_hook_table, sizeof(pm->hooks));
+	for (size_t i = 0; i < d->config.n_disabled_hooks; i++) {
+		struct hook *hook = hooks_find(pm->hooks, ELEMENTSOF(pm->hooks), d->config.disabled_hooks[i].hook);
+
+		if (strcmp(d->config.disabled_hooks[i].monitor, "procmon") == 0 && hook && hook->optional)
+			hook->disabled = true;
+	}
 	pm->skel = procmon_bpf__open();
 	if (!pm->skel) {
 		r = log_error_errno(errno, "procmon: cannot open the BPF object: %m");
@@ -199,6 +218,11 @@ int procmon_start(struct daemon *d, struct procmon **ret)
 	r = bpf_object_load_logged(pm->skel->obj, "procmon", pm->hooks, ELEMENTSOF(pm->hooks));
 	if (r < 0)
 		goto fail;
+	r = procmon_set_wanted(pm, daemon_wanted_categories(d));
+	if (r < 0) {
+		log_error_errno(r, "procmon: cannot write the wanted categories: %m");
+		goto fail;
+	}
 	r = hooks_attach(pm->hooks, ELEMENTSOF(pm->hooks), pm->skel->obj, "procmon");
 	if (r < 0)
 		goto fail;
@@ -231,6 +255,15 @@ void procmon_free(struct procmon *pm)
 	ringbuf_source_free(pm->records);
 	procmon_bpf__destroy(pm->skel);
 	free(pm);
+}
+
+int procmon_set_wanted(struct procmon *pm, uint32_t categories)
+{
+	uint32_t key = 0;
+
+	if (!pm)
+		return 0;
+	return bpf_map_update_elem(bpf_map__fd(pm->skel->maps.wanted), &key, &categories, BPF_ANY) < 0 ? -errno : 0;
 }
 
 uint64_t procmon_lost(const struct procmon *pm)

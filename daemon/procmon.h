@@ -19,6 +19,13 @@ int procmon_start(struct daemon *d, struct procmon **ret);
 void procmon_stop(struct procmon *pm);
 void procmon_free(struct procmon *pm);
 
+/* Whether the config file may disable hook @name: 0 yes, -EPERM when ProcMon
+ * needs it, -ENOENT when there is no such hook. */
+int procmon_hook_check(const char *name);
+
+/* Tells the BPF programs which enum event_category bits are wanted. */
+int procmon_set_wanted(struct procmon *pm, uint32_t categories);
+
 /* Records the kernel could not queue because the ring buffer was full. */
 uint64_t procmon_lost(const struct procmon *pm);
 const struct hook *procmon_hooks(const struct procmon *pm, size_t *n);
