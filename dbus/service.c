@@ -84,17 +84,17 @@ static int request_new(struct service *svc, enum request_kind kind, sd_bus_error
 	return 0;
 }
 
-/* What the denied polkit action would have allowed, for the error message. */
-static const char *action_purpose(const char *action)
+/* What the caller wanted that the denied polkit action guards. */
+static const char *request_purpose(const struct request *req, const char *action, char *buf, size_t size)
 {
-	static char purpose[64];
-
+	if (req->kind == REQUEST_STATUS)
+		return "read the status";
+	if (req->kind == REQUEST_PROCESS)
+		return "read what is known of a process";
 	for (size_t i = 0; i < n_all_categories; i++)
-		if (strcmp(all_categories[i].polkit_action, action) == 0) {
-			snprintf(purpose, sizeof(purpose), "subscribe to category '%s'", all_categories[i].name);
-			return purpose;
-		}
-	return "read the status";
+		if (strcmp(all_categories[i].polkit_action, action) == 0)
+			snprintf(buf, size, "subscribe to category '%s'", all_categories[i].name);
+	return buf;
 }
 
 static void reply_subscribe(struct request *req, sd_bus_message *call)
@@ -150,6 +150,7 @@ static void on_authorized(sd_bus_message *call, int allowed, const char *denied_
 			  void *userdata)
 {
 	struct request *req = userdata;
+	char purpose[64] = "subscribe";
 
 	req->authorization = NULL; /* freed by our caller */
 	if (allowed == -ESRCH || (req->client && client_gone(req->client)))
@@ -157,7 +158,8 @@ static void on_authorized(sd_bus_message *call, int allowed, const char *denied_
 	else if (allowed == 0)
 		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED,
 					   "not authorized to %s: polkit action %s was denied (%s)",
-					   action_purpose(denied_action), denied_action, reason);
+					   request_purpose(req, denied_action, purpose, sizeof(purpose)), denied_action,
+					   reason);
 	else if (allowed < 0)
 		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED, "cannot check the authorization: %s",
 					   reason);
