@@ -242,11 +242,10 @@ static char *read_line(char *buf, int size, void *userdata)
 
 int conf_file_load(const char *path, bool must_exist, struct config *c)
 {
-	struct config defaults;
+	const struct config defaults = *c;
 	struct conf_parser p = { .config = c, .defaults = &defaults };
 	int line;
 
-	config_init_defaults(&defaults);
 	p.file = fopen(path, "re");
 	if (!p.file) {
 		if (errno == ENOENT && !must_exist)

@@ -2,7 +2,8 @@
 /*
  * /etc/bombus/bombusd.conf: "[Section]" headers and "Key=Value" lines, as in
  * systemd's own .conf files; '#' or ';' start a comment line. Read with inih.
- * Every key is optional; an empty value restores the default. Anything the
+ * Every key is optional; an empty value restores the default (the value
+ * the key had before the file was read). Anything the
  * parser does not understand is an error reported as "FILE:LINE: what is
  * wrong", and the daemon does not start. The keys are documented in the
  * example file conf/bombusd.conf.
@@ -16,7 +17,7 @@
 
 #define CONF_FILE_LINE_MAX 200 /* characters per line, as inih reads them */
 
-/* Applies the settings of @path to @c. A missing file is not an error unless
+/* Applies the settings of @path to @c, which holds the defaults. A missing file is not an error unless
  * @must_exist. Logs what is wrong and returns -EINVAL (bad content) or -errno. */
 int conf_file_load(const char *path, bool must_exist, struct config *c);
 
