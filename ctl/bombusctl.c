@@ -486,6 +486,11 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		fprintf(stderr, "bombusctl: %" PRIu64 " events were dropped here: this client did not read fast enough\n",
 			count);
 	}
+	/* Whoever reads our output sees each message's events at once. */
+	if (fflush(stdout) != 0 && !mon->done) {
+		mon->done = true;
+		sd_event_exit(mon->event, EXIT_OK);
+	}
 	return 0;
 }
 

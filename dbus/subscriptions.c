@@ -219,7 +219,8 @@ static void send_batch(struct subscription *s, size_t n)
 	r = signal_new(s, "Events", &m);
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(ss)");
-	for (struct queued *q = s->head; r >= 0 && q && bytes < SIZE_MAX && n-- > 0; q = q->next) {
+	const struct queued *q = s->head;
+	for (size_t i = 0; r >= 0 && i < n; i++, q = q->next) {
 		r = sd_bus_message_append(m, "(ss)", q->type, q->json);
 		bytes += q->size;
 	}

@@ -160,6 +160,9 @@ def test_batch(service, markers):
     batches = [l for l in sub.lines if l.get("signal") == "Events"]
     assert batches and not [l for l in sub.lines if l.get("signal") == "Event"]
     assert all(1 <= len(b["events"]) <= 256 for b in batches)
+    # Counted per event, not per signal.
+    entry = next(s for s in service.status()["subscriptions"] if s["path"] == sub.path)
+    assert entry["delivered"] == len(sub.events()) + entry["backlog_events"]
 
 
 def _uid(user):
