@@ -8,13 +8,13 @@ import pytest
 
 from conftest import Service
 
-BURST = 150  # marker runs: an exec and an exit each
+BURST = 300  # marker runs: an exec and an exit each, some KiB of JSON each
 
 
 @pytest.fixture(scope="module")
 def small_backlog():
     # Small bounds so that a burst of a few hundred events overflows them.
-    svc = Service(config="[Subscriptions]\nBacklogSize=32K\nWindowSize=16K\n", journald=False).start()
+    svc = Service(config="[Subscriptions]\nBacklogSize=256K\nWindowSize=64K\n", journald=False).start()
     yield svc
     svc.stop()
 
@@ -35,11 +35,15 @@ def test_stuck_subscriber_does_not_delay_another(small_backlog, markers):
 
     pids = [markers.run(str(i)) for i in range(BURST)]
     finished = time.monotonic()
-    live.wait_event("ProcessExit", pids[-1], timeout=30)
+    try:
+        live.wait_event("ProcessExit", pids[-1], timeout=30)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; live: {subscription(svc, live.path)}") from None
     delay = time.monotonic() - finished
     # Every event reached the reading subscriber, none was dropped for it.
     got = {(t, e["process"]["pid"]) for t, e in live.events()}
-    assert all(("ProcessExec", p) in got and ("ProcessExit", p) in got for p in pids)
+    missing = [(t, p) for p in pids for t in ("ProcessExec", "ProcessExit") if (t, p) not in got]
+    assert not missing, f"{len(missing)} events missing: {missing[:4]}; {subscription(svc, live.path)}"
     assert delay < 10, f"the reading subscriber got the last event {delay:.1f}s after it happened"
     assert subscription(svc, live.path)["dropped"] == 0
 
