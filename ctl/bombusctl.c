@@ -22,11 +22,11 @@
 /* Exit codes, documented in help() and docs/service.md. */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,          /* bus or bombusd unavailable, other errors */
-	EXIT_USAGE = 2,           /* bad command line, or InvalidArgument */
-	EXIT_NOT_AUTHORIZED = 3,  /* polkit said no */
+	EXIT_FAILED = 1,	 /* bus or bombusd unavailable, other errors */
+	EXIT_USAGE = 2,		 /* bad command line, or InvalidArgument */
+	EXIT_NOT_AUTHORIZED = 3, /* polkit said no */
 	EXIT_NO_SUCH_PROCESS = 4,
-	EXIT_TOO_MANY = 5,        /* TooManySubscriptions */
+	EXIT_TOO_MANY = 5, /* TooManySubscriptions */
 };
 
 #define MAX_FILTERS 64
@@ -41,7 +41,7 @@ static struct {
 	size_t n_categories, n_types, n_prefixes;
 	uint32_t uids[MAX_FILTERS];
 	size_t n_uids;
-} arg = { .ask_password = true };
+} arg = {.ask_password = true};
 
 static void help(void)
 {
@@ -78,10 +78,10 @@ static int call_failed(const char *what, const sd_bus_error *error, int r)
 		const char *name;
 		int code;
 	} known[] = {
-		{ BOMBUS_ERROR_NOT_AUTHORIZED, EXIT_NOT_AUTHORIZED },
-		{ BOMBUS_ERROR_INVALID_ARGUMENT, EXIT_USAGE },
-		{ BOMBUS_ERROR_NO_SUCH_PROCESS, EXIT_NO_SUCH_PROCESS },
-		{ BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS, EXIT_TOO_MANY },
+		{BOMBUS_ERROR_NOT_AUTHORIZED, EXIT_NOT_AUTHORIZED},
+		{BOMBUS_ERROR_INVALID_ARGUMENT, EXIT_USAGE},
+		{BOMBUS_ERROR_NO_SUCH_PROCESS, EXIT_NO_SUCH_PROCESS},
+		{BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS, EXIT_TOO_MANY},
 	};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -171,7 +171,8 @@ static int dict_foreach(sd_bus_message *m, dict_entry_fn fn, void *state)
 /* Each a{sv} of an aa{sv}: @begin, its entries, @end. */
 typedef void (*dict_edge_fn)(void *state);
 
-static int dicts_foreach(sd_bus_message *m, dict_entry_fn entry, dict_edge_fn begin, dict_edge_fn end, void *state)
+static int dicts_foreach(sd_bus_message *m, dict_entry_fn entry, dict_edge_fn begin, dict_edge_fn end,
+			 void *state)
 {
 	int r = sd_bus_message_enter_container(m, 'a', "a{sv}");
 
@@ -191,7 +192,7 @@ struct row {
 
 static void row_begin(void *state)
 {
-	*(struct row *)state = (struct row){ .name = "-", .client = "-" };
+	*(struct row *)state = (struct row){.name = "-", .client = "-"};
 }
 
 /* monitors: name, events_lost_kernel, hooks */
@@ -214,7 +215,8 @@ static int monitor_entry(sd_bus_message *m, const char *key, void *state)
 	while (r >= 0 && (r = sd_bus_message_read(m, "(sss)", &s, &method, &target)) > 0) {
 		size_t len = strlen(row->hooks);
 
-		snprintf(row->hooks + len, sizeof(row->hooks) - len, "  hook %-12s %-11s %s\n", s, method, target);
+		snprintf(row->hooks + len, sizeof(row->hooks) - len, "  hook %-12s %-11s %s\n", s, method,
+			 target);
 	}
 	return r < 0 ? r : sd_bus_message_exit_container(m) < 0 ? -EBADMSG : 1;
 }
@@ -237,8 +239,8 @@ static int row_entry(sd_bus_message *m, const char *key, void *state)
 	if (strcmp(key, "name") == 0 || strcmp(key, "path") == 0 || strcmp(key, "client") == 0) {
 		r = sd_bus_message_read(m, key[0] == 'p' ? "o" : "s", &s);
 		if (r >= 0)
-			snprintf(key[0] == 'c' ? row->client : row->name, key[0] == 'c' ? sizeof(row->client) : sizeof(row->name),
-				 "%s", s);
+			snprintf(key[0] == 'c' ? row->client : row->name,
+				 key[0] == 'c' ? sizeof(row->client) : sizeof(row->name), "%s", s);
 	} else if (strcmp(key, "categories") == 0)
 		r = read_names(m, row->categories, sizeof(row->categories));
 	else if (strcmp(key, "dropped") == 0)
@@ -265,8 +267,8 @@ static void subscription_end(void *state)
 {
 	const struct row *row = state;
 
-	printf("  %s  client %s  %s%s  delivered %" PRIu64 "  dropped %" PRIu64 "  backlog %" PRIu64 "\n", row->name,
-	       row->client, row->categories, row->batch ? " (batch)" : "", row->b, row->a, row->c);
+	printf("  %s  client %s  %s%s  delivered %" PRIu64 "  dropped %" PRIu64 "  backlog %" PRIu64 "\n",
+	       row->name, row->client, row->categories, row->batch ? " (batch)" : "", row->b, row->a, row->c);
 }
 
 struct summary {
@@ -282,14 +284,14 @@ static int summary_entry(sd_bus_message *m, const char *key, void *state)
 		const char *key, *type;
 		size_t offset;
 	} fields[] = {
-		{ "version", "s", offsetof(struct summary, version) },
-		{ "kernel_release", "s", offsetof(struct summary, kernel) },
-		{ "uptime_usec", "t", offsetof(struct summary, uptime) },
-		{ "events_emitted", "t", offsetof(struct summary, emitted) },
-		{ "events_lost_kernel", "t", offsetof(struct summary, lost) },
-		{ "events_dropped", "t", offsetof(struct summary, dropped) },
-		{ "process_cache_entries", "t", offsetof(struct summary, cache) },
-		{ "subscribers", "u", offsetof(struct summary, subscribers) },
+		{"version", "s", offsetof(struct summary, version)},
+		{"kernel_release", "s", offsetof(struct summary, kernel)},
+		{"uptime_usec", "t", offsetof(struct summary, uptime)},
+		{"events_emitted", "t", offsetof(struct summary, emitted)},
+		{"events_lost_kernel", "t", offsetof(struct summary, lost)},
+		{"events_dropped", "t", offsetof(struct summary, dropped)},
+		{"process_cache_entries", "t", offsetof(struct summary, cache)},
+		{"subscribers", "u", offsetof(struct summary, subscribers)},
 	};
 	struct summary *sum = state;
 	int r;
@@ -298,7 +300,10 @@ static int summary_entry(sd_bus_message *m, const char *key, void *state)
 		return (r = read_names(m, sum->wanted, sizeof(sum->wanted))) < 0 ? r : 1;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (strcmp(key, fields[i].key) == 0)
-			return (r = sd_bus_message_read(m, fields[i].type, (char *)sum + fields[i].offset)) < 0 ? r : 1;
+			return (r = sd_bus_message_read(m, fields[i].type, (char *)sum + fields[i].offset)) <
+					       0
+				       ? r
+				       : 1;
 	return 0;
 }
 
@@ -323,7 +328,7 @@ static int sections_entry(sd_bus_message *m, const char *key, void *state)
 
 static int print_status(sd_bus_message *reply)
 {
-	struct summary sum = { .version = "?", .kernel = "?", .wanted = "-" };
+	struct summary sum = {.version = "?", .kernel = "?", .wanted = "-"};
 	int r;
 
 	r = sd_bus_message_rewind(reply, true);
@@ -352,8 +357,8 @@ static int cmd_status(sd_bus *bus)
 	sd_bus_message *reply = NULL;
 	int r;
 
-	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetStatus", &error, &reply,
-			       "");
+	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetStatus",
+			       &error, &reply, "");
 	r = r < 0 ? call_failed("GetStatus", &error, r) : print_status(reply);
 	sd_bus_error_free(&error);
 	sd_bus_message_unref(reply);
@@ -377,8 +382,8 @@ static int cmd_process(sd_bus *bus, const char *pid_arg)
 		fprintf(stderr, "bombusctl: process: '%s' is not a pid\n", pid_arg);
 		return EXIT_USAGE;
 	}
-	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetProcess", &error,
-			       &reply, "u", (uint32_t)pid);
+	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetProcess",
+			       &error, &reply, "u", (uint32_t)pid);
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "s", &json);
 	if (r < 0)
@@ -386,7 +391,8 @@ static int cmd_process(sd_bus *bus, const char *pid_arg)
 	else {
 		json_object *obj = isatty(STDOUT_FILENO) ? json_tokener_parse(json) : NULL;
 
-		puts(obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+		puts(obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+								       JSON_C_TO_STRING_NOSLASHESCAPE)
 			 : json);
 		json_object_put(obj);
 		r = EXIT_OK;
@@ -435,8 +441,9 @@ static void print_readable(const char *type, const char *json)
 	json_object_object_get_ex(event, "process", &process);
 	json_object_object_get_ex(event, "parent", &parent);
 	timestamp = json_string(event, "timestamp");
-	printf("%.12s %s pid %" PRId64 " uid %" PRId64 " %s%s%s", strlen(timestamp) > 11 ? timestamp + 11 : timestamp,
-	       type, json_int(process, "pid"), json_int(process, "uid"), json_string(process, "binary_path"),
+	printf("%.12s %s pid %" PRId64 " uid %" PRId64 " %s%s%s",
+	       strlen(timestamp) > 11 ? timestamp + 11 : timestamp, type, json_int(process, "pid"),
+	       json_int(process, "uid"), json_string(process, "binary_path"),
 	       *json_string(process, "args") ? " " : "", json_string(process, "args"));
 	if (parent && json_object_is_type(parent, json_type_object))
 		printf("  <- %" PRId64 " %s", json_int(parent, "pid"), json_string(parent, "binary_path"));
@@ -483,7 +490,9 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 			monitor_print(mon, type, json);
 	} else if (sd_bus_message_is_signal(m, NULL, "Dropped") && sd_bus_message_read(m, "t", &count) >= 0) {
 		fflush(stdout);
-		fprintf(stderr, "bombusctl: %" PRIu64 " events were dropped here: this client did not read fast enough\n",
+		fprintf(stderr,
+			"bombusctl: %" PRIu64
+			" events were dropped here: this client did not read fast enough\n",
 			count);
 	}
 	/* Whoever reads our output sees each message's events at once. */
@@ -557,7 +566,7 @@ static int cmd_monitor(sd_bus *bus)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	struct monitor mon = { 0 };
+	struct monitor mon = {0};
 	sigset_t mask;
 	int r;
 
@@ -621,17 +630,17 @@ static int parse_argv(int argc, char *argv[])
 {
 	enum { ARG_UID = 0x100, ARG_PREFIX, ARG_JSON, ARG_NO_JSON, ARG_BATCH, ARG_NO_ASK, ARG_VERSION };
 	static const struct option options[] = {
-		{ "category", required_argument, NULL, 'c' },
-		{ "type", required_argument, NULL, 't' },
-		{ "uid", required_argument, NULL, ARG_UID },
-		{ "prefix", required_argument, NULL, ARG_PREFIX },
-		{ "json", no_argument, NULL, ARG_JSON },
-		{ "no-json", no_argument, NULL, ARG_NO_JSON },
-		{ "batch", no_argument, NULL, ARG_BATCH },
-		{ "count", required_argument, NULL, 'n' },
-		{ "no-ask-password", no_argument, NULL, ARG_NO_ASK },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
+		{"category", required_argument, NULL, 'c'},
+		{"type", required_argument, NULL, 't'},
+		{"uid", required_argument, NULL, ARG_UID},
+		{"prefix", required_argument, NULL, ARG_PREFIX},
+		{"json", no_argument, NULL, ARG_JSON},
+		{"no-json", no_argument, NULL, ARG_NO_JSON},
+		{"batch", no_argument, NULL, ARG_BATCH},
+		{"count", required_argument, NULL, 'n'},
+		{"no-ask-password", no_argument, NULL, ARG_NO_ASK},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, ARG_VERSION},
 		{},
 	};
 	unsigned long long v;
@@ -657,7 +666,8 @@ static int parse_argv(int argc, char *argv[])
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg || v > UINT32_MAX || (opt == 'n' && v == 0)) {
-				fprintf(stderr, "bombusctl: '%s' is not a %s\n", optarg, opt == 'n' ? "count" : "uid");
+				fprintf(stderr, "bombusctl: '%s' is not a %s\n", optarg,
+					opt == 'n' ? "count" : "uid");
 				return -EINVAL;
 			}
 			if (opt == 'n')
@@ -707,7 +717,8 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "bombusctl: %s: wrong number of arguments (see --help)\n", command);
 		return EXIT_USAGE;
 	}
-	if (strcmp(command, "status") != 0 && strcmp(command, "monitor") != 0 && strcmp(command, "process") != 0) {
+	if (strcmp(command, "status") != 0 && strcmp(command, "monitor") != 0 &&
+	    strcmp(command, "process") != 0) {
 		fprintf(stderr, "bombusctl: unknown command '%s' (status, monitor, process)\n", command);
 		return EXIT_USAGE;
 	}

@@ -8,19 +8,19 @@
 #include "macro.h"
 
 const struct category_info all_categories[] = {
-	{ CATEGORY_PROCESS, "process", "org.bombus.monitor.subscribe-process", LOG_INFO },
-	{ CATEGORY_PRIVILEGE, "privilege", "org.bombus.monitor.subscribe-privilege", LOG_NOTICE },
-	{ CATEGORY_IO_URING, "io_uring", "org.bombus.monitor.subscribe-io-uring", LOG_INFO },
+	{CATEGORY_PROCESS, "process", "org.bombus.monitor.subscribe-process", LOG_INFO},
+	{CATEGORY_PRIVILEGE, "privilege", "org.bombus.monitor.subscribe-privilege", LOG_NOTICE},
+	{CATEGORY_IO_URING, "io_uring", "org.bombus.monitor.subscribe-io-uring", LOG_INFO},
 };
 const size_t n_all_categories = ELEMENTSOF(all_categories);
 
 /* The top-level "type" of every documented event. */
 const struct event_type_info all_event_types[] = {
-	{ "ProcessExec", CATEGORY_PROCESS, "e47a57a854bb40ada54219ce4a58597a" },
-	{ "ProcessClone", CATEGORY_PROCESS, "24af72871cfd4032bd40ebc607789126" },
-	{ "ProcessExit", CATEGORY_PROCESS, "0c451576600842969896f3bc02c0c8e1" },
-	{ "ProcessEvent", CATEGORY_PRIVILEGE, "00408454c5e140ec8990d4ce42cc7a55" },
-	{ "IOUringEvent", CATEGORY_IO_URING, "ff868f25d1d04d2b8722ed66b49a55fb" },
+	{"ProcessExec", CATEGORY_PROCESS, "e47a57a854bb40ada54219ce4a58597a"},
+	{"ProcessClone", CATEGORY_PROCESS, "24af72871cfd4032bd40ebc607789126"},
+	{"ProcessExit", CATEGORY_PROCESS, "0c451576600842969896f3bc02c0c8e1"},
+	{"ProcessEvent", CATEGORY_PRIVILEGE, "00408454c5e140ec8990d4ce42cc7a55"},
+	{"IOUringEvent", CATEGORY_IO_URING, "ff868f25d1d04d2b8722ed66b49a55fb"},
 };
 const size_t n_all_event_types = ELEMENTSOF(all_event_types);
 
@@ -47,7 +47,8 @@ const char *categories_to_string(uint32_t mask, char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; i < n_all_categories && len < size; i++)
 		if (mask & all_categories[i].category)
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "", all_categories[i].name);
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+						all_categories[i].name);
 	return buf;
 }
 
@@ -61,7 +62,8 @@ int categories_from_string(const char *s, uint32_t *ret, const char **bad, size_
 		bool found = false;
 
 		for (size_t i = 0; i < n_all_categories; i++)
-			if (strlen(all_categories[i].name) == len && strncmp(all_categories[i].name, s, len) == 0) {
+			if (strlen(all_categories[i].name) == len &&
+			    strncmp(all_categories[i].name, s, len) == 0) {
 				mask |= all_categories[i].category;
 				found = true;
 			}

@@ -12,9 +12,9 @@
 
 struct category_info {
 	enum event_category category;
-	const char *name;          /* "process", "privilege", "io_uring" */
+	const char *name;	   /* "process", "privilege", "io_uring" */
 	const char *polkit_action; /* who may subscribe to it */
-	int journal_priority;      /* syslog priority of its journal entries */
+	int journal_priority;	   /* syslog priority of its journal entries */
 };
 
 #define POLKIT_ACTION_STATUS "org.bombus.monitor.status"

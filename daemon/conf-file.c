@@ -14,8 +14,8 @@
 
 struct conf_parser {
 	FILE *file;
-	unsigned line;       /* of the line inih is handling */
-	bool line_too_long;  /* the current line was cut: refused */
+	unsigned line;	    /* of the line inih is handling */
+	bool line_too_long; /* the current line was cut: refused */
 	struct config *config;
 	const struct config *defaults;
 	unsigned error_line; /* first error found by a handler, 0 if none */
@@ -59,10 +59,17 @@ int conf_parse_size(const char *s, size_t *ret)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'K': v <<= 10, end++; break;
-	case 'M': v <<= 20, end++; break;
-	case 'G': v <<= 30, end++; break;
-	default: break;
+	case 'K':
+		v <<= 10, end++;
+		break;
+	case 'M':
+		v <<= 20, end++;
+		break;
+	case 'G':
+		v <<= 30, end++;
+		break;
+	default:
+		break;
 	}
 	if (*end || v == 0 || v > (1ULL << 31))
 		return -EINVAL;
@@ -78,7 +85,9 @@ bool conf_ringbuf_size_valid(size_t bytes)
 static int parse_size_value(struct conf_parser *p, const char *value, void *field)
 {
 	if (conf_parse_size(value, field) < 0)
-		return conf_error(p, "'%s' is not a size (bytes, or a number followed by K, M or G; at most 2G)", value);
+		return conf_error(p,
+				  "'%s' is not a size (bytes, or a number followed by K, M or G; at most 2G)",
+				  value);
 	return 0;
 }
 
@@ -139,7 +148,8 @@ static int parse_categories(struct conf_parser *p, const char *value, void *fiel
 	size_t bad_len;
 
 	if (categories_from_string(value, field, &bad, &bad_len) < 0)
-		return conf_error(p, "unknown category '%.*s' (process, privilege, io_uring)", (int)bad_len, bad);
+		return conf_error(p, "unknown category '%.*s' (process, privilege, io_uring)", (int)bad_len,
+				  bad);
 	return 0;
 }
 
@@ -166,7 +176,10 @@ static int parse_procmon_hooks(struct conf_parser *p, const char *value, void *f
 	return 0;
 }
 
-#define KEY(s, k, fn, field) { s, k, fn, offsetof(struct config, field), sizeof(((struct config *)0)->field) }
+#define KEY(s, k, fn, field)                                                                                 \
+	{                                                                                                    \
+		s, k, fn, offsetof(struct config, field), sizeof(((struct config *)0)->field)                \
+	}
 
 static const struct conf_key conf_keys[] = {
 	KEY("Daemon", "HookMode", parse_hook_mode, hook_mode),
@@ -243,7 +256,7 @@ static char *read_line(char *buf, int size, void *userdata)
 int conf_file_load(const char *path, bool must_exist, struct config *c)
 {
 	const struct config defaults = *c;
-	struct conf_parser p = { .config = c, .defaults = &defaults };
+	struct conf_parser p = {.config = c, .defaults = &defaults};
 	int line;
 
 	p.file = fopen(path, "re");

@@ -26,7 +26,7 @@
 
 struct journal_entry {
 	struct journal_entry *next;
-	size_t size;                   /* counted against the queue bound */
+	size_t size; /* counted against the queue bound */
 	unsigned n_fields;
 	struct iovec fields[JOURNAL_FIELDS]; /* point into data */
 	char data[];
@@ -38,10 +38,10 @@ struct journal_output {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct journal_entry *head, *tail; /* under lock */
-	size_t queued_bytes, max_bytes;    /* under lock */
-	bool stopping;                     /* under lock */
-	uint64_t dropped_full;             /* main thread only */
-	atomic_uint_fast64_t failed;       /* sends journald refused */
+	size_t queued_bytes, max_bytes;	   /* under lock */
+	bool stopping;			   /* under lock */
+	uint64_t dropped_full;		   /* main thread only */
+	atomic_uint_fast64_t failed;	   /* sends journald refused */
 };
 
 static void *journal_writer(void *userdata)
@@ -73,7 +73,9 @@ static void *journal_writer(void *userdata)
 		if (r < 0) {
 			atomic_fetch_add(&o->failed, 1);
 			if (!reported)
-				log_warning_errno(r, "cannot log to the journal (further failures are only counted): %m");
+				log_warning_errno(
+					r,
+					"cannot log to the journal (further failures are only counted): %m");
 			reported = true;
 		}
 		free(e);
@@ -93,7 +95,7 @@ static void entry_add(struct journal_entry *e, size_t *used, const char *name, c
 	memcpy(field, name, name_len);
 	field[name_len] = '=';
 	memcpy(field + name_len + 1, value, value_len);
-	e->fields[e->n_fields++] = (struct iovec){ field, name_len + 1 + value_len };
+	e->fields[e->n_fields++] = (struct iovec){field, name_len + 1 + value_len};
 	*used += name_len + 1 + value_len;
 }
 
@@ -116,12 +118,12 @@ static struct journal_entry *entry_new(const struct event *ev, const char *json,
 		return NULL;
 	/* One line a person reads: what ran, as whom, started by what. */
 	if (ev->parent)
-		snprintf(message, sizeof(message), "%s %s%s%s (pid %u, uid %u, parent %s pid %u)", type->name, path,
-			 *args ? " " : "", args, p->pid, p->creds.uid, ev->parent->binary_path ?: "",
+		snprintf(message, sizeof(message), "%s %s%s%s (pid %u, uid %u, parent %s pid %u)", type->name,
+			 path, *args ? " " : "", args, p->pid, p->creds.uid, ev->parent->binary_path ?: "",
 			 ev->parent->pid);
 	else
-		snprintf(message, sizeof(message), "%s %s%s%s (pid %u, uid %u)", type->name, path, *args ? " " : "",
-			 args, p->pid, p->creds.uid);
+		snprintf(message, sizeof(message), "%s %s%s%s (pid %u, uid %u)", type->name, path,
+			 *args ? " " : "", args, p->pid, p->creds.uid);
 	snprintf(priority, sizeof(priority), "%d", category->journal_priority);
 	snprintf(pid, sizeof(pid), "%u", p->pid);
 	snprintf(uid, sizeof(uid), "%u", p->creds.uid);
@@ -206,7 +208,7 @@ static void journal_free(struct output *base)
 	/* Give the writer up to a second for what is queued, and another to
 	 * stop; then cancel it, in case journald does not read at all. */
 	for (int i = 0; i < 100 && !journal_queue_empty(o); i++)
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	pthread_mutex_lock(&o->lock);
 	o->stopping = true;
 	pthread_cond_signal(&o->wake);

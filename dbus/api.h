@@ -4,12 +4,12 @@
  * message). dbus/org.bombus.Monitor1.xml documents them. */
 #pragma once
 
-#define BOMBUS_ERROR_NOT_AUTHORIZED "org.bombus.Monitor1.Error.NotAuthorized"
-#define BOMBUS_ERROR_INVALID_ARGUMENT "org.bombus.Monitor1.Error.InvalidArgument"
-#define BOMBUS_ERROR_NO_SUCH_SUBSCRIPTION "org.bombus.Monitor1.Error.NoSuchSubscription"
-#define BOMBUS_ERROR_NO_SUCH_PROCESS "org.bombus.Monitor1.Error.NoSuchProcess"
+#define BOMBUS_ERROR_NOT_AUTHORIZED	    "org.bombus.Monitor1.Error.NotAuthorized"
+#define BOMBUS_ERROR_INVALID_ARGUMENT	    "org.bombus.Monitor1.Error.InvalidArgument"
+#define BOMBUS_ERROR_NO_SUCH_SUBSCRIPTION   "org.bombus.Monitor1.Error.NoSuchSubscription"
+#define BOMBUS_ERROR_NO_SUCH_PROCESS	    "org.bombus.Monitor1.Error.NoSuchProcess"
 #define BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS "org.bombus.Monitor1.Error.TooManySubscriptions"
 
-#define BOMBUS_BUS_NAME "org.bombus.Monitor1"
+#define BOMBUS_BUS_NAME	   "org.bombus.Monitor1"
 #define BOMBUS_OBJECT_PATH "/org/bombus/Monitor1"
-#define BOMBUS_INTERFACE "org.bombus.Monitor1"
+#define BOMBUS_INTERFACE   "org.bombus.Monitor1"

@@ -66,15 +66,16 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 		const sd_bus_error *e = sd_bus_message_get_error(reply);
 
 		a->error = r;
-		snprintf(a->error_reason, sizeof(a->error_reason), "polkit could not check %s: %s", a->actions[i],
-			 e && e->message ? e->message : strerror(-r));
+		snprintf(a->error_reason, sizeof(a->error_reason), "polkit could not check %s: %s",
+			 a->actions[i], e && e->message ? e->message : strerror(-r));
 	} else if (r == 0 && i < a->denied) {
 		a->denied = i;
 		snprintf(a->denied_reason, sizeof(a->denied_reason), "%s",
 			 !challenge ? "not allowed by polkit"
 			 : sd_bus_message_get_allow_interactive_authorization(a->call) > 0
 				 ? "authentication failed or was cancelled"
-				 : "authentication is required, and the call did not allow interactive authorization");
+				 : "authentication is required, and the call did not allow interactive "
+				   "authorization");
 	}
 	if (a->n_waiting > 0)
 		return 0;
@@ -104,7 +105,8 @@ static int on_uid(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error
 	}
 	r = sd_bus_message_read(reply, "u", &uid);
 	if (r < 0) {
-		snprintf(a->error_reason, sizeof(a->error_reason), "cannot read the caller's uid: %s", strerror(-r));
+		snprintf(a->error_reason, sizeof(a->error_reason), "cannot read the caller's uid: %s",
+			 strerror(-r));
 		authorization_finish(a, r);
 		return 0;
 	}
@@ -113,11 +115,12 @@ static int on_uid(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error
 		return 0;
 	}
 	for (size_t i = 0; i < a->n_actions; i++) {
-		a->questions[i] = (struct polkit_question){ .authorization = a, .index = i };
+		a->questions[i] = (struct polkit_question){.authorization = a, .index = i};
 		r = polkit_check_async(a->bus, &a->questions[i].slot, sender, a->actions[i], interactive,
 				       on_polkit_reply, &a->questions[i]);
 		if (r < 0) {
-			snprintf(a->error_reason, sizeof(a->error_reason), "cannot ask polkit: %s", strerror(-r));
+			snprintf(a->error_reason, sizeof(a->error_reason), "cannot ask polkit: %s",
+				 strerror(-r));
 			authorization_finish(a, r);
 			return 0;
 		}

@@ -32,7 +32,8 @@ static int append_names(sd_bus_message *m, const char *key, uint32_t mask, bool 
 		bool in = types ? (mask & (1u << i)) != 0 : (mask & all_categories[i].category) != 0;
 
 		if (in)
-			r = sd_bus_message_append(m, "s", types ? all_event_types[i].name : all_categories[i].name);
+			r = sd_bus_message_append(m, "s",
+						  types ? all_event_types[i].name : all_categories[i].name);
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);

@@ -17,7 +17,7 @@
 #include "status.h"
 #include "subscriptions.h"
 
-#define MAX_REQUESTS 256 /* method calls waiting for their authorization */
+#define MAX_REQUESTS	     256 /* method calls waiting for their authorization */
 #define STATUS_INTERVAL_USEC (5 * 1000 * 1000)
 
 enum request_kind {
@@ -32,9 +32,9 @@ struct request {
 	struct service *service;
 	enum request_kind kind;
 	struct authorization *authorization;
-	struct client *client;              /* Subscribe: held meanwhile */
-	struct subscription_filter filter;  /* Subscribe */
-	uint32_t pid;                       /* GetProcess */
+	struct client *client;		   /* Subscribe: held meanwhile */
+	struct subscription_filter filter; /* Subscribe */
+	uint32_t pid;			   /* GetProcess */
 };
 
 struct service {
@@ -47,7 +47,7 @@ struct service {
 	sd_event_source *status_timer;
 	uint64_t started_usec;
 	uint64_t status_emitted; /* events emitted at the last STATUS= */
-	bool notify;             /* started by systemd with NOTIFY_SOCKET */
+	bool notify;		 /* started by systemd with NOTIFY_SOCKET */
 };
 
 static void request_free(struct request *req)
@@ -135,8 +135,8 @@ static void reply_process(struct request *req, sd_bus_message *call)
 	size_t len;
 
 	if (!p) {
-		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NO_SUCH_PROCESS, "no running process with pid %u is known",
-					   req->pid);
+		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NO_SUCH_PROCESS,
+					   "no running process with pid %u is known", req->pid);
 		return;
 	}
 	if (!json) {
@@ -158,11 +158,11 @@ static void on_authorized(sd_bus_message *call, int allowed, const char *denied_
 	else if (allowed == 0)
 		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED,
 					   "not authorized to %s: polkit action %s was denied (%s)",
-					   request_purpose(req, denied_action, purpose, sizeof(purpose)), denied_action,
-					   reason);
+					   request_purpose(req, denied_action, purpose, sizeof(purpose)),
+					   denied_action, reason);
 	else if (allowed < 0)
-		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED, "cannot check the authorization: %s",
-					   reason);
+		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED,
+					   "cannot check the authorization: %s", reason);
 	else if (req->kind == REQUEST_SUBSCRIBE)
 		reply_subscribe(req, call);
 	else if (req->kind == REQUEST_STATUS)
@@ -175,7 +175,8 @@ static void on_authorized(sd_bus_message *call, int allowed, const char *denied_
 static int request_authorize(struct request *req, sd_bus_message *call, const char *const *actions,
 			     size_t n_actions)
 {
-	int r = authorize_call(req->service->bus, call, actions, n_actions, on_authorized, req, &req->authorization);
+	int r = authorize_call(req->service->bus, call, actions, n_actions, on_authorized, req,
+			       &req->authorization);
 
 	if (r < 0) {
 		request_free(req);
@@ -201,7 +202,8 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 	if (r >= 0) {
 		r = subscriptions_check_limits(svc->subscriptions, req->client);
 		if (r == -EUSERS)
-			sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS, "bombusd has its %u subscriptions",
+			sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
+					  "bombusd has its %u subscriptions",
 					  svc->daemon->config.max_subscriptions);
 		else if (r == -EDQUOT)
 			sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
@@ -229,14 +231,14 @@ static int method_unsubscribe(sd_bus_message *m, void *userdata, sd_bus_error *e
 		return r;
 	r = subscriptions_remove(svc->subscriptions, sd_bus_message_get_sender(m), path);
 	if (r < 0)
-		return sd_bus_error_setf(error, BOMBUS_ERROR_NO_SUCH_SUBSCRIPTION, "%s is not a subscription of yours",
-					 path);
+		return sd_bus_error_setf(error, BOMBUS_ERROR_NO_SUCH_SUBSCRIPTION,
+					 "%s is not a subscription of yours", path);
 	return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	static const char *const actions[] = { POLKIT_ACTION_STATUS };
+	static const char *const actions[] = {POLKIT_ACTION_STATUS};
 	struct request *req = NULL;
 	int r;
 
@@ -249,7 +251,7 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 static int method_get_process(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	/* A process's details are what its events show. */
-	const char *const actions[] = { category_from_bit(CATEGORY_PROCESS)->polkit_action };
+	const char *const actions[] = {category_from_bit(CATEGORY_PROCESS)->polkit_action};
 	struct request *req = NULL;
 	uint32_t pid;
 	int r;
@@ -277,10 +279,10 @@ static const sd_bus_vtable monitor_vtable[] = {
 				method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Unsubscribe", SD_BUS_ARGS("o", subscription), SD_BUS_NO_RESULT,
 				method_unsubscribe, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status), method_get_status,
-				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("GetProcess", SD_BUS_ARGS("u", pid), SD_BUS_RESULT("s", json), method_get_process,
-				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status),
+				method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetProcess", SD_BUS_ARGS("u", pid), SD_BUS_RESULT("s", json),
+				method_get_process, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("Event", SD_BUS_ARGS("o", subscription, "s", type, "s", json), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Events", SD_BUS_ARGS("o", subscription, "a(ss)", events), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Dropped", SD_BUS_ARGS("o", subscription, "t", count), 0),
@@ -337,14 +339,15 @@ int service_new(struct daemon *d, struct service **ret)
 	if (r >= 0)
 		r = sd_bus_add_filter(svc->bus, &svc->filter, on_message, svc);
 	if (r >= 0)
-		r = sd_bus_add_object_vtable(svc->bus, &svc->object, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, monitor_vtable,
-					     svc);
+		r = sd_bus_add_object_vtable(svc->bus, &svc->object, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
+					     monitor_vtable, svc);
 	if (r >= 0)
 		r = subscriptions_new(d, svc->bus, &svc->subscriptions);
 	if (r >= 0) {
 		r = daemon_add_output(d, subscriptions_output(svc->subscriptions));
 		if (r < 0)
-			subscriptions_output(svc->subscriptions)->ops->free(subscriptions_output(svc->subscriptions));
+			subscriptions_output(svc->subscriptions)
+				->ops->free(subscriptions_output(svc->subscriptions));
 	}
 	if (r < 0) {
 		svc->subscriptions = NULL;

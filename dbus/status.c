@@ -23,7 +23,7 @@ static size_t daemon_monitors(struct daemon *d, struct monitor_view *views, size
 	size_t n = 0;
 
 	if (d->procmon && n < max) {
-		views[n] = (struct monitor_view){ .name = "procmon", .lost = procmon_lost(d->procmon) };
+		views[n] = (struct monitor_view){.name = "procmon", .lost = procmon_lost(d->procmon)};
 		views[n].hooks = procmon_hooks(d->procmon, &views[n].n_hooks);
 		n++;
 	}
@@ -37,7 +37,8 @@ static int append_monitor(sd_bus_message *m, const struct monitor_view *v)
 	int r = sd_bus_message_open_container(m, 'a', "{sv}");
 
 	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}{sv}", "name", "s", v->name, "events_lost_kernel", "t", v->lost);
+		r = sd_bus_message_append(m, "{sv}{sv}", "name", "s", v->name, "events_lost_kernel", "t",
+					  v->lost);
 	if (r >= 0)
 		r = bus_open_entry(m, "hooks", "a(sss)");
 	if (r >= 0)
@@ -61,13 +62,15 @@ static int append_output(sd_bus_message *m, const struct output *o)
 	int r = sd_bus_message_open_container(m, 'a', "{sv}");
 
 	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}{sv}", "name", "s", o->ops->name, "dropped", "t", o->dropped);
+		r = sd_bus_message_append(m, "{sv}{sv}", "name", "s", o->ops->name, "dropped", "t",
+					  o->dropped);
 	if (r >= 0)
 		r = bus_append_categories(m, "categories", o->categories);
 	return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
-int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs, uint64_t started_usec)
+int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
+		  uint64_t started_usec)
 {
 	struct monitor_view monitors[4];
 	size_t n_monitors = daemon_monitors(d, monitors, ELEMENTSOF(monitors));
@@ -88,11 +91,12 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 	r = sd_bus_message_open_container(m, 'a', "{sv}");
 	if (r >= 0)
 		r = sd_bus_message_append(
-			m, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "version", "s", BOMBUS_VERSION, "kernel_release", "s",
-			uts.release, "uptime_usec", "t",
-			(uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u - started_usec, "events_emitted",
-			"t", d->counters.emitted, "events_lost_kernel", "t", lost, "events_dropped", "t", dropped,
-			"subscribers", "u", subscriptions_count(subs), "process_cache_entries", "t", (uint64_t)cache.entries);
+			m, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "version", "s", BOMBUS_VERSION,
+			"kernel_release", "s", uts.release, "uptime_usec", "t",
+			(uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u - started_usec,
+			"events_emitted", "t", d->counters.emitted, "events_lost_kernel", "t", lost,
+			"events_dropped", "t", dropped, "subscribers", "u", subscriptions_count(subs),
+			"process_cache_entries", "t", (uint64_t)cache.entries);
 	if (r >= 0)
 		r = bus_append_categories(m, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)

@@ -12,4 +12,5 @@
 struct daemon;
 
 /* Appends the a{sv}; @started_usec: CLOCK_MONOTONIC start of the daemon. */
-int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs, uint64_t started_usec);
+int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
+		  uint64_t started_usec);

@@ -33,8 +33,10 @@ static int read_categories(sd_bus_message *m, struct subscription_filter *f, sd_
 		const struct category_info *c = category_from_name(name);
 
 		if (!c)
-			return invalid(error, "unknown category '%s' in option 'categories' (process, privilege, io_uring)",
-				       name);
+			return invalid(
+				error,
+				"unknown category '%s' in option 'categories' (process, privilege, io_uring)",
+				name);
 		f->categories |= c->category;
 	}
 	return r < 0 ? r : sd_bus_message_exit_container(m);
@@ -94,10 +96,12 @@ static int read_prefixes(sd_bus_message *m, struct subscription_filter *f, sd_bu
 	for (; prefixes && prefixes[n]; n++)
 		if (r >= 0 && (prefixes[n][0] != '/' || strlen(prefixes[n]) > FILTER_PREFIX_MAX))
 			r = invalid(error,
-				    "'%.200s' in option 'binary_path_prefixes' is not an absolute path of at most %d bytes",
+				    "'%.200s' in option 'binary_path_prefixes' is not an absolute path of at "
+				    "most %d bytes",
 				    prefixes[n], FILTER_PREFIX_MAX);
 	if (r >= 0 && n > FILTER_MAX_PREFIXES)
-		r = invalid(error, "option 'binary_path_prefixes' lists more than %d prefixes", FILTER_MAX_PREFIXES);
+		r = invalid(error, "option 'binary_path_prefixes' lists more than %d prefixes",
+			    FILTER_MAX_PREFIXES);
 	if (r < 0) {
 		for (size_t i = 0; i < n; i++)
 			free(prefixes[i]);
@@ -123,11 +127,11 @@ static const struct {
 	const char *name;
 	const char *signature;
 } options[_OPTION_MAX] = {
-	[OPTION_CATEGORIES] = { "categories", "as" },
-	[OPTION_TYPES] = { "types", "as" },
-	[OPTION_UIDS] = { "uids", "au" },
-	[OPTION_BINARY_PATH_PREFIXES] = { "binary_path_prefixes", "as" },
-	[OPTION_BATCH] = { "batch", "b" },
+	[OPTION_CATEGORIES] = {"categories", "as"},
+	[OPTION_TYPES] = {"types", "as"},
+	[OPTION_UIDS] = {"uids", "au"},
+	[OPTION_BINARY_PATH_PREFIXES] = {"binary_path_prefixes", "as"},
+	[OPTION_BATCH] = {"batch", "b"},
 };
 
 static int read_option(sd_bus_message *m, enum option option, struct subscription_filter *f,
@@ -156,7 +160,7 @@ static int read_option(sd_bus_message *m, enum option option, struct subscriptio
 static int read_options(sd_bus_message *m, struct subscription_filter *f, uint32_t *type_categories,
 			sd_bus_error *error)
 {
-	bool seen[_OPTION_MAX] = { false };
+	bool seen[_OPTION_MAX] = {false};
 	int r;
 
 	r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -172,8 +176,10 @@ static int read_options(sd_bus_message *m, struct subscription_filter *f, uint32
 		while (option < _OPTION_MAX && strcmp(options[option].name, key) != 0)
 			option++;
 		if (option == _OPTION_MAX)
-			return invalid(error, "unknown option '%s' (categories, types, uids, binary_path_prefixes, batch)",
-				       key);
+			return invalid(
+				error,
+				"unknown option '%s' (categories, types, uids, binary_path_prefixes, batch)",
+				key);
 		if (seen[option])
 			return invalid(error, "option '%s' is given twice", key);
 		seen[option] = true;
@@ -181,8 +187,8 @@ static int read_options(sd_bus_message *m, struct subscription_filter *f, uint32
 		if (r < 0)
 			return r;
 		if (strcmp(contents, options[option].signature) != 0)
-			return invalid(error, "option '%s' must be of type '%s', not '%s'", key, options[option].signature,
-				       contents);
+			return invalid(error, "option '%s' must be of type '%s', not '%s'", key,
+				       options[option].signature, contents);
 		r = sd_bus_message_enter_container(m, 'v', contents);
 		if (r >= 0)
 			r = read_option(m, (enum option)option, f, type_categories, error);
@@ -202,16 +208,20 @@ int subscription_filter_from_message(sd_bus_message *m, struct subscription_filt
 	char names[64];
 	int r;
 
-	*f = (struct subscription_filter){ 0 };
+	*f = (struct subscription_filter){0};
 	r = read_options(m, f, &type_categories, error);
 	if (r >= 0 && !f->categories)
 		/* "types" alone says which categories are wanted. */
 		f->categories = type_categories;
 	if (r >= 0 && !f->categories)
-		r = invalid(error, "no category given: option 'categories' lists some of process, privilege, io_uring");
+		r = invalid(
+			error,
+			"no category given: option 'categories' lists some of process, privilege, io_uring");
 	if (r >= 0 && (type_categories & ~f->categories))
-		r = invalid(error, "option 'types' names types of categories (%s) that option 'categories' leaves out",
-			    categories_to_string(type_categories & ~f->categories, names, sizeof(names)));
+		r = invalid(
+			error,
+			"option 'types' names types of categories (%s) that option 'categories' leaves out",
+			categories_to_string(type_categories & ~f->categories, names, sizeof(names)));
 	if (r < 0) {
 		subscription_filter_clear(f);
 		/* Errors of the message itself (e.g. a truncated a{sv}) are
@@ -229,7 +239,7 @@ void subscription_filter_clear(struct subscription_filter *f)
 		free(f->prefixes[i]);
 	free(f->prefixes);
 	free(f->uids);
-	*f = (struct subscription_filter){ 0 };
+	*f = (struct subscription_filter){0};
 }
 
 bool binary_path_has_prefix(const char *path, const char *prefix)

@@ -11,18 +11,18 @@
 
 #include "event.h"
 
-#define FILTER_MAX_UIDS 256
+#define FILTER_MAX_UIDS	    256
 #define FILTER_MAX_PREFIXES 64
-#define FILTER_PREFIX_MAX 4096 /* bytes of one binary path prefix */
+#define FILTER_PREFIX_MAX   4096 /* bytes of one binary path prefix */
 
 struct subscription_filter {
 	uint32_t categories; /* enum event_category bits, never 0 */
-	uint32_t types;      /* event type bits (category.h); 0: every type of the categories */
-	uint32_t *uids;      /* real uid of the process; none: any */
+	uint32_t types;	     /* event type bits (category.h); 0: every type of the categories */
+	uint32_t *uids;	     /* real uid of the process; none: any */
 	size_t n_uids;
-	char **prefixes;     /* binary path prefixes, whole path components; none: any */
+	char **prefixes; /* binary path prefixes, whole path components; none: any */
 	size_t n_prefixes;
-	bool batch;          /* Events() every 50 ms or 256 events instead of Event() */
+	bool batch; /* Events() every 50 ms or 256 events instead of Event() */
 };
 
 /* Reads Subscribe()'s a{sv} from @m. Unknown keys, wrong value types, unknown
@@ -36,4 +36,5 @@ void subscription_filter_clear(struct subscription_filter *f);
 bool binary_path_has_prefix(const char *path, const char *prefix);
 
 /* @type_bit: event_type_bit(ev->type), computed once per event. */
-bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev, uint32_t type_bit);
+bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev,
+			       uint32_t type_bit);

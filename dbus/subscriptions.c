@@ -13,7 +13,7 @@
 #include "output.h"
 #include "subscriptions.h"
 
-#define BATCH_MAX_EVENTS 256
+#define BATCH_MAX_EVENTS     256
 #define BATCH_MAX_DELAY_USEC (50 * 1000)
 
 /* An event waiting in a backlog, or (type NULL) the place where events were
@@ -259,11 +259,14 @@ static int on_ping_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
 		return 0;
 	}
 	if (e && sd_bus_error_has_names(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_SERVICE_UNKNOWN,
-					 SD_BUS_ERROR_DISCONNECTED))
+					SD_BUS_ERROR_DISCONNECTED))
 		return 0; /* it left; its NameOwnerChanged removes it */
-	if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) && !s->client->hub->ping_refused_logged) {
-		log_warning("the bus refuses bombusd's pings (%s): is dbus/org.bombus.Monitor1.conf installed? "
-			    "Subscribers are sent events without flow control", e->message ?: e->name);
+	if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) &&
+	    !s->client->hub->ping_refused_logged) {
+		log_warning(
+			"the bus refuses bombusd's pings (%s): is dbus/org.bombus.Monitor1.conf installed? "
+			"Subscribers are sent events without flow control",
+			e->message ?: e->name);
 		s->client->hub->ping_refused_logged = true;
 	}
 	/* Any other answer, an error included, was sent after the client
@@ -280,8 +283,8 @@ static void maybe_ping(struct subscription *s)
 	if (s->ping || s->sent_bytes - s->acked_bytes < window_bytes(s) / 4)
 		return;
 	s->ping_mark = s->sent_bytes;
-	r = sd_bus_call_method_async(s->client->hub->bus, &s->ping, s->client->name, "/", "org.freedesktop.DBus.Peer",
-				     "Ping", on_ping_reply, s, "");
+	r = sd_bus_call_method_async(s->client->hub->bus, &s->ping, s->client->name, "/",
+				     "org.freedesktop.DBus.Peer", "Ping", on_ping_reply, s, "");
 	if (r < 0)
 		log_debug_errno(r, "cannot ping %s: %m", s->client->name);
 }
@@ -336,12 +339,13 @@ static void arm_batch_timer(struct subscriptions *h)
 	uint64_t now;
 	int enabled = SD_EVENT_OFF;
 
-	if (h->batch_timer && sd_event_source_get_enabled(h->batch_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+	if (h->batch_timer && sd_event_source_get_enabled(h->batch_timer, &enabled) >= 0 &&
+	    enabled != SD_EVENT_OFF)
 		return;
 	sd_event_now(h->daemon->event, CLOCK_MONOTONIC, &now);
 	if (!h->batch_timer) {
-		if (sd_event_add_time(h->daemon->event, &h->batch_timer, CLOCK_MONOTONIC, now + BATCH_MAX_DELAY_USEC, 0,
-				      on_batch_timer, h) < 0)
+		if (sd_event_add_time(h->daemon->event, &h->batch_timer, CLOCK_MONOTONIC,
+				      now + BATCH_MAX_DELAY_USEC, 0, on_batch_timer, h) < 0)
 			h->batch_timer = NULL;
 		return;
 	}
@@ -490,7 +494,8 @@ int subscriptions_hold_client(struct subscriptions *h, const char *name, struct 
 		/* Installed before anything else is asked about this client:
 		 * the bus answers in order, so a later reply that it exists
 		 * means its departure will be signalled. */
-		r = sd_bus_add_match_async(h->bus, &c->watch, match, on_name_owner_changed, on_watch_installed, c);
+		r = sd_bus_add_match_async(h->bus, &c->watch, match, on_name_owner_changed,
+					   on_watch_installed, c);
 		if (r < 0) {
 			free(c->name);
 			free(c);
@@ -538,7 +543,7 @@ int subscriptions_add(struct subscriptions *h, struct client *c, struct subscrip
 		return -ENOMEM;
 	s->client = c;
 	s->filter = *filter;
-	*filter = (struct subscription_filter){ 0 };
+	*filter = (struct subscription_filter){0};
 	snprintf(s->path, sizeof(s->path), BOMBUS_OBJECT_PATH "/subscription/%" PRIu64, ++h->next_id);
 	s->next = h->list;
 	h->list = s;
@@ -576,9 +581,10 @@ int subscriptions_append_status(const struct subscriptions *h, sd_bus_message *m
 	for (const struct subscription *s = h->list; r >= 0 && s; s = s->next) {
 		r = sd_bus_message_open_container(m, 'a', "{sv}");
 		if (r >= 0)
-			r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}{sv}", "path", "o", s->path, "client", "s",
-						  s->client->name, "batch", "b", (int)s->filter.batch, "delivered", "t",
-						  s->delivered, "dropped", "t", s->dropped, "backlog_events", "t",
+			r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}{sv}", "path", "o", s->path,
+						  "client", "s", s->client->name, "batch", "b",
+						  (int)s->filter.batch, "delivered", "t", s->delivered,
+						  "dropped", "t", s->dropped, "backlog_events", "t",
 						  (uint64_t)s->queued_events);
 		if (r >= 0)
 			r = bus_append_categories(m, "categories", s->filter.categories);

@@ -19,8 +19,9 @@ int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const char *bus_name, co
 					   "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
 	if (r >= 0)
 		/* subject, action, details, flags, cancellation id */
-		r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", bus_name,
-					  action, 0, interactive ? POLKIT_ALLOW_USER_INTERACTION : 0u, "");
+		r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
+					  bus_name, action, 0,
+					  interactive ? POLKIT_ALLOW_USER_INTERACTION : 0u, "");
 	if (r >= 0)
 		r = sd_bus_call_async(bus, slot, call, callback, userdata,
 				      interactive ? POLKIT_INTERACTIVE_TIMEOUT_USEC : 0);

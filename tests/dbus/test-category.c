@@ -22,7 +22,8 @@ static void test_every_event_type_is_named(void)
 	for (size_t i = 0; i < n_all_event_types; i++) {
 		CHECK(category_from_bit(all_event_types[i].category) != NULL);
 		for (size_t j = 0; j < i; j++)
-			CHECK(strcmp(all_event_types[i].journal_message_id, all_event_types[j].journal_message_id) != 0);
+			CHECK(strcmp(all_event_types[i].journal_message_id,
+				     all_event_types[j].journal_message_id) != 0);
 	}
 }
 

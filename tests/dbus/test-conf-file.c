@@ -21,7 +21,8 @@ static const struct config defaults = {
 static int load(const char *text, struct config *c)
 {
 	char log_path[] = "/tmp/bombus-test-log-XXXXXX";
-	int fd = (strcpy(path, "/tmp/bombus-test-conf-XXXXXX"), mkstemp(path)), log_fd = mkstemp(log_path), saved = dup(STDERR_FILENO), r;
+	int fd = (strcpy(path, "/tmp/bombus-test-conf-XXXXXX"), mkstemp(path)), log_fd = mkstemp(log_path),
+	    saved = dup(STDERR_FILENO), r;
 	ssize_t n;
 
 	if (fd < 0 || log_fd < 0 || write(fd, text, strlen(text)) < 0)
@@ -98,7 +99,8 @@ static void test_errors(void)
 	char long_line[512];
 
 	CHECK_STR(error_of("[Daemon]\nBogus=1\n"), ":2: unknown key 'Bogus' in section [Daemon]");
-	CHECK_STR(error_of("[Daemon]\nHookMode=kprobe\n"), ":2: unknown hook mode 'kprobe' (auto, lsm, fentry, tracepoint)");
+	CHECK_STR(error_of("[Daemon]\nHookMode=kprobe\n"),
+		  ":2: unknown hook mode 'kprobe' (auto, lsm, fentry, tracepoint)");
 	CHECK_STR(error_of("\n[Daemon]\nRingBufferSize=3000\n"),
 		  ":3: '3000' is not a power of two of at least 4096 bytes");
 	CHECK_STR(error_of("[Journal]\nCategories=process nonsense\n"),

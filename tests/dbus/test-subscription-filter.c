@@ -65,8 +65,8 @@ static void test_options(void)
 	uint32_t bit;
 
 	CHECK_STR(parse(options("a{sv}", 5, "categories", "as", 2, "process", "io_uring", "types", "as", 1,
-				"ProcessExit", "uids", "au", 2, 0, 1000, "binary_path_prefixes", "as", 1, "/usr/bin",
-				"batch", "b", 1),
+				"ProcessExit", "uids", "au", 2, 0, 1000, "binary_path_prefixes", "as", 1,
+				"/usr/bin", "batch", "b", 1),
 			&f),
 		  "");
 	CHECK_INT(f.categories, CATEGORY_PROCESS | CATEGORY_IO_URING);
@@ -92,7 +92,8 @@ static void test_options(void)
 		  "option 'uids' must be of type 'au', not 'ai'");
 	CHECK_STR(parse(options("a{sv}", 1, "color", "b", 1), &f),
 		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch)");
-	CHECK_STR(parse(options("a{sv}", 2, "batch", "b", 1, "batch", "b", 0), &f), "option 'batch' is given twice");
+	CHECK_STR(parse(options("a{sv}", 2, "batch", "b", 1, "batch", "b", 0), &f),
+		  "option 'batch' is given twice");
 	CHECK_STR(parse(options("a{sv}", 0), &f),
 		  "no category given: option 'categories' lists some of process, privilege, io_uring");
 	CHECK_STR(parse(options("a{sv}", 1, "categories", "as", 0), &f),
@@ -103,7 +104,8 @@ static void test_options(void)
 		  "option 'types' names types of categories (io_uring) that option 'categories' leaves out");
 	CHECK_STR(parse(options("a{sv}", 1, "types", "as", 1, "processexec"), &f),
 		  "unknown event type 'processexec' in option 'types'");
-	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "binary_path_prefixes", "as", 1, ""),
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "binary_path_prefixes", "as", 1,
+				""),
 			&f),
 		  "'' in option 'binary_path_prefixes' is not an absolute path of at most 4096 bytes");
 	/* Not even an a{sv}: the message itself is wrong. */
@@ -128,12 +130,12 @@ static void test_prefix(void)
 
 static void test_match(void)
 {
-	struct process p = { .pid = 7, .creds = { .uid = 1000 }, .binary_path = "/usr/bin/ls" };
-	struct event ev = { .type = EVENT_PROCESS_EXEC, .process = &p };
+	struct process p = {.pid = 7, .creds = {.uid = 1000}, .binary_path = "/usr/bin/ls"};
+	struct event ev = {.type = EVENT_PROCESS_EXEC, .process = &p};
 	uint32_t exec_bit = event_type_bit(EVENT_PROCESS_EXEC), exit_bit = event_type_bit(EVENT_PROCESS_EXIT);
-	uint32_t uids[] = { 0, 1000 };
-	char *prefixes[] = { "/opt", "/usr/bin" };
-	struct subscription_filter f = { .categories = CATEGORY_PROCESS };
+	uint32_t uids[] = {0, 1000};
+	char *prefixes[] = {"/opt", "/usr/bin"};
+	struct subscription_filter f = {.categories = CATEGORY_PROCESS};
 
 	CHECK(exec_bit && exit_bit && exec_bit != exit_bit);
 	CHECK(subscription_filter_match(&f, &ev, exec_bit));
