@@ -167,37 +167,15 @@ static int check_kernel(void)
 	return 0;
 }
 
-/* --stdout: events on standard output, no bus, no journal. */
-static int add_stdout_output(struct daemon *d)
+/* Adds @out to @d; @r is what the function that made it returned. */
+static int add_output(struct daemon *d, int r, struct output *out, const char *what)
 {
-	struct output *out;
-	int r;
-
-	r = output_stdout_new(d, STDOUT_FILENO, d->config.stdout_buffer_bytes, &out);
 	if (r < 0)
-		return log_error_errno(r, "cannot set up stdout: %m");
+		return log_error_errno(r, "cannot set up the %s output: %m", what);
 	r = daemon_add_output(d, out);
 	if (r < 0) {
 		out->ops->free(out);
-		return log_error_errno(r, "cannot add the stdout output: %m");
-	}
-	return 0;
-}
-
-static int add_journal_output(struct daemon *d)
-{
-	struct output *out;
-	int r;
-
-	if (!d->config.journal_categories)
-		return 0;
-	r = output_journal_new(d->config.journal_categories, d->config.journal_queue_bytes, &out);
-	if (r < 0)
-		return log_error_errno(r, "cannot set up the journal output: %m");
-	r = daemon_add_output(d, out);
-	if (r < 0) {
-		out->ops->free(out);
-		return log_error_errno(r, "cannot add the journal output: %m");
+		return log_error_errno(r, "cannot add the %s output: %m", what);
 	}
 	return 0;
 }
@@ -226,13 +204,21 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "cannot set up the event loop: %m");
 		return EXIT_FAILURE;
 	}
-	if (config.stdout_output)
-		r = add_stdout_output(d);
-	else {
+	if (config.stdout_output) {
+		/* Events on standard output; no bus, no journal. */
+		struct output *out = NULL;
+
+		r = output_stdout_new(d, STDOUT_FILENO, config.stdout_buffer_bytes, &out);
+		r = add_output(d, r, out, "stdout");
+	} else {
 		/* The bus first: without it there is no point loading BPF. */
 		r = service_new(d, &service);
-		if (r >= 0)
-			r = add_journal_output(d);
+		if (r >= 0 && config.journal_categories) {
+			struct output *out = NULL;
+
+			r = output_journal_new(config.journal_categories, config.journal_queue_bytes, &out);
+			r = add_output(d, r, out, "journal");
+		}
 	}
 	if (r < 0)
 		return EXIT_FAILURE;

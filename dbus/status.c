@@ -32,8 +32,9 @@ static size_t daemon_monitors(struct daemon *d, struct monitor_view *views, size
 
 /* "hooks": a(sss) of hook, attach method ("disabled" when left out) and
  * the target it attached to. */
-static int append_monitor(sd_bus_message *m, const struct monitor_view *v)
+static int append_monitor(sd_bus_message *m, const void *items, size_t index)
 {
+	const struct monitor_view *v = (const struct monitor_view *)items + index;
 	int r = sd_bus_message_open_container(m, 'a', "{sv}");
 
 	if (r >= 0)
@@ -57,8 +58,9 @@ static int append_monitor(sd_bus_message *m, const struct monitor_view *v)
 	return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
-static int append_output(sd_bus_message *m, const struct output *o)
+static int append_output(sd_bus_message *m, const void *items, size_t i)
 {
+	const struct output *o = ((struct output *const *)items)[i];
 	int r = sd_bus_message_open_container(m, 'a', "{sv}");
 
 	if (r >= 0)
@@ -67,6 +69,21 @@ static int append_output(sd_bus_message *m, const struct output *o)
 	if (r >= 0)
 		r = bus_append_categories(m, "categories", o->categories);
 	return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+/* @key => "aa{sv}": one dictionary per item, appended by @fn. */
+static int append_dicts(sd_bus_message *m, const char *key, const void *items, size_t n,
+			int (*fn)(sd_bus_message *m, const void *items, size_t i))
+{
+	int r = bus_open_entry(m, key, "aa{sv}");
+
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "a{sv}");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = fn(m, items, i);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r < 0 ? r : bus_close_entry(m);
 }
 
 int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
@@ -100,25 +117,9 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 	if (r >= 0)
 		r = bus_append_categories(m, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)
-		r = bus_open_entry(m, "monitors", "aa{sv}");
+		r = append_dicts(m, "monitors", monitors, n_monitors, append_monitor);
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "a{sv}");
-	for (size_t i = 0; r >= 0 && i < n_monitors; i++)
-		r = append_monitor(m, &monitors[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = bus_close_entry(m);
-	if (r >= 0)
-		r = bus_open_entry(m, "outputs", "aa{sv}");
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "a{sv}");
-	for (size_t i = 0; r >= 0 && i < d->n_outputs; i++)
-		r = append_output(m, d->outputs[i]);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = bus_close_entry(m);
+		r = append_dicts(m, "outputs", d->outputs, d->n_outputs, append_output);
 	if (r >= 0)
 		r = bus_open_entry(m, "subscriptions", "aa{sv}");
 	if (r >= 0)

@@ -21,45 +21,45 @@ static int invalid(sd_bus_error *error, const char *fmt, ...)
 	return r;
 }
 
-static int read_categories(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+/* A name of option "categories" or "types". */
+typedef int (*read_name_fn)(const char *name, struct subscription_filter *f, uint32_t *type_categories,
+			    sd_bus_error *error);
+
+static int read_category(const char *name, struct subscription_filter *f, uint32_t *type_categories,
+			 sd_bus_error *error)
 {
-	const char *name;
-	int r;
+	const struct category_info *c = category_from_name(name);
 
-	r = sd_bus_message_enter_container(m, 'a', "s");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_read(m, "s", &name)) > 0) {
-		const struct category_info *c = category_from_name(name);
-
-		if (!c)
-			return invalid(
-				error,
-				"unknown category '%s' in option 'categories' (process, privilege, io_uring)",
-				name);
-		f->categories |= c->category;
-	}
-	return r < 0 ? r : sd_bus_message_exit_container(m);
+	if (!c)
+		return invalid(error,
+			       "unknown category '%s' in option 'categories' (process, privilege, io_uring)",
+			       name);
+	f->categories |= c->category;
+	return 0;
 }
 
-static int read_types(sd_bus_message *m, struct subscription_filter *f, uint32_t *type_categories,
-		      sd_bus_error *error)
+static int read_type(const char *name, struct subscription_filter *f, uint32_t *type_categories,
+		     sd_bus_error *error)
+{
+	enum event_category category;
+	uint32_t bit;
+
+	if (event_type_bit_from_name(name, &bit, &category) < 0)
+		return invalid(error, "unknown event type '%s' in option 'types'", name);
+	f->types |= bit;
+	*type_categories |= category;
+	return 0;
+}
+
+static int read_names(sd_bus_message *m, read_name_fn fn, struct subscription_filter *f,
+		      uint32_t *type_categories, sd_bus_error *error)
 {
 	const char *name;
 	int r;
 
 	r = sd_bus_message_enter_container(m, 'a', "s");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_read(m, "s", &name)) > 0) {
-		enum event_category category;
-		uint32_t bit;
-
-		if (event_type_bit_from_name(name, &bit, &category) < 0)
-			return invalid(error, "unknown event type '%s' in option 'types'", name);
-		f->types |= bit;
-		*type_categories |= category;
-	}
+	while (r >= 0 && (r = sd_bus_message_read(m, "s", &name)) > 0)
+		r = fn(name, f, type_categories, error);
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
@@ -141,9 +141,9 @@ static int read_option(sd_bus_message *m, enum option option, struct subscriptio
 
 	switch (option) {
 	case OPTION_CATEGORIES:
-		return read_categories(m, f, error);
+		return read_names(m, read_category, f, type_categories, error);
 	case OPTION_TYPES:
-		return read_types(m, f, type_categories, error);
+		return read_names(m, read_type, f, type_categories, error);
 	case OPTION_UIDS:
 		return read_uids(m, f, error);
 	case OPTION_BINARY_PATH_PREFIXES:

@@ -14,7 +14,7 @@ FIELDS = ("MESSAGE", "MESSAGE_ID", "PRIORITY", "BOMBUS_EVENT_TYPE", "BOMBUS_PID"
 def message_ids():
     """MESSAGE_ID of each event type, from the daemon's table."""
     source = (ROOT / "daemon" / "category.c").read_text()
-    return dict(re.findall(r'\{ "(\w+)", CATEGORY_\w+, "([0-9a-f]{32})" \}', source))
+    return dict(re.findall(r'\{\s*"(\w+)", CATEGORY_\w+, "([0-9a-f]{32})"\s*\}', source))
 
 
 def journal_entry(service, type_, pid, timeout=20):
