@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -160,3 +161,59 @@ def test_system_calls_pass_the_filter(installed, tmp_path, monkeypatch):
     assert {"bpf", "perf_event_open", "sendmsg"} <= used
     # execve: strace starting bombusd, before any filter would apply.
     assert used <= allowed | {"execve"}, f"outside the filter: {sorted(used - allowed)}"
+
+
+def test_sandboxed_service(installed):
+    """bombusd as a D-Bus service inside the unit's sandbox, reproduced with
+    namespaces: read-only file system (ProtectSystem=strict, /sys too as
+    ProtectKernelTunables), empty /home, /root, /run/user (ProtectHome), own
+    /tmp and /var/tmp (PrivateTmp), a /dev with only pseudo devices
+    (PrivateDevices), no network (PrivateNetwork), the capability bounding
+    set and no_new_privs. It must start, serve, deliver events and stop."""
+    caps = unit_setting(installed[1], "CapabilityBoundingSet")
+    bounding = ",".join(["-all"] + ["+" + c.lower().removeprefix("cap_") for c in caps])
+    # Like the system bus, the socket is under /run, which the sandbox keeps.
+    tmp = Path(tempfile.mkdtemp(prefix="bombus-sandbox-", dir="/run"))
+    tmp.chmod(0o755)
+    bus = stack.Stack(tmp, polkit=False, journald=False).start()
+    markers = Markers()
+    sandbox = "; ".join([
+        "set -e",
+        f"mkdir {tmp}/dev && mount --bind /dev {tmp}/dev",
+        "mount -t tmpfs -o mode=0755 tmpfs /dev",
+        *[f"touch /dev/{d} && mount --bind {tmp}/dev/{d} /dev/{d}" for d in
+          ("null", "zero", "full", "random", "urandom")],
+        f"umount {tmp}/dev",
+        "for d in /home /root /run/user /tmp /var/tmp; do [ -d $d ] && mount -t tmpfs -o mode=0755 tmpfs $d; done",
+        "mount -o remount,bind,ro /",
+        "mount -o remount,bind,ro /sys",
+        "mount -o remount,bind,ro /sys/kernel/tracing",
+        # The sandbox holds: nothing can be written, there is no network.
+        "! touch /usr/.bombus-probe 2>/dev/null && ! touch /sys/kernel/tracing/.probe 2>/dev/null",
+        "[ \"$(ip -o link | wc -l)\" = 1 ]",
+        f"exec setpriv --bounding-set={bounding} --inh-caps=-all --no-new-privs -- {stack.bombusd_binary()}"
+        f" --config={bus.bombusd_config}",
+    ])
+    daemon = subprocess.Popen(["unshare", "--mount", "--net", "--propagation", "private", "--", "sh", "-c", sandbox],
+                              env=bus.env(), stderr=subprocess.PIPE, text=True)
+    try:
+        stack.wait_until(lambda: daemon.poll() is not None or bus.name_has_owner(stack.BUS_NAME), 30,
+                         "bombusd owning its name")
+        assert daemon.poll() is None, daemon.stderr.read()
+        sub = subprocess.Popen([stack.bombusctl_binary(), "monitor", "--json", f"--prefix={markers.prefix}",
+                                "--count=1"], env=bus.env(), stdout=subprocess.PIPE, text=True)
+        stack.wait_until(lambda: bus.status()["subscribers"] == 1, 20, "the subscription")
+        pid = markers.run("sandboxed")
+        event = json.loads(sub.communicate(timeout=30)[0])
+        assert event["type"] == "ProcessExec" and event["process"]["pid"] == pid
+        assert all(hook[1] != "disabled" for hook in bus.status()["monitors"][0]["hooks"])
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+        assert "bombusd: counters:" in daemon.stderr.read()
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        bus.stop()
+        markers.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
