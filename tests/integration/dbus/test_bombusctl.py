@@ -10,7 +10,7 @@ import stack
 def start_monitor(service, *args, user=stack.USER_IN):
     """bombusctl monitor ARGS, once it has subscribed."""
     before = {s["path"] for s in service.status()["subscriptions"]}
-    argv = stack.as_user(user) + [stack.bombusctl_binary(), "monitor", *args]
+    argv = (stack.as_user(user) if user else []) + [stack.bombusctl_binary(), "monitor", *args]
     proc = subprocess.Popen(argv, env=service.stack.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 20
@@ -95,3 +95,19 @@ def test_unavailable_bus_is_a_failure(tmp_path):
                        env={"DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={tmp_path}/none"})
     assert r.returncode == 1
     assert "cannot connect to the system bus" in r.stderr
+
+
+def test_busctl_monitor_shows_the_signals(service, markers):
+    """As docs/service.md says: root sees what bombusd sends subscribers."""
+    watcher = subprocess.Popen(["busctl", f"--address={service.stack.address}", "monitor", stack.BUS_NAME],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(1)
+        proc = start_monitor(service, "--json", f"--prefix={markers.prefix}", "--count=1", user=None)
+        pid = markers.run("watched")
+        proc.communicate(timeout=30)
+        time.sleep(0.5)
+    finally:
+        watcher.terminate()
+    out = watcher.communicate(timeout=10)[0]
+    assert "Member=Event" in out and f'"pid":{pid}' in out, out[-2000:]

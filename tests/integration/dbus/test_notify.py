@@ -46,3 +46,23 @@ def test_ready_and_status_lines():
         notify.close()
         bus.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_losing_the_bus_is_a_failure():
+    """So that Restart=on-failure brings it back."""
+    tmp = Path(tempfile.mkdtemp(prefix="bombus-busloss-"))
+    bus = stack.Stack(tmp, polkit=False, journald=False).start()
+    daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}"], env=bus.env(),
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        stack.wait_until(lambda: daemon.poll() is not None or bus.name_has_owner(stack.BUS_NAME), 30,
+                         "bombusd owning its name")
+        bus.procs["dbus-daemon"].terminate()
+        assert daemon.wait(30) == 1
+        assert "lost the connection to the system bus" in daemon.stderr.read()
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        bus.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
