@@ -37,6 +37,7 @@ def main():
     parser.add_argument("--prefix", action="append", default=[])
     parser.add_argument("--batch", action="store_true")
     parser.add_argument("--stop-after-subscribe", action="store_true")
+    parser.add_argument("--interactive", action="store_true", help="allow interactive authorization")
     args = parser.parse_args()
 
     options = {}
@@ -70,8 +71,9 @@ def main():
         state["daemon"] = bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                         "GetNameOwner", GLib.Variant("(s)", (BUS_NAME,)),
                                         GLib.VariantType("(s)"), Gio.DBusCallFlags.NONE, -1, None)[0]
+        flags = Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION if args.interactive else Gio.DBusCallFlags.NONE
         reply = bus.call_sync(BUS_NAME, PATH, INTERFACE, "Subscribe", GLib.Variant("(a{sv})", (options,)),
-                              GLib.VariantType("(o)"), Gio.DBusCallFlags.NONE, -1, None)
+                              GLib.VariantType("(o)"), flags, -1, None)
     except GLib.Error as e:
         name = Gio.DBusError.get_remote_error(e)
         Gio.DBusError.strip_remote_error(e)

@@ -1,6 +1,8 @@
 """polkit decides: a test user in the granted group watches processes, and
 nothing else; a user outside it gets nothing; root needs no polkit."""
 import json
+import subprocess
+import time
 
 import pytest
 
@@ -76,5 +78,43 @@ def test_root_needs_no_polkit(markers):
         r = svc.bombusctl("status", user=stack.USER_IN)
         assert r.returncode == 3
         assert "cannot check the authorization" in r.stderr and "polkit" in r.stderr
+    finally:
+        svc.stop()
+
+
+@pytest.mark.parametrize("interactive", [False, True])
+def test_interactive_flag_reaches_polkit(service, interactive):
+    """CheckAuthorization's AllowUserInteraction flag (1) follows the
+    caller's ALLOW_INTERACTIVE_AUTHORIZATION, as seen on the bus."""
+    watcher = subprocess.Popen(["busctl", f"--address={service.stack.address}", "monitor", "--json=short",
+                                "org.freedesktop.PolicyKit1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    try:
+        time.sleep(1)
+        sub = service.subscriber("--category=io_uring", *(["--interactive"] if interactive else []),
+                                 user=stack.USER_OUT, wait=False)
+        line = sub.wait_for(lambda l: "error" in l or "subscription" in l, what="an answer")
+        assert line.get("error") == "org.bombus.Monitor1.Error.NotAuthorized"
+        time.sleep(0.5)
+    finally:
+        watcher.terminate()
+    calls = [m for m in map(json.loads, watcher.communicate(timeout=10)[0].splitlines())
+             if m.get("member") == "CheckAuthorization"
+             and m["payload"]["data"][1] == "org.bombus.monitor.subscribe-io-uring"]
+    assert len(calls) == 1
+    subject, action, details, flags, cancellation = calls[0]["payload"]["data"]
+    assert subject[0] == "system-bus-name"
+    assert flags == (1 if interactive else 0)
+
+
+def test_total_subscription_limit():
+    svc = Service(config="[Subscriptions]\nMax=2\n", polkit=False, journald=False).start()
+    try:
+        svc.subscriber("--category=io_uring")
+        svc.subscriber("--category=io_uring")
+        third = svc.subscriber("--category=io_uring", wait=False)
+        line = third.wait_for(lambda l: "error" in l or "subscription" in l, what="an answer")
+        assert line["error"] == "org.bombus.Monitor1.Error.TooManySubscriptions"
+        assert "bombusd has its 2 subscriptions" in line["message"]
     finally:
         svc.stop()
