@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,13 +58,18 @@ class Service:
 
     def start(self):
         self.stack.start()
-        started = time.monotonic()
-        # The first call starts bombusd through the activation file.
-        self.activation_status = self.stack.status()
-        self.activation_seconds = time.monotonic() - started
-        self.pid = self.stack.find_bombusd()
-        self.programs = bpf_ids_of(self.pid, "prog")
-        assert self.programs, "bombusd holds no BPF programs"
+        try:
+            started = time.monotonic()
+            # The first call starts bombusd through the activation file.
+            self.activation_status = self.stack.status()
+            self.activation_seconds = time.monotonic() - started
+            self.pid = self.stack.find_bombusd()
+            self.programs = bpf_ids_of(self.pid, "prog")
+            assert self.programs, "bombusd holds no BPF programs"
+        except BaseException:
+            self.stack.stop()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
         return self
 
     def status(self, user=None):
@@ -119,7 +125,9 @@ class Subscriber:
 
     def __init__(self, stack_, args, user):
         argv = (stack.as_user(user) if user else []) + [PYTHON, str(HERE / "gdbus_subscriber.py"), *args]
-        self.proc = subprocess.Popen(argv, env=stack_.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # SIGKILL: a subscriber may be stopped (SIGSTOP) when the run ends.
+        self.proc = subprocess.Popen(argv, env=stack_.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=lambda: stack.die_with_parent(signal.SIGKILL))
         self.lines = []
         self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -185,7 +193,7 @@ class Subscriber:
 
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.send_signal(18)  # SIGCONT, in case it was stopped
+            self.proc.send_signal(signal.SIGCONT)  # in case it was stopped
             self.proc.terminate()
             try:
                 self.proc.wait(10)

@@ -16,6 +16,7 @@ with journalctl -D.
 
 Also used by bench/dbus-delivery.
 """
+import ctypes
 import json
 import os
 import shutil
@@ -64,6 +65,13 @@ def bombusd_binary():
 
 def bombusctl_binary():
     return os.environ.get("BOMBUSCTL", str(BUILD / "ctl" / "bombusctl"))
+
+
+def die_with_parent(sig=signal.SIGTERM):
+    """For preexec_fn: @sig when the test process goes away, so that an
+    interrupted run leaves nothing behind."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
 
 
 def ensure_test_users():
@@ -176,7 +184,8 @@ class Stack:
             "exec sleep infinity",
         ])
         self.holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       preexec_fn=die_with_parent)
         line = self.holder.stdout.readline()
         if line.strip() != "ready":
             self.holder.wait(5)
@@ -187,7 +196,8 @@ class Stack:
         self.logs[name] = self.tmp / f"{name}.log"
         full_env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address, **(env or {}))
         proc = subprocess.Popen(["nsenter", f"--target={self.holder.pid}", "--mount", "--", *argv],
-                                stdout=stdout or log, stderr=log, env=full_env, text=True)
+                                stdout=stdout or log, stderr=log, env=full_env, text=True,
+                                preexec_fn=die_with_parent)
         self.procs[name] = proc
         return proc
 
