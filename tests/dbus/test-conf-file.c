@@ -146,8 +146,52 @@ static void test_sizes(void)
 	CHECK(!conf_ringbuf_size_valid(12288));
 }
 
-int main(void)
+/* The installed example: as it is (all commented out), and with every
+ * setting uncommented, which must then be the defaults it claims. */
+static void test_example(const char *example)
 {
+	char text[8192], uncommented[8192];
+	FILE *f = fopen(example, "re");
+	size_t len = f ? fread(text, 1, sizeof(text) - 1, f) : 0, out = 0;
+	struct config c, plain;
+
+	CHECK(f != NULL);
+	if (f)
+		fclose(f);
+	text[len] = '\0';
+	CHECK_INT(load(text, &plain), 0);
+	CHECK(memcmp(&plain, &defaults, sizeof(plain)) == 0);
+	/* "#Key=value" lines become "Key=value". */
+	for (size_t i = 0; i < len; i++) {
+		bool line_start = i == 0 || text[i - 1] == '\n';
+
+		if (line_start && text[i] == '#' && text[i + 1] >= 'A' && text[i + 1] <= 'Z' &&
+		    strchr(text + i, '=') < strchr(text + i, '\n'))
+			continue;
+		uncommented[out++] = text[i];
+	}
+	uncommented[out] = '\0';
+	CHECK_INT(load(uncommented, &c), 0);
+	CHECK_STR(errors, "");
+	CHECK_INT(c.hook_mode, HOOK_MODE_AUTO);
+	CHECK_INT(c.ringbuf_bytes, 8u << 20);
+	CHECK_INT(c.process_cache_max, 262144);
+	CHECK_INT(c.n_disabled_hooks, 0);
+	CHECK_INT(c.journal_categories, CATEGORY_PRIVILEGE);
+	CHECK_INT(c.journal_queue_bytes, 4u << 20);
+	CHECK_INT(c.max_subscriptions, 128);
+	CHECK_INT(c.max_subscriptions_per_client, 16);
+	CHECK_INT(c.subscriber_backlog_bytes, 4u << 20);
+	CHECK_INT(c.subscriber_window_bytes, 1u << 20);
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s conf/bombusd.conf\n", argv[0]);
+		return EXIT_FAILURE;
+	}
+	test_example(argv[1]);
 	test_values();
 	test_empty_value_restores_default();
 	test_errors();
