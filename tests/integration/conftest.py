@@ -115,6 +115,12 @@ def bombusd(tmp_path):
     daemon.check_clean_exit()
 
 
+@pytest.fixture
+def bombusd_path():
+    """The binary under test, for tests that run it themselves."""
+    return bombusd_binary()
+
+
 @pytest.fixture(scope="module")
 def shared_bombusd(tmp_path_factory):
     """One bombusd for a whole module: stopping one takes a second or two
