@@ -44,6 +44,19 @@ enum bombus_process_flags {
 	BOMBUS_PROC_PATH_LOOKUP_FAILED = 1 << 5, /* a kernel read failed mid-walk */
 };
 
+/*
+ * Event categories, one bit each: what consumers subscribe to. The daemon
+ * writes the union of what its consumers want into each monitor's "wanted"
+ * map; a hook whose events belong to an unwanted category submits nothing.
+ * ProcMon's lifecycle records (exec, clone, exit) are the exception: the
+ * process cache needs them whether or not anyone wants the events.
+ */
+enum bombus_category {
+	BOMBUS_CATEGORY_PROCESS = 1 << 0,  /* ProcessExec, ProcessClone, ProcessExit */
+	BOMBUS_CATEGORY_PRIVILEGE = 1 << 1, /* ProcessEvent: setuid, setcaps, prctl, user ns, ptrace */
+	BOMBUS_CATEGORY_IO_URING = 1 << 2, /* IOUringEvent */
+};
+
 /* Per-CPU counters kept by the BPF programs (map "counters"). */
 enum bombus_kernel_counter {
 	BOMBUS_COUNTER_RINGBUF_FULL = 0, /* records lost: ring buffer had no room */

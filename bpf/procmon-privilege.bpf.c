@@ -42,13 +42,14 @@ static __always_inline struct task_struct *current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* Starts a record for the current task; false for bombusd itself. */
+/* Starts a record for the current task; false for bombusd itself and when no
+ * consumer wants privilege events. */
 static __always_inline bool privilege_begin(struct bombus_privilege_record *r, __u32 event, __u32 flags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = current_task();
 
-	if ((__u32)(pid_tgid >> 32) == self_tgid)
+	if ((__u32)(pid_tgid >> 32) == self_tgid || !category_wanted(BOMBUS_CATEGORY_PRIVILEGE))
 		return false;
 	__builtin_memset(r, 0, sizeof(*r));
 	record_header_init(&r->hdr, BOMBUS_RECORD_PRIVILEGE);

@@ -12,6 +12,10 @@
  *               only, never threads).
  *   exit        tp_btf/sched_process_exit: emits ProcessExit when the last
  *               thread of a process exits.
+ *
+ * These lifecycle records are sent even when no consumer wants the process
+ * category (see category_wanted() in lib/records.h): the daemon's process
+ * cache, which every event of every monitor refers to, is built from them.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -21,6 +21,12 @@ void config_init_defaults(struct config *c)
 		.stdout_buffer_bytes = 16u << 20,
 		.process_cache_max = 262144,
 		.process_cache_max_exited = 16384,
+		.journal_categories = CATEGORY_PRIVILEGE,
+		.journal_queue_bytes = 4u << 20,
+		.max_subscriptions = 128,
+		.max_subscriptions_per_client = 16,
+		.subscriber_backlog_bytes = 4u << 20,
+		.subscriber_window_bytes = 1u << 20,
 	};
 }
 
@@ -127,16 +133,36 @@ int daemon_add_output(struct daemon *d, struct output *o)
 	return 0;
 }
 
+uint32_t daemon_wanted_categories(const struct daemon *d)
+{
+	uint32_t wanted = 0;
+
+	for (size_t i = 0; i < d->n_outputs; i++)
+		wanted |= d->outputs[i]->categories;
+	return wanted & CATEGORY_ALL;
+}
+
+void daemon_categories_changed(struct daemon *d)
+{
+	uint32_t wanted = daemon_wanted_categories(d);
+
+	for (size_t i = 0; i < d->n_monitors; i++) {
+		int r = monitor_set_wanted(d->monitors[i], wanted);
+
+		if (r < 0)
+			log_warning_errno(r, "%s: cannot tell the BPF programs which categories are wanted: %m",
+					  d->monitors[i]->name);
+	}
+}
+
 void daemon_emit(struct daemon *d, const struct event *ev)
 {
 	uint32_t category = event_type_category(ev->type);
 	_cleanup_free_ char *json = NULL;
-	bool wanted = false, delivered = false;
+	bool delivered = false;
 	size_t len;
 
-	for (size_t i = 0; i < d->n_outputs; i++)
-		wanted |= (d->outputs[i]->categories & category) != 0;
-	if (!wanted)
+	if (!(daemon_wanted_categories(d) & category))
 		return;
 	json = event_to_json(ev, d->boot_to_real_ns, &len);
 	if (!json) {

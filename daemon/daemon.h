@@ -16,17 +16,35 @@
 #include "process-cache.h"
 
 #define DAEMON_MAX_OUTPUTS 4
+#define CONFIG_MAX_DISABLED_HOOKS 8
 
+/* Defaults, then the config file (daemon/conf-file.h), then the command line. */
 struct config {
-	bool stdout_output;
+	bool stdout_output;       /* --stdout: no bus, no journal */
 	bool verbose;
 	enum hook_mode hook_mode;
 	size_t ringbuf_bytes;     /* per monitor, a power of two */
 	size_t stdout_buffer_bytes;
 	size_t process_cache_max; /* entries, live and exited */
 	size_t process_cache_max_exited;
-	/* NULL-terminated names of hooks not to load (--disable-hook) */
-	char *disabled_hooks[33];
+
+	/* Hooks left unattached, with the config file line that named them
+	 * (0: --disable-hook), checked against the monitors' tables before
+	 * anything starts. */
+	struct {
+		const char *monitor; /* "procmon" */
+		char hook[32];
+		unsigned line;
+	} disabled_hooks[CONFIG_MAX_DISABLED_HOOKS];
+	size_t n_disabled_hooks;
+
+	/* Service mode */
+	uint32_t journal_categories;  /* enum event_category bits logged to the journal */
+	size_t journal_queue_bytes;   /* waiting for journald, beyond: dropped and counted */
+	unsigned max_subscriptions;   /* in all */
+	unsigned max_subscriptions_per_client;
+	size_t subscriber_backlog_bytes; /* queued per subscription, beyond: dropped and counted */
+	size_t subscriber_window_bytes;  /* sent per subscription before it must acknowledge */
 };
 
 void config_init_defaults(struct config *c);
@@ -62,6 +80,11 @@ DEFINE_POINTER_CLEANUP(struct daemon, daemon_free)
 int daemon_add_output(struct daemon *d, struct output *o);
 /* Takes ownership of a started monitor. */
 int daemon_add_monitor(struct daemon *d, struct monitor *m);
+
+/* The union of the categories the outputs want. */
+uint32_t daemon_wanted_categories(const struct daemon *d);
+/* After an output changed its categories: tells the monitors' BPF programs. */
+void daemon_categories_changed(struct daemon *d);
 
 /* Serializes @ev once and hands it to every output that wants its category;
  * nothing is serialized when none does. */

@@ -16,10 +16,12 @@ enum event_type {
 	_EVENT_TYPE_MAX,
 };
 
-/* What a consumer subscribes to; one bit each. */
+/* What a consumer subscribes to; one bit each, shared with the BPF side. */
 enum event_category {
-	CATEGORY_PROCESS = 1 << 0,   /* ProcessExec, ProcessClone, ProcessExit */
-	CATEGORY_PRIVILEGE = 1 << 1, /* ProcessEvent */
+	CATEGORY_PROCESS = BOMBUS_CATEGORY_PROCESS,     /* ProcessExec, ProcessClone, ProcessExit */
+	CATEGORY_PRIVILEGE = BOMBUS_CATEGORY_PRIVILEGE, /* ProcessEvent */
+	CATEGORY_IO_URING = BOMBUS_CATEGORY_IO_URING,   /* IOUringEvent */
+	CATEGORY_ALL = CATEGORY_PROCESS | CATEGORY_PRIVILEGE | CATEGORY_IO_URING,
 };
 
 struct event {

@@ -261,20 +261,12 @@ static int hook_select(struct hook *hook, enum hook_mode mode)
 			       hook->methods[hook->n_methods - 1].target);
 }
 
-void hooks_disable(struct hook *hooks, size_t n_hooks, char *const *names)
-{
-	for (; names && *names; names++)
-		for (size_t h = 0; h < n_hooks; h++)
-			if (strcmp(hooks[h].name, *names) == 0)
-				hooks[h].disabled = true;
-}
-
-bool hooks_have(const struct hook *hooks, size_t n_hooks, const char *name)
+int hooks_check_disable(const struct hook *hooks, size_t n_hooks, const char *name)
 {
 	for (size_t h = 0; h < n_hooks; h++)
 		if (strcmp(hooks[h].name, name) == 0)
-			return true;
-	return false;
+			return hooks[h].optional ? 0 : -EPERM;
+	return -ENOENT;
 }
 
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode)
@@ -285,7 +277,7 @@ int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enu
 		if (r < 0)
 			return r;
 		if (hooks[h].disabled)
-			log_info("hook %s: disabled", hooks[h].name);
+			log_info("hook %s: disabled by configuration", hooks[h].name);
 		else
 			log_info("hook %s: %s/%s", hooks[h].name, attach_method_to_string(hooks[h].chosen->method),
 				 hooks[h].chosen->target);
@@ -303,6 +295,14 @@ int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enu
 		}
 	}
 	return 0;
+}
+
+struct hook *hooks_find(struct hook *hooks, size_t n_hooks, const char *name)
+{
+	for (size_t h = 0; h < n_hooks; h++)
+		if (strcmp(hooks[h].name, name) == 0)
+			return &hooks[h];
+	return NULL;
 }
 
 const struct hook *hooks_find_program(const struct hook *hooks, size_t n_hooks, const char *program,

@@ -46,7 +46,8 @@ struct hook {
 	const char *name;
 	const struct hook_method *methods; /* in order of preference */
 	size_t n_methods;
-	bool disabled;                     /* by configuration: nothing loaded */
+	bool optional; /* its monitor's events still flow without it */
+	bool disabled; /* by configuration: nothing loaded (optional hooks only) */
 	const struct hook_method *chosen;  /* set by hooks_select(); NULL if disabled */
 	struct bpf_link *links[HOOK_METHOD_PROGRAMS]; /* set by hooks_attach() */
 };
@@ -55,15 +56,17 @@ const char *attach_method_to_string(enum attach_method method);
 const char *hook_mode_to_string(enum hook_mode mode);
 int hook_mode_from_string(const char *s, enum hook_mode *ret);
 
-/* Marks the hooks named in the NULL-terminated @names disabled; names of
- * other monitors' hooks are ignored. */
-void hooks_disable(struct hook *hooks, size_t n_hooks, char *const *names);
-bool hooks_have(const struct hook *hooks, size_t n_hooks, const char *name);
+/* Whether configuration may disable hook @name of @hooks: 0 yes, -EPERM when
+ * its monitor needs it, -ENOENT when there is no such hook. */
+int hooks_check_disable(const struct hook *hooks, size_t n_hooks, const char *name);
 
-/* Picks a method for each hook and sets the autoload flag of every program
+/* Picks a method for each hook that is not disabled and sets the autoload flag of every program
  * named in @hooks accordingly. Fails with a logged error naming the hook when
  * none of its methods works, or when @mode forces one this kernel lacks. */
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode);
+
+/* The hook called @name; NULL when there is none. */
+struct hook *hooks_find(struct hook *hooks, size_t n_hooks, const char *name);
 
 /* Attaches the chosen programs of every hook; on failure names the program
  * and hook, and detaches what was attached. */

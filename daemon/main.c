@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bpf-load.h"
+#include "conf-file.h"
 #include "config.h"
 #include "daemon.h"
 #include "flags.h"
@@ -19,6 +20,7 @@
 #include "monitor.h"
 #include "procmon-privilege.h"
 #include "procmon.h"
+#include "service.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -30,8 +32,11 @@
 static void help(void)
 {
 	printf("Usage: bombusd [OPTIONS]\n"
-	       "Monitors process activity with eBPF and reports it as JSON events.\n\n"
+	       "Monitors process activity with eBPF and reports it as JSON events: by default\n"
+	       "as the D-Bus service org.bombus.Monitor1 on the system bus (and to the journal),\n"
+	       "with --stdout on standard output, without any bus.\n\n"
 	       "  --stdout              Print one JSON event per line to standard output\n"
+	       "  --config=FILE         Settings file (default " BOMBUS_CONFIG_FILE ")\n"
 	       "  --hook-mode=MODE      auto (default), lsm, fentry or tracepoint: force the\n"
 	       "                        attach method of hooks that offer it\n"
 	       "  --ringbuf-size=BYTES  Kernel ring buffer per monitor (power of two, default 8M)\n"
@@ -39,35 +44,28 @@ static void help(void)
 	       "  -v, --verbose         Debug messages, libbpf's log and verifier output\n"
 	       "  -h, --help            Show this help\n"
 	       "      --version         Show the version\n\n"
-	       "Signals: SIGUSR1 prints counters to stderr; SIGINT and SIGTERM stop.\n");
+	       "The system bus is $DBUS_SYSTEM_BUS_ADDRESS when set. Command line options\n"
+	       "override the config file. Signals: SIGUSR1 prints counters to stderr; SIGINT\n"
+	       "and SIGTERM stop.\n");
 }
 
-static int parse_size(const char *s, size_t *ret)
-{
-	char *end;
-	unsigned long long v;
+/* What the command line sets; it overrides the config file. */
+struct args {
+	const char *config_path; /* NULL: the default, which may be missing */
+	bool stdout_output, verbose;
+	bool hook_mode_set;
+	enum hook_mode hook_mode;
+	size_t ringbuf_bytes; /* 0: not given */
+	const char *disabled_hooks[CONFIG_MAX_DISABLED_HOOKS];
+	size_t n_disabled_hooks;
+};
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'K': v <<= 10, end++; break;
-	case 'M': v <<= 20, end++; break;
-	case 'G': v <<= 30, end++; break;
-	default: break;
-	}
-	if (*end || v == 0 || v > (1ULL << 31))
-		return -EINVAL;
-	*ret = (size_t)v;
-	return 0;
-}
-
-static int parse_argv(int argc, char *argv[], struct config *c)
+static int parse_argv(int argc, char *argv[], struct args *a)
 {
-	enum { ARG_STDOUT = 0x100, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_DISABLE_HOOK, ARG_VERSION };
+	enum { ARG_STDOUT = 0x100, ARG_CONFIG, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_DISABLE_HOOK, ARG_VERSION };
 	static const struct option options[] = {
 		{ "stdout", no_argument, NULL, ARG_STDOUT },
+		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "hook-mode", required_argument, NULL, ARG_HOOK_MODE },
 		{ "ringbuf-size", required_argument, NULL, ARG_RINGBUF_SIZE },
 		{ "disable-hook", required_argument, NULL, ARG_DISABLE_HOOK },
@@ -76,34 +74,34 @@ static int parse_argv(int argc, char *argv[], struct config *c)
 		{ "version", no_argument, NULL, ARG_VERSION },
 		{},
 	};
-	size_t n_disabled = 0;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
 		switch (opt) {
 		case ARG_STDOUT:
-			c->stdout_output = true;
+			a->stdout_output = true;
+			break;
+		case ARG_CONFIG:
+			a->config_path = optarg;
 			break;
 		case ARG_HOOK_MODE:
-			if (hook_mode_from_string(optarg, &c->hook_mode) < 0)
+			if (hook_mode_from_string(optarg, &a->hook_mode) < 0)
 				return log_error_errno(EINVAL, "--hook-mode: unknown mode '%s' (auto, lsm, fentry, tracepoint)",
 						       optarg);
+			a->hook_mode_set = true;
 			break;
 		case ARG_RINGBUF_SIZE:
-			if (parse_size(optarg, &c->ringbuf_bytes) < 0 || (c->ringbuf_bytes & (c->ringbuf_bytes - 1)) ||
-			    c->ringbuf_bytes < 4096)
+			if (conf_parse_size(optarg, &a->ringbuf_bytes) < 0 || !conf_ringbuf_size_valid(a->ringbuf_bytes))
 				return log_error_errno(EINVAL, "--ringbuf-size: '%s' is not a power of two of at least 4096 bytes",
 						       optarg);
 			break;
 		case ARG_DISABLE_HOOK:
-			if (!procmon_has_hook(optarg) && !privilege_monitor_has_hook(optarg))
-				return log_error_errno(EINVAL, "--disable-hook: no hook is called '%s'", optarg);
-			if (n_disabled + 1 >= ELEMENTSOF(c->disabled_hooks))
-				return log_error_errno(E2BIG, "--disable-hook: too many hooks");
-			c->disabled_hooks[n_disabled++] = optarg;
+			if (a->n_disabled_hooks >= ELEMENTSOF(a->disabled_hooks))
+				return log_error_errno(E2BIG, "--disable-hook: more than %d hooks", CONFIG_MAX_DISABLED_HOOKS);
+			a->disabled_hooks[a->n_disabled_hooks++] = optarg;
 			break;
 		case 'v':
-			c->verbose = true;
+			a->verbose = true;
 			break;
 		case 'h':
 			help();
@@ -116,9 +114,52 @@ static int parse_argv(int argc, char *argv[], struct config *c)
 		}
 	if (optind < argc)
 		return log_error_errno(EINVAL, "unexpected argument '%s'", argv[optind]);
-	if (!c->stdout_output)
-		return log_error_errno(EINVAL, "no output selected: run 'bombusd --stdout' (see --help)");
 	return 1;
+}
+
+/* Defaults, then the config file, then the command line. */
+static int load_config(const struct args *a, struct config *c)
+{
+	const char *path = a->config_path ?: BOMBUS_CONFIG_FILE;
+	int r;
+
+	config_init_defaults(c);
+	r = conf_file_load(path, a->config_path != NULL, c);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < a->n_disabled_hooks; i++) {
+		if (c->n_disabled_hooks >= CONFIG_MAX_DISABLED_HOOKS)
+			return log_error_errno(E2BIG, "--disable-hook: more than %d hooks in all", CONFIG_MAX_DISABLED_HOOKS);
+		if (strlen(a->disabled_hooks[i]) >= sizeof(c->disabled_hooks[0].hook))
+			return log_error_errno(EINVAL, "--disable-hook: no hook is called '%s'", a->disabled_hooks[i]);
+		c->disabled_hooks[c->n_disabled_hooks].monitor = "procmon";
+		strcpy(c->disabled_hooks[c->n_disabled_hooks].hook, a->disabled_hooks[i]);
+		c->disabled_hooks[c->n_disabled_hooks].line = 0; /* the command line */
+		c->n_disabled_hooks++;
+	}
+	for (size_t i = 0; i < c->n_disabled_hooks; i++) {
+		const char *hook = c->disabled_hooks[i].hook;
+		unsigned line = c->disabled_hooks[i].line;
+
+		r = procmon_hook_check(hook);
+		if (r == -ENOENT && line == 0)
+			return log_error_errno(r, "--disable-hook: no hook is called '%s'", hook);
+		if (r == -ENOENT)
+			return log_error_errno(r, "%s:%u: ProcMon has no hook '%s'", path, line, hook);
+		if (r < 0 && line == 0)
+			return log_error_errno(r, "--disable-hook: hook '%s' cannot be disabled: the process cache needs it",
+					       hook);
+		if (r < 0)
+			return log_error_errno(r, "%s:%u: ProcMon's hook '%s' cannot be disabled: the process cache needs it",
+					       path, line, hook);
+	}
+	c->stdout_output = a->stdout_output;
+	c->verbose = a->verbose;
+	if (a->hook_mode_set)
+		c->hook_mode = a->hook_mode;
+	if (a->ringbuf_bytes)
+		c->ringbuf_bytes = a->ringbuf_bytes;
+	return 0;
 }
 
 static bool have_capability(const struct __user_cap_data_struct data[2], int cap)
@@ -154,6 +195,19 @@ static int check_kernel(void)
 	return 0;
 }
 
+/* Adds @out to @d; @r is what the function that made it returned. */
+static int add_output(struct daemon *d, int r, struct output *out, const char *what)
+{
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the %s output: %m", what);
+	r = daemon_add_output(d, out);
+	if (r < 0) {
+		out->ops->free(out);
+		return log_error_errno(r, "cannot add the %s output: %m", what);
+	}
+	return 0;
+}
+
 static int (*const monitor_starts[])(struct daemon *d, struct monitor **ret) = {
 	procmon_start,
 	privilege_monitor_start,
@@ -162,15 +216,18 @@ static int (*const monitor_starts[])(struct daemon *d, struct monitor **ret) = {
 int main(int argc, char *argv[])
 {
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
-	struct output *out;
+	/* Declared after d: freed before it. */
+	_cleanup_(service_freep) struct service *service = NULL;
+	struct args args = { 0 };
 	struct config config;
 	int r;
 
-	config_init_defaults(&config);
-	r = parse_argv(argc, argv, &config);
+	r = parse_argv(argc, argv, &args);
 	if (r <= 0)
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-	log_set_max_level(config.verbose ? LOG_DEBUG : LOG_INFO);
+	log_set_max_level(args.verbose ? LOG_DEBUG : LOG_INFO);
+	if (load_config(&args, &config) < 0)
+		return EXIT_FAILURE;
 	bpf_log_setup(config.verbose);
 
 	if (check_privileges() < 0 || check_kernel() < 0)
@@ -180,12 +237,25 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "cannot set up the event loop: %m");
 		return EXIT_FAILURE;
 	}
-	r = output_stdout_new(d, STDOUT_FILENO, config.stdout_buffer_bytes, &out);
-	if (r < 0 || daemon_add_output(d, out) < 0) {
-		log_error_errno(r, "cannot set up stdout: %m");
-		return EXIT_FAILURE;
+	if (config.stdout_output) {
+		/* Events on standard output; no bus, no journal. */
+		struct output *out = NULL;
+
+		r = output_stdout_new(d, STDOUT_FILENO, config.stdout_buffer_bytes, &out);
+		r = add_output(d, r, out, "stdout");
+	} else {
+		/* The bus first: without it there is no point loading BPF. */
+		r = service_new(d, &service);
+		if (r >= 0 && config.journal_categories) {
+			struct output *out = NULL;
+
+			r = output_journal_new(config.journal_categories, config.journal_queue_bytes, &out);
+			r = add_output(d, r, out, "journal");
+		}
 	}
-	/* The process monitor first: the privilege one needs its cache. */
+	if (r < 0)
+		return EXIT_FAILURE;
+	/* The process monitor first: the others refer to its cache. */
 	for (size_t i = 0; i < ELEMENTSOF(monitor_starts); i++) {
 		struct monitor *m;
 
@@ -202,6 +272,8 @@ int main(int argc, char *argv[])
 		log_warning_errno(r, "cannot read /proc, parents of older processes will be unknown: %m");
 	else
 		log_info("monitoring; %d processes known from /proc", r);
+	if (service && service_start(service) < 0)
+		return EXIT_FAILURE;
 
 	r = daemon_run(d);
 	daemon_log_counters(d);

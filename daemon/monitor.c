@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "../bpf/bombus.h"
@@ -61,13 +62,22 @@ int monitor_start(struct monitor *m, ringbuf_record_fn record, void *userdata)
 		r = bpf_map__set_max_entries(records, (uint32_t)config->ringbuf_bytes);
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot set up the ring buffer: %m", m->name);
-	hooks_disable(m->hooks, m->n_hooks, config->disabled_hooks);
+	/* Every monitor's hooks belong to ProcMon's config section today. */
+	for (size_t i = 0; i < config->n_disabled_hooks; i++) {
+		struct hook *hook = hooks_find(m->hooks, m->n_hooks, config->disabled_hooks[i].hook);
+
+		if (hook && hook->optional)
+			hook->disabled = true;
+	}
 	r = hooks_select(m->hooks, m->n_hooks, m->obj, config->hook_mode);
 	if (r < 0)
 		return r;
 	r = bpf_object_load_logged(m->obj, m->name, m->hooks, m->n_hooks);
 	if (r < 0)
 		return r;
+	r = monitor_set_wanted(m, daemon_wanted_categories(m->daemon));
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot write the wanted categories: %m", m->name);
 	r = hooks_attach(m->hooks, m->n_hooks, m->obj, m->name);
 	if (r < 0)
 		return r;
@@ -106,6 +116,16 @@ void monitor_close(struct monitor *m)
 	m->records = NULL;
 	if (m->host)
 		m->host->guest = NULL;
+}
+
+int monitor_set_wanted(struct monitor *m, uint32_t categories)
+{
+	struct bpf_map *wanted = bpf_object__find_map_by_name(m->obj, "wanted");
+	uint32_t key = 0;
+
+	if (!wanted)
+		return -ENOENT;
+	return bpf_map_update_elem(bpf_map__fd(wanted), &key, &categories, BPF_ANY) < 0 ? -errno : 0;
 }
 
 uint64_t monitor_lost(const struct monitor *m)

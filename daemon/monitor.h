@@ -51,6 +51,9 @@ void monitor_detach(struct monitor *m);
 void monitor_drain(struct monitor *m);
 /* Detaches and stops reading; the caller destroys its skeleton after. */
 void monitor_close(struct monitor *m);
+/* Tells the BPF programs which enum event_category bits some output wants
+ * (map "wanted"): hooks of other categories submit nothing. */
+int monitor_set_wanted(struct monitor *m, uint32_t categories);
 /* Records lost because the ring buffer was full (0 for a guest: its host
  * counts them). */
 uint64_t monitor_lost(const struct monitor *m);

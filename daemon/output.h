@@ -32,3 +32,8 @@ struct daemon;
  * bytes wait for a slow reader; beyond that events are dropped and counted.
  * When the reader goes away (EPIPE) the daemon stops. */
 int output_stdout_new(struct daemon *d, int fd, size_t max_buffer, struct output **ret);
+
+/* Logs events of @categories to the journal (sd_journal_sendv, from a writer
+ * thread). At most @max_queue bytes wait for journald; beyond that, and when
+ * journald refuses an entry, events are dropped and counted. */
+int output_journal_new(uint32_t categories, size_t max_queue, struct output **ret);

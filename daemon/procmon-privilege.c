@@ -53,7 +53,8 @@ static const struct hook_method ptrace_methods[] = {
 	  { "ptrace_enter", "ptrace_exit", "vm_readv_enter", "vm_readv_exit", "vm_writev_enter", "vm_writev_exit" } },
 };
 
-#define HOOK(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m) }
+/* Each can be left out: the process cache does not depend on them. */
+#define HOOK(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m), .optional = true }
 
 static const struct hook privilege_hook_table[] = {
 	HOOK("setuid", setuid_methods),   HOOK("setgid", setgid_methods),
@@ -243,7 +244,7 @@ int privilege_monitor_start(struct daemon *d, struct monitor **ret)
 	return 0;
 }
 
-bool privilege_monitor_has_hook(const char *name)
+int privilege_monitor_hook_check(const char *name)
 {
-	return hooks_have(privilege_hook_table, ELEMENTSOF(privilege_hook_table), name);
+	return hooks_check_disable(privilege_hook_table, ELEMENTSOF(privilege_hook_table), name);
 }

@@ -4,11 +4,11 @@
  * (Setuid, Setgid, Setcaps, Prctl, CreateUserNs, PtraceAccessCheck). */
 #pragma once
 
-#include <stdbool.h>
 
 struct daemon;
 struct monitor;
 
 /* Nothing stays loaded or attached when it fails. */
 int privilege_monitor_start(struct daemon *d, struct monitor **ret);
-bool privilege_monitor_has_hook(const char *name);
+/* As procmon_hook_check(), for the privilege hooks. */
+int privilege_monitor_hook_check(const char *name);

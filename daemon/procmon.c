@@ -10,6 +10,7 @@
 #include "procmon.bpf.skel.h"
 #include "procmon.h"
 #include "monitor.h"
+#include "procmon-privilege.h"
 #include "text.h"
 
 static const struct hook_method exec_creds_methods[] = {
@@ -28,9 +29,12 @@ static const struct hook_method exit_methods[] = {
 };
 
 #define HOOK(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m) }
+#define HOOK_OPTIONAL(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m), .optional = true }
 
+/* exec_creds only tells which privileges exec granted through file
+ * capabilities: the config file may leave it out. */
 static const struct hook procmon_hook_table[] = {
-	HOOK("exec_creds", exec_creds_methods),
+	HOOK_OPTIONAL("exec_creds", exec_creds_methods),
 	HOOK("exec", exec_methods),
 	HOOK("fork", fork_methods),
 	HOOK("exit", exit_methods),
@@ -182,6 +186,13 @@ static void procmon_free(struct monitor *m)
 	free(pm);
 }
 
+int procmon_hook_check(const char *name)
+{
+	int r = hooks_check_disable(procmon_hook_table, ELEMENTSOF(procmon_hook_table), name);
+
+	return r == -ENOENT ? privilege_monitor_hook_check(name) : r;
+}
+
 int procmon_start(struct daemon *d, struct monitor **ret)
 {
 	struct procmon *pm = calloc(1, sizeof(*pm));
@@ -209,9 +220,4 @@ int procmon_start(struct daemon *d, struct monitor **ret)
 	d->process_monitor = &pm->monitor;
 	*ret = &pm->monitor;
 	return 0;
-}
-
-bool procmon_has_hook(const char *name)
-{
-	return hooks_have(procmon_hook_table, ELEMENTSOF(procmon_hook_table), name);
 }

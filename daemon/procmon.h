@@ -12,4 +12,8 @@ struct monitor;
 /* Selects hook methods, loads, attaches and starts reading records. Nothing
  * stays loaded or attached when it fails. */
 int procmon_start(struct daemon *d, struct monitor **ret);
-bool procmon_has_hook(const char *name);
+
+/* Whether configuration may disable the ProcMon hook @name (lifecycle or
+ * privilege): 0 yes, -EPERM when the process cache needs it, -ENOENT when
+ * there is no such hook. */
+int procmon_hook_check(const char *name);

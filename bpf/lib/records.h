@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The ring buffer every record of a monitor goes to, and the counters that say
- * when it was full. Each monitor's object gets its own copy of these maps. */
+/* The ring buffer every record of a monitor goes to, the counters that say
+ * when it was full, and the categories consumers want. Each monitor's object
+ * gets its own copy of these maps. */
 #ifndef BOMBUS_BPF_RECORDS_H
 #define BOMBUS_BPF_RECORDS_H
 
@@ -17,6 +18,25 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* enum bombus_category bits some consumer wants, written by the daemon as
+ * consumers come and go (one entry, key 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} wanted SEC(".maps");
+
+/* For hooks whose records only make events: skip the work when nobody wants
+ * the category. */
+static __always_inline bool category_wanted(enum bombus_category category)
+{
+	__u32 key = 0;
+	__u32 *mask = bpf_map_lookup_elem(&wanted, &key);
+
+	return mask && (*mask & category);
+}
 
 static __always_inline void count(enum bombus_kernel_counter which)
 {

@@ -28,6 +28,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture
+def bombusd_path():
+    """The binary under test, for tests that run it themselves."""
+    return bombusd_binary()
+
+
 @pytest.fixture(scope="module")
 def shared_bombusd(tmp_path_factory):
     """One bombusd for a whole module: stopping one takes a second or two

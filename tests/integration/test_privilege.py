@@ -184,12 +184,18 @@ def test_disabled_hook_reports_nothing(start_bombusd):
     privilege_events(daemon, pid, "CreateUserNs")
 
 
-def test_unknown_hook_name_is_an_error(tmp_path):
-    from conftest import bombusd_binary
-    proc = subprocess.run([bombusd_binary(), "--stdout", "--disable-hook=nonsense"], capture_output=True,
+def test_unknown_hook_name_is_an_error(bombusd_path):
+    proc = subprocess.run([bombusd_path, "--stdout", "--disable-hook=nonsense"], capture_output=True,
                           text=True, timeout=30)
     assert proc.returncode != 0
     assert "no hook is called 'nonsense'" in proc.stderr
+
+
+def test_lifecycle_hooks_cannot_be_disabled(bombusd_path):
+    proc = subprocess.run([bombusd_path, "--stdout", "--disable-hook=exec"], capture_output=True, text=True,
+                          timeout=30)
+    assert proc.returncode != 0
+    assert "cannot be disabled: the process cache needs it" in proc.stderr
 
 
 def test_prctl_name_with_invalid_utf8_stays_valid_json(bombusd):

@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* bombusctl: the command line client of org.bombus.Monitor1. */
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "api.h"
+#include "config.h"
+
+/* Exit codes, documented in help() and docs/service.md. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	 /* bus or bombusd unavailable, other errors */
+	EXIT_USAGE = 2,		 /* bad command line, or InvalidArgument */
+	EXIT_NOT_AUTHORIZED = 3, /* polkit said no */
+	EXIT_NO_SUCH_PROCESS = 4,
+	EXIT_TOO_MANY = 5, /* TooManySubscriptions */
+};
+
+#define MAX_FILTERS 64
+
+static struct {
+	bool json;
+	bool json_set;
+	bool batch;
+	bool ask_password;
+	uint64_t count; /* 0: until interrupted */
+	const char *categories[MAX_FILTERS], *types[MAX_FILTERS], *prefixes[MAX_FILTERS];
+	size_t n_categories, n_types, n_prefixes;
+	uint32_t uids[MAX_FILTERS];
+	size_t n_uids;
+} arg = {.ask_password = true};
+
+static void help(void)
+{
+	printf("Usage: bombusctl [OPTIONS] COMMAND\n"
+	       "Talks to bombusd, the bombus security monitor, on the system bus.\n\n"
+	       "Commands:\n"
+	       "  status                 Show what bombusd monitors, its hooks and counters\n"
+	       "  monitor                Print events as they happen, until interrupted\n"
+	       "  process PID            Show what bombusd knows of a running process (JSON)\n\n"
+	       "Options of monitor:\n"
+	       "  -c, --category=NAME    process, privilege or io_uring (repeatable)\n"
+	       "  -t, --type=TYPE        Only events of this type, e.g. ProcessExec (repeatable)\n"
+	       "      --uid=UID          Only processes with this real uid (repeatable)\n"
+	       "      --prefix=PATH      Only binaries at or below PATH (repeatable)\n"
+	       "      --json             JSON lines, as bombusd --stdout prints them (the default\n"
+	       "                         when stdout is not a terminal)\n"
+	       "      --no-json          One readable line per event\n"
+	       "      --batch            Receive events in batches (less bus overhead)\n"
+	       "  -n, --count=N          Exit after N events\n\n"
+	       "Other options:\n"
+	       "      --no-ask-password  Do not let polkit ask for a password\n"
+	       "  -h, --help             Show this help\n"
+	       "      --version          Show the version\n\n"
+	       "Exit status: 0 success; 1 failure (e.g. bombusd unavailable); 2 invalid\n"
+	       "arguments; 3 not authorized by polkit; 4 no such process; 5 too many\n"
+	       "subscriptions. The bus is $DBUS_SYSTEM_BUS_ADDRESS when set.\n");
+}
+
+/* Prints a failed call and maps it to an exit code. */
+static int call_failed(const char *what, const sd_bus_error *error, int r)
+{
+	/* bombusd's messages say what is wrong; the name decides the code. */
+	static const struct {
+		const char *name;
+		int code;
+	} known[] = {
+		{BOMBUS_ERROR_NOT_AUTHORIZED, EXIT_NOT_AUTHORIZED},
+		{BOMBUS_ERROR_INVALID_ARGUMENT, EXIT_USAGE},
+		{BOMBUS_ERROR_NO_SUCH_PROCESS, EXIT_NO_SUCH_PROCESS},
+		{BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS, EXIT_TOO_MANY},
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (sd_bus_error_has_name(error, known[i].name)) {
+			fprintf(stderr, "bombusctl: %s: %s\n", what, error->message);
+			return known[i].code;
+		}
+	if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+		fprintf(stderr, "bombusctl: %s: bombusd is not running and cannot be started: %s\n", what,
+			error->message);
+	else if (sd_bus_error_is_set(error))
+		fprintf(stderr, "bombusctl: %s: %s\n", what, error->message ?: error->name);
+	else
+		fprintf(stderr, "bombusctl: %s: %s\n", what, strerror(-r));
+	return EXIT_FAILED;
+}
+
+static int connect_bus(sd_bus **ret)
+{
+	int r = sd_bus_open_system(ret);
+
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: cannot connect to the system bus: %s\n", strerror(-r));
+		return -EXIT_FAILED;
+	}
+	sd_bus_set_allow_interactive_authorization(*ret, arg.ask_password && isatty(STDIN_FILENO));
+	return 0;
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+static void print_duration(uint64_t usec)
+{
+	uint64_t s = usec / 1000000;
+
+	if (s >= 86400)
+		printf("%" PRIu64 "d ", s / 86400);
+	if (s >= 3600)
+		printf("%" PRIu64 "h ", s / 3600 % 24);
+	printf("%" PRIu64 "min %" PRIu64 "s", s / 60 % 60, s % 60);
+}
+
+/* Reads "as" into one line, names separated by spaces. */
+static int read_names(sd_bus_message *m, char *buf, size_t size)
+{
+	const char *name;
+	size_t len = 0;
+	int r;
+
+	buf[0] = '\0';
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	while (r >= 0 && (r = sd_bus_message_read(m, "s", &name)) > 0)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? " " : "", name);
+	if (!buf[0])
+		snprintf(buf, size, "-");
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+/* Calls @fn for each entry of the a{sv} @m is at, inside its variant;
+ * entries @fn does not read (it returns 0) are skipped. */
+typedef int (*dict_entry_fn)(sd_bus_message *m, const char *key, void *state);
+
+static int dict_foreach(sd_bus_message *m, dict_entry_fn fn, void *state)
+{
+	int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+
+	while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const char *key, *contents;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r >= 0)
+			r = sd_bus_message_peek_type(m, NULL, &contents);
+		if (r >= 0)
+			r = sd_bus_message_enter_container(m, 'v', contents);
+		if (r >= 0)
+			r = fn(m, key, state);
+		if (r == 0)
+			r = sd_bus_message_skip(m, contents);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(m);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(m);
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+/* Each a{sv} of an aa{sv}: @begin, its entries, @end. */
+typedef void (*dict_edge_fn)(void *state);
+
+static int dicts_foreach(sd_bus_message *m, dict_entry_fn entry, dict_edge_fn begin, dict_edge_fn end,
+			 void *state)
+{
+	int r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+
+	while (r >= 0 && sd_bus_message_at_end(m, false) == 0) {
+		begin(state);
+		r = dict_foreach(m, entry, state);
+		end(state);
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+struct row {
+	char name[128], categories[128], client[64], hooks[1024];
+	uint64_t a, b, c;
+	int batch;
+};
+
+static void row_begin(void *state)
+{
+	*(struct row *)state = (struct row){.name = "-", .client = "-"};
+}
+
+/* monitors: name, events_lost_kernel, hooks */
+static int monitor_entry(sd_bus_message *m, const char *key, void *state)
+{
+	struct row *row = state;
+	const char *s, *method, *target;
+	int r;
+
+	if (strcmp(key, "name") == 0) {
+		r = sd_bus_message_read(m, "s", &s);
+		snprintf(row->name, sizeof(row->name), "%s", r >= 0 ? s : "?");
+		return r < 0 ? r : 1;
+	}
+	if (strcmp(key, "events_lost_kernel") == 0)
+		return sd_bus_message_read(m, "t", &row->a) < 0 ? -EBADMSG : 1;
+	if (strcmp(key, "hooks") != 0)
+		return 0;
+	r = sd_bus_message_enter_container(m, 'a', "(sss)");
+	while (r >= 0 && (r = sd_bus_message_read(m, "(sss)", &s, &method, &target)) > 0) {
+		size_t len = strlen(row->hooks);
+
+		snprintf(row->hooks + len, sizeof(row->hooks) - len, "  hook %-12s %-11s %s\n", s, method,
+			 target);
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m) < 0 ? -EBADMSG : 1;
+}
+
+static void monitor_end(void *state)
+{
+	const struct row *row = state;
+
+	printf("Monitor %s:\n%s  %" PRIu64 " records lost in the kernel\n", row->name, row->hooks, row->a);
+}
+
+/* outputs: name, categories, dropped; subscriptions: path, client,
+ * categories, batch, delivered, dropped, backlog_events */
+static int row_entry(sd_bus_message *m, const char *key, void *state)
+{
+	struct row *row = state;
+	const char *s;
+	int r = 0;
+
+	if (strcmp(key, "name") == 0 || strcmp(key, "path") == 0 || strcmp(key, "client") == 0) {
+		r = sd_bus_message_read(m, key[0] == 'p' ? "o" : "s", &s);
+		if (r >= 0)
+			snprintf(key[0] == 'c' ? row->client : row->name,
+				 key[0] == 'c' ? sizeof(row->client) : sizeof(row->name), "%s", s);
+	} else if (strcmp(key, "categories") == 0)
+		r = read_names(m, row->categories, sizeof(row->categories));
+	else if (strcmp(key, "dropped") == 0)
+		r = sd_bus_message_read(m, "t", &row->a);
+	else if (strcmp(key, "delivered") == 0)
+		r = sd_bus_message_read(m, "t", &row->b);
+	else if (strcmp(key, "backlog_events") == 0)
+		r = sd_bus_message_read(m, "t", &row->c);
+	else if (strcmp(key, "batch") == 0)
+		r = sd_bus_message_read(m, "b", &row->batch);
+	else
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+static void output_end(void *state)
+{
+	const struct row *row = state;
+
+	printf("  %-8s categories: %-24s dropped: %" PRIu64 "\n", row->name, row->categories, row->a);
+}
+
+static void subscription_end(void *state)
+{
+	const struct row *row = state;
+
+	printf("  %s  client %s  %s%s  delivered %" PRIu64 "  dropped %" PRIu64 "  backlog %" PRIu64 "\n",
+	       row->name, row->client, row->categories, row->batch ? " (batch)" : "", row->b, row->a, row->c);
+}
+
+struct summary {
+	const char *version, *kernel;
+	uint64_t uptime, emitted, lost, dropped, cache;
+	uint32_t subscribers;
+	char wanted[128];
+};
+
+static int summary_entry(sd_bus_message *m, const char *key, void *state)
+{
+	static const struct {
+		const char *key, *type;
+		size_t offset;
+	} fields[] = {
+		{"version", "s", offsetof(struct summary, version)},
+		{"kernel_release", "s", offsetof(struct summary, kernel)},
+		{"uptime_usec", "t", offsetof(struct summary, uptime)},
+		{"events_emitted", "t", offsetof(struct summary, emitted)},
+		{"events_lost_kernel", "t", offsetof(struct summary, lost)},
+		{"events_dropped", "t", offsetof(struct summary, dropped)},
+		{"process_cache_entries", "t", offsetof(struct summary, cache)},
+		{"subscribers", "u", offsetof(struct summary, subscribers)},
+	};
+	struct summary *sum = state;
+	int r;
+
+	if (strcmp(key, "wanted_categories") == 0)
+		return (r = read_names(m, sum->wanted, sizeof(sum->wanted))) < 0 ? r : 1;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcmp(key, fields[i].key) == 0)
+			return (r = sd_bus_message_read(m, fields[i].type, (char *)sum + fields[i].offset)) <
+					       0
+				       ? r
+				       : 1;
+	return 0;
+}
+
+static int sections_entry(sd_bus_message *m, const char *key, void *state)
+{
+	const struct summary *sum = state;
+	struct row row;
+	int r;
+
+	if (strcmp(key, "monitors") == 0)
+		r = dicts_foreach(m, monitor_entry, row_begin, monitor_end, &row);
+	else if (strcmp(key, "outputs") == 0) {
+		printf("Outputs:\n");
+		r = dicts_foreach(m, row_entry, row_begin, output_end, &row);
+	} else if (strcmp(key, "subscriptions") == 0) {
+		printf("Subscriptions: %" PRIu32 "\n", sum->subscribers);
+		r = dicts_foreach(m, row_entry, row_begin, subscription_end, &row);
+	} else
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+static int print_status(sd_bus_message *reply)
+{
+	struct summary sum = {.version = "?", .kernel = "?", .wanted = "-"};
+	int r;
+
+	r = sd_bus_message_rewind(reply, true);
+	if (r >= 0)
+		r = dict_foreach(reply, summary_entry, &sum);
+	if (r >= 0) {
+		printf("bombusd %s on Linux %s, up ", sum.version, sum.kernel);
+		print_duration(sum.uptime);
+		printf("\nEvents: %" PRIu64 " emitted, %" PRIu64 " lost in the kernel, %" PRIu64
+		       " dropped\nWanted categories: %s\nProcess cache: %" PRIu64 " entries\n",
+		       sum.emitted, sum.lost, sum.dropped, sum.wanted, sum.cache);
+		r = sd_bus_message_rewind(reply, true);
+		if (r >= 0)
+			r = dict_foreach(reply, sections_entry, &sum);
+	}
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: cannot read the status: %s\n", strerror(-r));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_status(sd_bus *bus)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	int r;
+
+	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetStatus",
+			       &error, &reply, "");
+	r = r < 0 ? call_failed("GetStatus", &error, r) : print_status(reply);
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/* ---- process ----------------------------------------------------------- */
+
+static int cmd_process(sd_bus *bus, const char *pid_arg)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	const char *json;
+	char *end;
+	unsigned long pid;
+	int r;
+
+	errno = 0;
+	pid = strtoul(pid_arg, &end, 10);
+	if (errno || *end || end == pid_arg || pid == 0 || pid > UINT32_MAX) {
+		fprintf(stderr, "bombusctl: process: '%s' is not a pid\n", pid_arg);
+		return EXIT_USAGE;
+	}
+	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetProcess",
+			       &error, &reply, "u", (uint32_t)pid);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "s", &json);
+	if (r < 0)
+		r = call_failed("GetProcess", &error, r);
+	else {
+		json_object *obj = isatty(STDOUT_FILENO) ? json_tokener_parse(json) : NULL;
+
+		puts(obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+								       JSON_C_TO_STRING_NOSLASHESCAPE)
+			 : json);
+		json_object_put(obj);
+		r = EXIT_OK;
+	}
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/* ---- monitor ----------------------------------------------------------- */
+
+struct monitor {
+	sd_event *event;
+	const char *subscription;
+	const char *daemon; /* unique name of bombusd: only its signals count */
+	uint64_t seen;
+	bool done;
+};
+
+static const char *json_string(json_object *obj, const char *key)
+{
+	json_object *value;
+
+	return json_object_object_get_ex(obj, key, &value) && json_object_is_type(value, json_type_string)
+		       ? json_object_get_string(value)
+		       : "";
+}
+
+static int64_t json_int(json_object *obj, const char *key)
+{
+	json_object *value;
+
+	return json_object_object_get_ex(obj, key, &value) ? json_object_get_int64(value) : -1;
+}
+
+/* "15:04:05.123 ProcessExec pid 42 uid 1000 /usr/bin/ls -l  <- 41 /usr/bin/bash" */
+static void print_readable(const char *type, const char *json)
+{
+	json_object *event = json_tokener_parse(json), *process = NULL, *parent = NULL;
+	const char *timestamp;
+
+	if (!event) {
+		printf("%s %s\n", type, json);
+		return;
+	}
+	json_object_object_get_ex(event, "process", &process);
+	json_object_object_get_ex(event, "parent", &parent);
+	timestamp = json_string(event, "timestamp");
+	printf("%.12s %s pid %" PRId64 " uid %" PRId64 " %s%s%s",
+	       strlen(timestamp) > 11 ? timestamp + 11 : timestamp, type, json_int(process, "pid"),
+	       json_int(process, "uid"), json_string(process, "binary_path"),
+	       *json_string(process, "args") ? " " : "", json_string(process, "args"));
+	if (parent && json_object_is_type(parent, json_type_object))
+		printf("  <- %" PRId64 " %s", json_int(parent, "pid"), json_string(parent, "binary_path"));
+	putchar('\n');
+	json_object_put(event);
+}
+
+static void monitor_print(struct monitor *mon, const char *type, const char *json)
+{
+	if (arg.json)
+		puts(json);
+	else
+		print_readable(type, json);
+	if (ferror(stdout) || (arg.count && ++mon->seen >= arg.count)) {
+		/* Enough, or the reader went away (EPIPE). */
+		fflush(stdout);
+		mon->done = true;
+		sd_event_exit(mon->event, EXIT_OK);
+	}
+}
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct monitor *mon = userdata;
+	const char *path, *type, *json;
+	uint64_t count;
+	int r;
+
+	if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
+		fprintf(stderr, "bombusctl: lost the connection to the bus\n");
+		sd_event_exit(mon->event, EXIT_FAILED);
+		return 0;
+	}
+	if (!sd_bus_message_is_signal(m, BOMBUS_INTERFACE, NULL) || !sd_bus_message_get_sender(m) ||
+	    strcmp(sd_bus_message_get_sender(m), mon->daemon) != 0 ||
+	    sd_bus_message_read(m, "o", &path) < 0 || strcmp(path, mon->subscription) != 0 || mon->done)
+		return 0;
+	if (sd_bus_message_is_signal(m, NULL, "Event")) {
+		if (sd_bus_message_read(m, "ss", &type, &json) >= 0)
+			monitor_print(mon, type, json);
+	} else if (sd_bus_message_is_signal(m, NULL, "Events")) {
+		r = sd_bus_message_enter_container(m, 'a', "(ss)");
+		while (r >= 0 && !mon->done && (r = sd_bus_message_read(m, "(ss)", &type, &json)) > 0)
+			monitor_print(mon, type, json);
+	} else if (sd_bus_message_is_signal(m, NULL, "Dropped") && sd_bus_message_read(m, "t", &count) >= 0) {
+		fflush(stdout);
+		fprintf(stderr,
+			"bombusctl: %" PRIu64
+			" events were dropped here: this client did not read fast enough\n",
+			count);
+	}
+	/* Whoever reads our output sees each message's events at once. */
+	if (fflush(stdout) != 0 && !mon->done) {
+		mon->done = true;
+		sd_event_exit(mon->event, EXIT_OK);
+	}
+	return 0;
+}
+
+static int on_interrupt(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	sd_event_exit(sd_event_source_get_event(s), EXIT_OK);
+	return 0;
+}
+
+static int append_strv(sd_bus_message *m, const char *key, const char *const *values, size_t n)
+{
+	int r = sd_bus_message_open_container(m, 'e', "sv");
+
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", key);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "as");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "s");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd_bus_message_append(m, "s", values[i]);
+	for (int i = 0; r >= 0 && i < 3; i++)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+static int subscribe(sd_bus *bus, sd_bus_message **reply, sd_bus_error *error)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
+					   "Subscribe");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{sv}");
+	if (r >= 0 && arg.n_categories)
+		r = append_strv(m, "categories", arg.categories, arg.n_categories);
+	if (r >= 0 && arg.n_types)
+		r = append_strv(m, "types", arg.types, arg.n_types);
+	if (r >= 0 && arg.n_prefixes)
+		r = append_strv(m, "binary_path_prefixes", arg.prefixes, arg.n_prefixes);
+	if (r >= 0 && arg.n_uids) {
+		r = sd_bus_message_open_container(m, 'e', "sv");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "s", "uids");
+		if (r >= 0)
+			r = sd_bus_message_open_container(m, 'v', "au");
+		if (r >= 0)
+			r = sd_bus_message_append_array(m, 'u', arg.uids, arg.n_uids * sizeof(arg.uids[0]));
+		for (int i = 0; r >= 0 && i < 2; i++)
+			r = sd_bus_message_close_container(m);
+	}
+	if (r >= 0 && arg.batch)
+		r = sd_bus_message_append(m, "{sv}", "batch", "b", 1);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, error, reply);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+static int cmd_monitor(sd_bus *bus)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	struct monitor mon = {0};
+	sigset_t mask;
+	int r;
+
+	if (!arg.json_set)
+		arg.json = !isatty(STDOUT_FILENO);
+	if (!arg.n_categories && !arg.n_types)
+		arg.categories[arg.n_categories++] = "process";
+	r = subscribe(bus, &reply, &error);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "o", &mon.subscription);
+	if (r < 0) {
+		r = call_failed("Subscribe", &error, r);
+		goto out;
+	}
+	mon.daemon = sd_bus_message_get_sender(reply);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = sd_event_default(&mon.event);
+	if (r >= 0)
+		r = sd_event_add_signal(mon.event, NULL, SIGINT, on_interrupt, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(mon.event, NULL, SIGTERM, on_interrupt, NULL);
+	if (r >= 0)
+		r = sd_bus_attach_event(bus, mon.event, 0);
+	if (r >= 0)
+		r = sd_bus_add_filter(bus, NULL, on_signal, &mon);
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: cannot set up the event loop: %s\n", strerror(-r));
+		r = EXIT_FAILED;
+		goto out;
+	}
+	r = sd_event_loop(mon.event);
+	fflush(stdout);
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: %s\n", strerror(-r));
+		r = EXIT_FAILED;
+	}
+out:
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	if (mon.event)
+		sd_bus_detach_event(bus);
+	sd_event_unref(mon.event);
+	return r;
+}
+
+static int add_filter(const char **list, size_t *n, const char *value, const char *what)
+{
+	if (*n >= MAX_FILTERS) {
+		fprintf(stderr, "bombusctl: at most %d %s\n", MAX_FILTERS, what);
+		return -EINVAL;
+	}
+	list[(*n)++] = value;
+	return 0;
+}
+
+static int parse_argv(int argc, char *argv[])
+{
+	enum { ARG_UID = 0x100, ARG_PREFIX, ARG_JSON, ARG_NO_JSON, ARG_BATCH, ARG_NO_ASK, ARG_VERSION };
+	static const struct option options[] = {
+		{"category", required_argument, NULL, 'c'},
+		{"type", required_argument, NULL, 't'},
+		{"uid", required_argument, NULL, ARG_UID},
+		{"prefix", required_argument, NULL, ARG_PREFIX},
+		{"json", no_argument, NULL, ARG_JSON},
+		{"no-json", no_argument, NULL, ARG_NO_JSON},
+		{"batch", no_argument, NULL, ARG_BATCH},
+		{"count", required_argument, NULL, 'n'},
+		{"no-ask-password", no_argument, NULL, ARG_NO_ASK},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, ARG_VERSION},
+		{},
+	};
+	unsigned long long v;
+	char *end;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:t:n:h", options, NULL)) >= 0)
+		switch (opt) {
+		case 'c':
+			if (add_filter(arg.categories, &arg.n_categories, optarg, "categories") < 0)
+				return -EINVAL;
+			break;
+		case 't':
+			if (add_filter(arg.types, &arg.n_types, optarg, "types") < 0)
+				return -EINVAL;
+			break;
+		case ARG_PREFIX:
+			if (add_filter(arg.prefixes, &arg.n_prefixes, optarg, "prefixes") < 0)
+				return -EINVAL;
+			break;
+		case ARG_UID:
+		case 'n':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || v > UINT32_MAX || (opt == 'n' && v == 0)) {
+				fprintf(stderr, "bombusctl: '%s' is not a %s\n", optarg,
+					opt == 'n' ? "count" : "uid");
+				return -EINVAL;
+			}
+			if (opt == 'n')
+				arg.count = v;
+			else if (arg.n_uids < MAX_FILTERS)
+				arg.uids[arg.n_uids++] = (uint32_t)v;
+			break;
+		case ARG_JSON:
+		case ARG_NO_JSON:
+			arg.json = opt == ARG_JSON;
+			arg.json_set = true;
+			break;
+		case ARG_BATCH:
+			arg.batch = true;
+			break;
+		case ARG_NO_ASK:
+			arg.ask_password = false;
+			break;
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("bombusctl %s\n", BOMBUS_VERSION);
+			return 0;
+		default:
+			return -EINVAL;
+		}
+	return 1;
+}
+
+int main(int argc, char *argv[])
+{
+	sd_bus *bus = NULL;
+	const char *command;
+	int r;
+
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE : EXIT_OK;
+	if (optind >= argc) {
+		fprintf(stderr, "bombusctl: which command? status, monitor or process (see --help)\n");
+		return EXIT_USAGE;
+	}
+	command = argv[optind];
+	if ((strcmp(command, "process") == 0) != (argc - optind == 2) ||
+	    (strcmp(command, "process") != 0 && argc - optind != 1)) {
+		fprintf(stderr, "bombusctl: %s: wrong number of arguments (see --help)\n", command);
+		return EXIT_USAGE;
+	}
+	if (strcmp(command, "status") != 0 && strcmp(command, "monitor") != 0 &&
+	    strcmp(command, "process") != 0) {
+		fprintf(stderr, "bombusctl: unknown command '%s' (status, monitor, process)\n", command);
+		return EXIT_USAGE;
+	}
+	r = connect_bus(&bus);
+	if (r < 0)
+		return -r;
+	if (strcmp(command, "status") == 0)
+		r = cmd_status(bus);
+	else if (strcmp(command, "process") == 0)
+		r = cmd_process(bus, argv[optind + 1]);
+	else
+		r = cmd_monitor(bus);
+	sd_bus_flush_close_unref(bus);
+	return r;
+}

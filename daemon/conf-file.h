@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * /etc/bombus/bombusd.conf: "[Section]" headers and "Key=Value" lines, as in
+ * systemd's own .conf files; '#' or ';' start a comment line. Read with inih.
+ * Every key is optional; an empty value restores the default (the value
+ * the key had before the file was read). Anything the
+ * parser does not understand is an error reported as "FILE:LINE: what is
+ * wrong", and the daemon does not start. The keys are documented in the
+ * example file conf/bombusd.conf.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "daemon.h"
+
+#define CONF_FILE_LINE_MAX 200 /* characters per line, as inih reads them */
+
+/* Applies the settings of @path to @c, which holds the defaults. A missing file is not an error unless
+ * @must_exist. Logs what is wrong and returns -EINVAL (bad content) or -errno. */
+int conf_file_load(const char *path, bool must_exist, struct config *c);
+
+/* "8M", "64K", "1G" or bytes; 0 and more than 2G are refused. */
+int conf_parse_size(const char *s, size_t *ret);
+/* A BPF ring buffer size: a power of two of at least a page. */
+bool conf_ringbuf_size_valid(size_t bytes);

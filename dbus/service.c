@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "api.h"
+#include "authorize.h"
+#include "category.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "service.h"
+#include "status.h"
+#include "subscriptions.h"
+
+#define MAX_REQUESTS	     256 /* method calls waiting for their authorization */
+#define STATUS_INTERVAL_USEC (5 * 1000 * 1000)
+
+enum request_kind {
+	REQUEST_SUBSCRIBE,
+	REQUEST_STATUS,
+	REQUEST_PROCESS,
+};
+
+/* A method call waiting for its authorization. */
+struct request {
+	struct request *next;
+	struct service *service;
+	enum request_kind kind;
+	struct authorization *authorization;
+	struct client *client;		   /* Subscribe: held meanwhile */
+	struct subscription_filter filter; /* Subscribe */
+	uint32_t pid;			   /* GetProcess */
+};
+
+struct service {
+	struct daemon *daemon;
+	sd_bus *bus;
+	sd_bus_slot *object, *filter;
+	struct subscriptions *subscriptions;
+	struct request *requests;
+	unsigned n_requests;
+	sd_event_source *status_timer;
+	uint64_t started_usec;
+	uint64_t status_emitted; /* events emitted at the last STATUS= */
+	bool notify;		 /* started by systemd with NOTIFY_SOCKET */
+};
+
+static void request_free(struct request *req)
+{
+	struct request **p = &req->service->requests;
+
+	while (*p != req)
+		p = &(*p)->next;
+	*p = req->next;
+	req->service->n_requests--;
+	authorization_cancel(req->authorization);
+	if (req->client)
+		client_release(req->client);
+	subscription_filter_clear(&req->filter);
+	free(req);
+}
+
+static int request_new(struct service *svc, enum request_kind kind, sd_bus_error *error, struct request **ret)
+{
+	struct request *req = NULL;
+
+	if (svc->n_requests >= MAX_REQUESTS)
+		return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					"too many requests are waiting for their authorization, try again");
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return -ENOMEM;
+	req->service = svc;
+	req->kind = kind;
+	req->next = svc->requests;
+	svc->requests = req;
+	svc->n_requests++;
+	*ret = req;
+	return 0;
+}
+
+/* What the caller wanted that the denied polkit action guards. */
+static const char *request_purpose(const struct request *req, const char *action, char *buf, size_t size)
+{
+	if (req->kind == REQUEST_STATUS)
+		return "read the status";
+	if (req->kind == REQUEST_PROCESS)
+		return "read what is known of a process";
+	for (size_t i = 0; i < n_all_categories; i++)
+		if (strcmp(all_categories[i].polkit_action, action) == 0)
+			snprintf(buf, size, "subscribe to category '%s'", all_categories[i].name);
+	return buf;
+}
+
+static void reply_subscribe(struct request *req, sd_bus_message *call)
+{
+	char path[64];
+	int r;
+
+	r = subscriptions_add(req->service->subscriptions, req->client, &req->filter, path);
+	if (r < 0) {
+		sd_bus_reply_method_errnof(call, r, "cannot add the subscription: %m");
+		return;
+	}
+	log_debug("%s subscribed: %s", sd_bus_message_get_sender(call), path);
+	sd_bus_reply_method_return(call, "o", path);
+}
+
+static void reply_status(struct request *req, sd_bus_message *call)
+{
+	struct service *svc = req->service;
+	sd_bus_message *reply = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_return(call, &reply);
+	if (r >= 0)
+		r = status_append(reply, svc->daemon, svc->subscriptions, svc->started_usec);
+	if (r >= 0)
+		r = sd_bus_send(svc->bus, reply, NULL);
+	if (r < 0)
+		sd_bus_reply_method_errnof(call, r, "cannot build the status: %m");
+	sd_bus_message_unref(reply);
+}
+
+static void reply_process(struct request *req, sd_bus_message *call)
+{
+	struct daemon *d = req->service->daemon;
+	struct process *p = process_cache_find_live(d->processes, req->pid);
+	size_t len;
+	const char *json = p ? process_json(p, d->boot_to_real_ns, &len) : NULL;
+
+	if (!p) {
+		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NO_SUCH_PROCESS,
+					   "no running process with pid %u is known", req->pid);
+		return;
+	}
+	if (!json) {
+		sd_bus_reply_method_errno(call, ENOMEM, NULL);
+		return;
+	}
+	sd_bus_reply_method_return(call, "s", json);
+}
+
+static void on_authorized(sd_bus_message *call, int allowed, const char *denied_action, const char *reason,
+			  void *userdata)
+{
+	struct request *req = userdata;
+	char purpose[64] = "subscribe";
+
+	req->authorization = NULL; /* freed by our caller */
+	if (allowed == -ESRCH || (req->client && client_gone(req->client)))
+		; /* the caller left: nobody to answer */
+	else if (allowed == 0)
+		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED,
+					   "not authorized to %s: polkit action %s was denied (%s)",
+					   request_purpose(req, denied_action, purpose, sizeof(purpose)),
+					   denied_action, reason);
+	else if (allowed < 0)
+		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED,
+					   "cannot check the authorization: %s", reason);
+	else if (req->kind == REQUEST_SUBSCRIBE)
+		reply_subscribe(req, call);
+	else if (req->kind == REQUEST_STATUS)
+		reply_status(req, call);
+	else
+		reply_process(req, call);
+	request_free(req);
+}
+
+static int request_authorize(struct request *req, sd_bus_message *call, const char *const *actions,
+			     size_t n_actions)
+{
+	int r = authorize_call(req->service->bus, call, actions, n_actions, on_authorized, req,
+			       &req->authorization);
+
+	if (r < 0) {
+		request_free(req);
+		return r;
+	}
+	return 1; /* answered later */
+}
+
+static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct service *svc = userdata;
+	const char *actions[AUTHORIZE_MAX_ACTIONS];
+	size_t n_actions = 0;
+	struct request *req = NULL;
+	int r;
+
+	r = request_new(svc, REQUEST_SUBSCRIBE, error, &req);
+	if (r < 0)
+		return r;
+	r = subscription_filter_from_message(m, &req->filter, error);
+	if (r >= 0)
+		r = subscriptions_hold_client(svc->subscriptions, sd_bus_message_get_sender(m), &req->client);
+	if (r >= 0) {
+		r = subscriptions_check_limits(svc->subscriptions, req->client);
+		if (r == -EUSERS)
+			sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
+					  "bombusd has its %u subscriptions",
+					  svc->daemon->config.max_subscriptions);
+		else if (r == -EDQUOT)
+			sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
+					  "this client has its %u subscriptions",
+					  svc->daemon->config.max_subscriptions_per_client);
+	}
+	if (r < 0) {
+		request_free(req);
+		return r;
+	}
+	for (size_t i = 0; i < n_all_categories && n_actions < AUTHORIZE_MAX_ACTIONS; i++)
+		if (req->filter.categories & all_categories[i].category)
+			actions[n_actions++] = all_categories[i].polkit_action;
+	return request_authorize(req, m, actions, n_actions);
+}
+
+static int method_unsubscribe(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct service *svc = userdata;
+	const char *path;
+	int r;
+
+	r = sd_bus_message_read(m, "o", &path);
+	if (r < 0)
+		return r;
+	r = subscriptions_remove(svc->subscriptions, sd_bus_message_get_sender(m), path);
+	if (r < 0)
+		return sd_bus_error_setf(error, BOMBUS_ERROR_NO_SUCH_SUBSCRIPTION,
+					 "%s is not a subscription of yours", path);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	static const char *const actions[] = {POLKIT_ACTION_STATUS};
+	struct request *req = NULL;
+	int r;
+
+	r = request_new(userdata, REQUEST_STATUS, error, &req);
+	if (r < 0)
+		return r;
+	return request_authorize(req, m, actions, ELEMENTSOF(actions));
+}
+
+static int method_get_process(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	/* A process's details are what its events show. */
+	const char *const actions[] = {category_from_bit(CATEGORY_PROCESS)->polkit_action};
+	struct request *req = NULL;
+	uint32_t pid;
+	int r;
+
+	r = sd_bus_message_read(m, "u", &pid);
+	if (r < 0)
+		return r;
+	r = request_new(userdata, REQUEST_PROCESS, error, &req);
+	if (r < 0)
+		return r;
+	req->pid = pid;
+	return request_authorize(req, m, actions, ELEMENTSOF(actions));
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", BOMBUS_VERSION);
+}
+
+static const sd_bus_vtable monitor_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_METHOD_WITH_ARGS("Subscribe", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("o", subscription),
+				method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Unsubscribe", SD_BUS_ARGS("o", subscription), SD_BUS_NO_RESULT,
+				method_unsubscribe, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status),
+				method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetProcess", SD_BUS_ARGS("u", pid), SD_BUS_RESULT("s", json),
+				method_get_process, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("Event", SD_BUS_ARGS("o", subscription, "s", type, "s", json), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("Events", SD_BUS_ARGS("o", subscription, "a(ss)", events), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("Dropped", SD_BUS_ARGS("o", subscription, "t", count), 0),
+	SD_BUS_VTABLE_END,
+};
+
+static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct service *svc = userdata;
+
+	if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
+		log_error("lost the connection to the system bus, stopping");
+		daemon_stop(svc->daemon, -ECONNRESET);
+	}
+	return 0;
+}
+
+static uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct service *svc = userdata;
+	uint64_t emitted = svc->daemon->counters.emitted;
+
+	sd_notifyf(0, "STATUS=%u subscriptions, %.0f events/s", subscriptions_count(svc->subscriptions),
+		   (double)(emitted - svc->status_emitted) * 1e6 / STATUS_INTERVAL_USEC);
+	svc->status_emitted = emitted;
+	sd_event_source_set_time(s, usec + STATUS_INTERVAL_USEC);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+int service_new(struct daemon *d, struct service **ret)
+{
+	struct service *svc = calloc(1, sizeof(*svc));
+	int r;
+
+	if (!svc)
+		return log_error_errno(ENOMEM, "%m");
+	svc->daemon = d;
+	svc->started_usec = now_usec(CLOCK_MONOTONIC);
+	svc->notify = getenv("NOTIFY_SOCKET") != NULL;
+	r = sd_bus_open_system_with_description(&svc->bus, "bombusd");
+	if (r < 0) {
+		log_error_errno(r, "cannot connect to the system bus: %m");
+		goto fail;
+	}
+	r = sd_bus_attach_event(svc->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r >= 0)
+		r = sd_bus_add_filter(svc->bus, &svc->filter, on_message, svc);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(svc->bus, &svc->object, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
+					     monitor_vtable, svc);
+	if (r >= 0)
+		r = subscriptions_new(d, svc->bus, &svc->subscriptions);
+	if (r >= 0) {
+		r = daemon_add_output(d, subscriptions_output(svc->subscriptions));
+		if (r < 0)
+			subscriptions_output(svc->subscriptions)
+				->ops->free(subscriptions_output(svc->subscriptions));
+	}
+	if (r < 0) {
+		svc->subscriptions = NULL;
+		log_error_errno(r, "cannot set up the D-Bus service: %m");
+		goto fail;
+	}
+	*ret = svc;
+	return 0;
+fail:
+	service_free(svc);
+	return r;
+}
+
+int service_start(struct service *svc)
+{
+	int r;
+
+	/* Last: a caller that activated us is answered once we own the name. */
+	r = sd_bus_request_name(svc->bus, BOMBUS_BUS_NAME, 0);
+	if (r == -EEXIST)
+		return log_error_errno(r, "%s is owned by another process (is bombusd already running?)",
+				       BOMBUS_BUS_NAME);
+	if (r < 0)
+		return log_error_errno(r, "cannot own %s on the system bus: %m (is dbus/%s.conf installed?)",
+				       BOMBUS_BUS_NAME, BOMBUS_BUS_NAME);
+	log_info("serving %s on the system bus", BOMBUS_BUS_NAME);
+	if (svc->notify) {
+		r = sd_event_add_time_relative(svc->daemon->event, &svc->status_timer, CLOCK_MONOTONIC,
+					       STATUS_INTERVAL_USEC, 0, on_status_timer, svc);
+		if (r < 0)
+			return log_error_errno(r, "cannot add the status timer: %m");
+		sd_notify(0, "READY=1\nSTATUS=0 subscriptions");
+	}
+	return 0;
+}
+
+void service_free(struct service *svc)
+{
+	if (!svc)
+		return;
+	while (svc->requests)
+		request_free(svc->requests);
+	sd_event_source_disable_unref(svc->status_timer);
+	sd_bus_slot_unref(svc->object);
+	sd_bus_slot_unref(svc->filter);
+	if (svc->bus) {
+		sd_bus_flush(svc->bus);
+		sd_bus_detach_event(svc->bus);
+		sd_bus_close(svc->bus);
+	}
+	sd_bus_unref(svc->bus);
+	free(svc);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The org.bombus.Monitor1 service on the system bus ($DBUS_SYSTEM_BUS_ADDRESS
+ * when set): methods, signals to subscribers, name ownership, and readiness
+ * for systemd. The API is dbus/org.bombus.Monitor1.xml. */
+#pragma once
+
+#include "macro.h"
+
+struct daemon;
+struct service;
+
+/* Connects to the bus and adds the subscriptions output to @d. */
+int service_new(struct daemon *d, struct service **ret);
+/* Owns the bus name, then tells systemd it is ready: call once the monitors
+ * run. */
+int service_start(struct service *svc);
+/* Before daemon_free(): the subscriptions output belongs to the daemon. */
+void service_free(struct service *svc);
+DEFINE_POINTER_CLEANUP(struct service, service_free)

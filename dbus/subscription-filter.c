@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "category.h"
+#include "macro.h"
+#include "subscription-filter.h"
+
+static int invalid(sd_bus_error *error, const char *fmt, ...) _printf_(2, 3);
+static int invalid(sd_bus_error *error, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = sd_bus_error_setfv(error, BOMBUS_ERROR_INVALID_ARGUMENT, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* A name of option "categories" or "types". */
+typedef int (*read_name_fn)(const char *name, struct subscription_filter *f, uint32_t *type_categories,
+			    sd_bus_error *error);
+
+static int read_category(const char *name, struct subscription_filter *f, uint32_t *type_categories,
+			 sd_bus_error *error)
+{
+	const struct category_info *c = category_from_name(name);
+
+	if (!c)
+		return invalid(error,
+			       "unknown category '%s' in option 'categories' (process, privilege, io_uring)",
+			       name);
+	f->categories |= c->category;
+	return 0;
+}
+
+static int read_type(const char *name, struct subscription_filter *f, uint32_t *type_categories,
+		     sd_bus_error *error)
+{
+	enum event_category category;
+	uint32_t bit;
+
+	if (event_type_bit_from_name(name, &bit, &category) < 0)
+		return invalid(error, "unknown event type '%s' in option 'types'", name);
+	f->types |= bit;
+	*type_categories |= category;
+	return 0;
+}
+
+static int read_names(sd_bus_message *m, read_name_fn fn, struct subscription_filter *f,
+		      uint32_t *type_categories, sd_bus_error *error)
+{
+	const char *name;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	while (r >= 0 && (r = sd_bus_message_read(m, "s", &name)) > 0)
+		r = fn(name, f, type_categories, error);
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+static int read_uids(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+{
+	const void *uids;
+	size_t size;
+	int r;
+
+	r = sd_bus_message_read_array(m, 'u', &uids, &size);
+	if (r < 0)
+		return r;
+	if (size / sizeof(uint32_t) > FILTER_MAX_UIDS)
+		return invalid(error, "option 'uids' lists more than %d uids", FILTER_MAX_UIDS);
+	free(f->uids);
+	f->n_uids = 0;
+	f->uids = size ? malloc(size) : NULL;
+	if (size && !f->uids)
+		return -ENOMEM;
+	memcpy(f->uids, uids, size);
+	f->n_uids = size / sizeof(uint32_t);
+	return 0;
+}
+
+static int read_prefixes(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+{
+	char **prefixes = NULL;
+	size_t n = 0;
+	int r;
+
+	r = sd_bus_message_read_strv(m, &prefixes);
+	if (r < 0)
+		return r;
+	for (; prefixes && prefixes[n]; n++)
+		if (r >= 0 && (prefixes[n][0] != '/' || strlen(prefixes[n]) > FILTER_PREFIX_MAX))
+			r = invalid(error,
+				    "'%.200s' in option 'binary_path_prefixes' is not an absolute path of at "
+				    "most %d bytes",
+				    prefixes[n], FILTER_PREFIX_MAX);
+	if (r >= 0 && n > FILTER_MAX_PREFIXES)
+		r = invalid(error, "option 'binary_path_prefixes' lists more than %d prefixes",
+			    FILTER_MAX_PREFIXES);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(prefixes[i]);
+		free(prefixes);
+		return r;
+	}
+	f->prefixes = prefixes;
+	f->n_prefixes = n;
+	return 0;
+}
+
+/* The options Subscribe() knows, with the only value type each accepts. */
+enum option {
+	OPTION_CATEGORIES,
+	OPTION_TYPES,
+	OPTION_UIDS,
+	OPTION_BINARY_PATH_PREFIXES,
+	OPTION_BATCH,
+	_OPTION_MAX,
+};
+
+static const struct {
+	const char *name;
+	const char *signature;
+} options[_OPTION_MAX] = {
+	[OPTION_CATEGORIES] = {"categories", "as"},
+	[OPTION_TYPES] = {"types", "as"},
+	[OPTION_UIDS] = {"uids", "au"},
+	[OPTION_BINARY_PATH_PREFIXES] = {"binary_path_prefixes", "as"},
+	[OPTION_BATCH] = {"batch", "b"},
+};
+
+static int read_option(sd_bus_message *m, enum option option, struct subscription_filter *f,
+		       uint32_t *type_categories, sd_bus_error *error)
+{
+	int batch, r;
+
+	switch (option) {
+	case OPTION_CATEGORIES:
+		return read_names(m, read_category, f, type_categories, error);
+	case OPTION_TYPES:
+		return read_names(m, read_type, f, type_categories, error);
+	case OPTION_UIDS:
+		return read_uids(m, f, error);
+	case OPTION_BINARY_PATH_PREFIXES:
+		return read_prefixes(m, f, error);
+	case OPTION_BATCH:
+		r = sd_bus_message_read(m, "b", &batch);
+		f->batch = batch;
+		return r;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int read_options(sd_bus_message *m, struct subscription_filter *f, uint32_t *type_categories,
+			sd_bus_error *error)
+{
+	bool seen[_OPTION_MAX] = {false};
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const char *key, *contents;
+		size_t option = 0;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r < 0)
+			return r;
+		while (option < _OPTION_MAX && strcmp(options[option].name, key) != 0)
+			option++;
+		if (option == _OPTION_MAX)
+			return invalid(
+				error,
+				"unknown option '%s' (categories, types, uids, binary_path_prefixes, batch)",
+				key);
+		if (seen[option])
+			return invalid(error, "option '%s' is given twice", key);
+		seen[option] = true;
+		r = sd_bus_message_peek_type(m, NULL, &contents);
+		if (r < 0)
+			return r;
+		if (strcmp(contents, options[option].signature) != 0)
+			return invalid(error, "option '%s' must be of type '%s', not '%s'", key,
+				       options[option].signature, contents);
+		r = sd_bus_message_enter_container(m, 'v', contents);
+		if (r >= 0)
+			r = read_option(m, (enum option)option, f, type_categories, error);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(m);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+int subscription_filter_from_message(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+{
+	uint32_t type_categories = 0;
+	char names[64];
+	int r;
+
+	*f = (struct subscription_filter){0};
+	r = read_options(m, f, &type_categories, error);
+	if (r >= 0 && !f->categories)
+		/* "types" alone says which categories are wanted. */
+		f->categories = type_categories;
+	if (r >= 0 && !f->categories)
+		r = invalid(
+			error,
+			"no category given: option 'categories' lists some of process, privilege, io_uring");
+	if (r >= 0 && (type_categories & ~f->categories))
+		r = invalid(
+			error,
+			"option 'types' names types of categories (%s) that option 'categories' leaves out",
+			categories_to_string(type_categories & ~f->categories, names, sizeof(names)));
+	if (r < 0) {
+		subscription_filter_clear(f);
+		/* Errors of the message itself (e.g. a truncated a{sv}) are
+		 * the caller's mistakes too. */
+		if (!sd_bus_error_is_set(error))
+			invalid(error, "cannot read the options: %s", strerror(-r));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void subscription_filter_clear(struct subscription_filter *f)
+{
+	for (size_t i = 0; i < f->n_prefixes; i++)
+		free(f->prefixes[i]);
+	free(f->prefixes);
+	free(f->uids);
+	*f = (struct subscription_filter){0};
+}
+
+bool binary_path_has_prefix(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	while (len > 1 && prefix[len - 1] == '/')
+		len--;
+	if (strncmp(path, prefix, len) != 0)
+		return false;
+	return path[len] == '\0' || path[len] == '/' || prefix[len - 1] == '/';
+}
+
+bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev, uint32_t type_bit)
+{
+	const struct process *p = ev->process;
+	bool found;
+
+	if (!(f->categories & event_type_category(ev->type)))
+		return false;
+	if (f->types && !(f->types & type_bit))
+		return false;
+	if (f->n_uids) {
+		found = false;
+		for (size_t i = 0; i < f->n_uids && !found; i++)
+			found = f->uids[i] == p->creds.uid;
+		if (!found)
+			return false;
+	}
+	if (f->n_prefixes) {
+		found = false;
+		for (size_t i = 0; i < f->n_prefixes && !found; i++)
+			found = p->binary_path && binary_path_has_prefix(p->binary_path, f->prefixes[i]);
+		if (!found)
+			return false;
+	}
+	return true;
+}

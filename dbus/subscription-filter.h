@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What one subscription asks for: the options of Subscribe(a{sv}), checked,
+ * and the test each event goes through for it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+
+#include "event.h"
+
+#define FILTER_MAX_UIDS	    256
+#define FILTER_MAX_PREFIXES 64
+#define FILTER_PREFIX_MAX   4096 /* bytes of one binary path prefix */
+
+struct subscription_filter {
+	uint32_t categories; /* enum event_category bits, never 0 */
+	uint32_t types;	     /* event type bits (category.h); 0: every type of the categories */
+	uint32_t *uids;	     /* real uid of the process; none: any */
+	size_t n_uids;
+	char **prefixes; /* binary path prefixes, whole path components; none: any */
+	size_t n_prefixes;
+	bool batch; /* Events() every 50 ms or 256 events instead of Event() */
+};
+
+/* Reads Subscribe()'s a{sv} from @m. Unknown keys, wrong value types, unknown
+ * categories or types and out-of-bound lists fail with
+ * org.bombus.Monitor1.Error.InvalidArgument in @error, naming the offender. */
+int subscription_filter_from_message(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error);
+void subscription_filter_clear(struct subscription_filter *f);
+
+/* Whether binary path @path is @prefix or lies under it: "/usr/bin" matches
+ * "/usr/bin/ls" but not "/usr/binx"; "/" matches every absolute path. */
+bool binary_path_has_prefix(const char *path, const char *prefix);
+
+/* @type_bit: event_type_bit(ev->type), computed once per event. */
+bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev,
+			       uint32_t type_bit);

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "bus-append.h"
+#include "category.h"
+#include "daemon.h"
+#include "log.h"
+#include "output.h"
+#include "subscriptions.h"
+
+#define BATCH_MAX_EVENTS     256
+#define BATCH_MAX_DELAY_USEC (50 * 1000)
+
+/* An event waiting in a backlog, or (type NULL) the place where events were
+ * lost: it becomes a Dropped() signal at that point of the stream. */
+struct queued {
+	struct queued *next;
+	const char *type;
+	uint64_t dropped;
+	size_t size; /* counted against the backlog bound */
+	char json[];
+};
+
+struct client {
+	struct client *next;
+	struct subscriptions *hub;
+	char *name;
+	sd_bus_slot *watch;
+	unsigned n_subscriptions;
+	unsigned n_held; /* requests being authorized */
+	bool gone;
+};
+
+struct subscription {
+	struct subscription *next;
+	struct client *client;
+	char path[64];
+	struct subscription_filter filter;
+
+	struct queued *head, *tail;
+	size_t queued_bytes;
+	size_t queued_events;
+	bool batch_due; /* a partial batch waited its 50 ms */
+
+	/* Flow control: bytes sent, and acknowledged by a Ping reply. */
+	uint64_t sent_bytes, acked_bytes;
+	sd_bus_slot *ping;
+	uint64_t ping_mark; /* sent_bytes when the ping went out */
+
+	uint64_t delivered, dropped;
+};
+
+struct subscriptions {
+	struct output output;
+	struct daemon *daemon;
+	sd_bus *bus;
+	struct subscription *list;
+	unsigned n_subscriptions;
+	struct client *clients;
+	unsigned n_held;
+	uint64_t next_id;
+	sd_event_source *batch_timer;
+	uint64_t dropped_by_removed; /* drops of subscriptions that are gone */
+	bool ping_refused_logged;
+};
+
+static void subscription_pump(struct subscription *s);
+
+static size_t window_bytes(const struct subscription *s)
+{
+	return s->client->hub->daemon->config.subscriber_window_bytes;
+}
+
+static void queue_pop(struct subscription *s)
+{
+	struct queued *q = s->head;
+
+	s->head = q->next;
+	if (!s->head)
+		s->tail = NULL;
+	s->queued_bytes -= q->size;
+	if (q->type)
+		s->queued_events--;
+	if (!s->queued_events)
+		s->batch_due = false;
+	free(q);
+}
+
+static void queue_append(struct subscription *s, struct queued *q)
+{
+	q->next = NULL;
+	if (s->tail)
+		s->tail->next = q;
+	else
+		s->head = q;
+	s->tail = q;
+	s->queued_bytes += q->size;
+	if (q->type)
+		s->queued_events++;
+}
+
+/* Counts a lost event and marks where: consecutive losses share a marker. */
+static void queue_drop(struct subscription *s)
+{
+	struct queued *gap;
+
+	s->dropped++;
+	s->client->hub->output.dropped++;
+	if (s->tail && !s->tail->type) {
+		s->tail->dropped++;
+		return;
+	}
+	/* Markers go beyond the bound: at most one between two events. */
+	gap = calloc(1, sizeof(*gap));
+	if (!gap)
+		return;
+	gap->size = sizeof(*gap);
+	gap->dropped = 1;
+	queue_append(s, gap);
+}
+
+static void subscription_enqueue(struct subscription *s, const char *type, const char *json, size_t len)
+{
+	size_t size = sizeof(struct queued) + len + 1;
+	struct queued *q;
+
+	if (s->queued_bytes + size > s->client->hub->daemon->config.subscriber_backlog_bytes) {
+		queue_drop(s);
+		return;
+	}
+	q = malloc(size);
+	if (!q) {
+		queue_drop(s);
+		return;
+	}
+	q->type = type;
+	q->dropped = 0;
+	q->size = size;
+	memcpy(q->json, json, len);
+	q->json[len] = '\0';
+	queue_append(s, q);
+}
+
+static int signal_new(struct subscription *s, const char *member, sd_bus_message **ret)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_message_new_signal(s->client->hub->bus, &m, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, member);
+	if (r >= 0)
+		r = sd_bus_message_set_destination(m, s->client->name);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "o", s->path);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+/* Sends @m and counts its size as in flight; a failure counts @n_events as
+ * lost. */
+static void signal_send(struct subscription *s, sd_bus_message *m, size_t bytes, size_t n_events)
+{
+	int r = sd_bus_send(s->client->hub->bus, m, NULL);
+
+	sd_bus_message_unref(m);
+	if (r < 0) {
+		log_debug_errno(r, "cannot send to %s: %m", s->client->name);
+		s->dropped += n_events;
+		s->client->hub->output.dropped += n_events;
+		return;
+	}
+	s->sent_bytes += bytes;
+	s->delivered += n_events;
+}
+
+static void send_dropped(struct subscription *s, uint64_t count)
+{
+	sd_bus_message *m;
+
+	if (signal_new(s, "Dropped", &m) < 0 || sd_bus_message_append(m, "t", count) < 0) {
+		sd_bus_message_unref(m);
+		return;
+	}
+	signal_send(s, m, 64, 0);
+}
+
+static void send_event(struct subscription *s, const struct queued *q)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = signal_new(s, "Event", &m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", q->type, q->json);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		s->dropped++;
+		s->client->hub->output.dropped++;
+		return;
+	}
+	signal_send(s, m, q->size, 1);
+}
+
+/* One Events() signal with the first @n queued events. */
+static void send_batch(struct subscription *s, size_t n)
+{
+	sd_bus_message *m = NULL;
+	size_t bytes = 0;
+	int r;
+
+	r = signal_new(s, "Events", &m);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(ss)");
+	const struct queued *q = s->head;
+	for (size_t i = 0; r >= 0 && i < n; i++, q = q->next) {
+		r = sd_bus_message_append(m, "(ss)", q->type, q->json);
+		bytes += q->size;
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		s->dropped += n;
+		s->client->hub->output.dropped += n;
+		return;
+	}
+	signal_send(s, m, bytes, n);
+}
+
+/* Events at the head before the next gap marker, up to a batch. */
+static size_t batch_ready(const struct subscription *s, bool *gap_follows)
+{
+	size_t n = 0;
+	const struct queued *q = s->head;
+
+	for (; q && q->type && n < BATCH_MAX_EVENTS; q = q->next)
+		n++;
+	*gap_follows = q && !q->type;
+	return n;
+}
+
+static int on_ping_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	struct subscription *s = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+	s->ping = sd_bus_slot_unref(s->ping);
+	if (e && sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT)) {
+		/* Still not reading: ask again, the backlog meanwhile fills. */
+		subscription_pump(s);
+		return 0;
+	}
+	if (e && sd_bus_error_has_names(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_SERVICE_UNKNOWN,
+					SD_BUS_ERROR_DISCONNECTED))
+		return 0; /* it left; its NameOwnerChanged removes it */
+	if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) &&
+	    !s->client->hub->ping_refused_logged) {
+		log_warning(
+			"the bus refuses bombusd's pings (%s): is dbus/org.bombus.Monitor1.conf installed? "
+			"Subscribers are sent events without flow control",
+			e->message ?: e->name);
+		s->client->hub->ping_refused_logged = true;
+	}
+	/* Any other answer, an error included, was sent after the client
+	 * read what came before the ping. */
+	s->acked_bytes = s->ping_mark;
+	subscription_pump(s);
+	return 0;
+}
+
+static void maybe_ping(struct subscription *s)
+{
+	int r;
+
+	if (s->ping || s->sent_bytes - s->acked_bytes < window_bytes(s) / 4)
+		return;
+	s->ping_mark = s->sent_bytes;
+	r = sd_bus_call_method_async(s->client->hub->bus, &s->ping, s->client->name, "/",
+				     "org.freedesktop.DBus.Peer", "Ping", on_ping_reply, s, "");
+	if (r < 0)
+		log_debug_errno(r, "cannot ping %s: %m", s->client->name);
+}
+
+static bool window_open(const struct subscription *s)
+{
+	/* An empty window takes one message of any size. */
+	return s->sent_bytes == s->acked_bytes || s->sent_bytes - s->acked_bytes < window_bytes(s);
+}
+
+static void subscription_pump(struct subscription *s)
+{
+	while (s->head && window_open(s)) {
+		bool gap_follows;
+		size_t n;
+
+		if (!s->head->type) {
+			send_dropped(s, s->head->dropped);
+			queue_pop(s);
+			continue;
+		}
+		if (!s->filter.batch) {
+			send_event(s, s->head);
+			queue_pop(s);
+			continue;
+		}
+		n = batch_ready(s, &gap_follows);
+		if (n < BATCH_MAX_EVENTS && !gap_follows && !s->batch_due)
+			break;
+		send_batch(s, n);
+		while (n-- > 0)
+			queue_pop(s);
+	}
+	maybe_ping(s);
+}
+
+static int on_batch_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	struct subscriptions *h = userdata;
+
+	for (struct subscription *s = h->list; s; s = s->next)
+		if (s->filter.batch && s->queued_events) {
+			s->batch_due = true;
+			subscription_pump(s);
+		}
+	return 0;
+}
+
+/* Partial batches go out at most 50 ms after the timer was armed. */
+static void arm_batch_timer(struct subscriptions *h)
+{
+	uint64_t now;
+	int enabled = SD_EVENT_OFF;
+
+	if (h->batch_timer && sd_event_source_get_enabled(h->batch_timer, &enabled) >= 0 &&
+	    enabled != SD_EVENT_OFF)
+		return;
+	sd_event_now(h->daemon->event, CLOCK_MONOTONIC, &now);
+	if (!h->batch_timer) {
+		if (sd_event_add_time(h->daemon->event, &h->batch_timer, CLOCK_MONOTONIC,
+				      now + BATCH_MAX_DELAY_USEC, 0, on_batch_timer, h) < 0)
+			h->batch_timer = NULL;
+		return;
+	}
+	sd_event_source_set_time(h->batch_timer, now + BATCH_MAX_DELAY_USEC);
+	sd_event_source_set_enabled(h->batch_timer, SD_EVENT_ONESHOT);
+}
+
+static int hub_emit(struct output *base, const struct event *ev, const char *json, size_t len)
+{
+	struct subscriptions *h = (struct subscriptions *)base;
+	uint32_t type_bit = event_type_bit(ev->type);
+	const char *type = event_type_to_string(ev->type);
+	uint64_t dropped = base->dropped;
+
+	for (struct subscription *s = h->list; s; s = s->next)
+		if (subscription_filter_match(&s->filter, ev, type_bit))
+			subscription_enqueue(s, type, json, len);
+	return base->dropped == dropped ? 0 : -ENOBUFS;
+}
+
+static void hub_flush(struct output *base)
+{
+	struct subscriptions *h = (struct subscriptions *)base;
+	bool partial = false;
+
+	for (struct subscription *s = h->list; s; s = s->next) {
+		subscription_pump(s);
+		partial |= s->filter.batch && s->queued_events > 0;
+	}
+	if (partial)
+		arm_batch_timer(h);
+}
+
+static void subscription_free(struct subscription *s)
+{
+	while (s->head)
+		queue_pop(s);
+	sd_bus_slot_unref(s->ping);
+	subscription_filter_clear(&s->filter);
+	free(s);
+}
+
+static void hub_update_categories(struct subscriptions *h)
+{
+	uint32_t categories = 0;
+
+	for (struct subscription *s = h->list; s; s = s->next)
+		categories |= s->filter.categories;
+	if (categories == h->output.categories)
+		return;
+	h->output.categories = categories;
+	daemon_categories_changed(h->daemon);
+}
+
+static void client_free(struct client *c)
+{
+	struct client **p = &c->hub->clients;
+
+	while (*p != c)
+		p = &(*p)->next;
+	*p = c->next;
+	sd_bus_slot_unref(c->watch);
+	free(c->name);
+	free(c);
+}
+
+static void client_free_if_unused(struct client *c)
+{
+	if (c->n_subscriptions == 0 && c->n_held == 0)
+		client_free(c);
+}
+
+static void subscription_unlink(struct subscriptions *h, struct subscription *s)
+{
+	struct subscription **p = &h->list;
+
+	while (*p != s)
+		p = &(*p)->next;
+	*p = s->next;
+	h->n_subscriptions--;
+	s->client->n_subscriptions--;
+	h->dropped_by_removed += s->dropped;
+	subscription_free(s);
+}
+
+/* Removes every subscription of @c; @c stays while it is held. */
+static void client_leave(struct client *c)
+{
+	struct subscriptions *h = c->hub;
+
+	c->gone = true;
+	for (struct subscription *s = h->list, *next; s; s = next) {
+		next = s->next;
+		if (s->client == c)
+			subscription_unlink(h, s);
+	}
+	hub_update_categories(h);
+	client_free_if_unused(c);
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct client *c = userdata;
+	const char *name, *old_owner, *new_owner;
+
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || *new_owner)
+		return 0;
+	log_debug("client %s left the bus", c->name);
+	client_leave(c);
+	return 0;
+}
+
+static int on_watch_installed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct client *c = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	if (!e)
+		return 0;
+	/* Unwatched subscriptions would outlive their client. */
+	log_warning("cannot watch client %s, dropping its subscriptions: %s", c->name, e->message ?: e->name);
+	client_leave(c);
+	return 0;
+}
+
+int subscriptions_hold_client(struct subscriptions *h, const char *name, struct client **ret)
+{
+	char match[256];
+	struct client *c;
+	int r;
+
+	for (c = h->clients; c; c = c->next)
+		if (!c->gone && strcmp(c->name, name) == 0)
+			break;
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || !(c->name = strdup(name))) {
+			free(c);
+			return -ENOMEM;
+		}
+		c->hub = h;
+		snprintf(match, sizeof(match),
+			 "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+			 "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
+			 name);
+		/* Installed before anything else is asked about this client:
+		 * the bus answers in order, so a later reply that it exists
+		 * means its departure will be signalled. */
+		r = sd_bus_add_match_async(h->bus, &c->watch, match, on_name_owner_changed,
+					   on_watch_installed, c);
+		if (r < 0) {
+			free(c->name);
+			free(c);
+			return r;
+		}
+		c->next = h->clients;
+		h->clients = c;
+	}
+	c->n_held++;
+	h->n_held++;
+	*ret = c;
+	return 0;
+}
+
+void client_release(struct client *c)
+{
+	c->n_held--;
+	c->hub->n_held--;
+	client_free_if_unused(c);
+}
+
+bool client_gone(const struct client *c)
+{
+	return c->gone;
+}
+
+int subscriptions_check_limits(struct subscriptions *h, const struct client *c)
+{
+	const struct config *config = &h->daemon->config;
+
+	/* The caller's own request is already counted in n_held. */
+	if (h->n_subscriptions + h->n_held > config->max_subscriptions)
+		return -EUSERS;
+	if (c->n_subscriptions + c->n_held > config->max_subscriptions_per_client)
+		return -EDQUOT;
+	return 0;
+}
+
+int subscriptions_add(struct subscriptions *h, struct client *c, struct subscription_filter *filter,
+		      char path[static 64])
+{
+	struct subscription *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->client = c;
+	s->filter = *filter;
+	*filter = (struct subscription_filter){0};
+	snprintf(s->path, sizeof(s->path), BOMBUS_OBJECT_PATH "/subscription/%" PRIu64, ++h->next_id);
+	s->next = h->list;
+	h->list = s;
+	h->n_subscriptions++;
+	c->n_subscriptions++;
+	hub_update_categories(h);
+	memcpy(path, s->path, sizeof(s->path));
+	return 0;
+}
+
+int subscriptions_remove(struct subscriptions *h, const char *name, const char *path)
+{
+	for (struct subscription *s = h->list; s; s = s->next)
+		if (strcmp(s->path, path) == 0 && strcmp(s->client->name, name) == 0) {
+			struct client *c = s->client;
+
+			subscription_unlink(h, s);
+			hub_update_categories(h);
+			client_free_if_unused(c);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+unsigned subscriptions_count(const struct subscriptions *h)
+{
+	return h->n_subscriptions;
+}
+
+int subscriptions_append_status(const struct subscriptions *h, sd_bus_message *m)
+{
+	int r;
+
+	r = sd_bus_message_open_container(m, 'a', "a{sv}");
+	for (const struct subscription *s = h->list; r >= 0 && s; s = s->next) {
+		r = sd_bus_message_open_container(m, 'a', "{sv}");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}{sv}", "path", "o", s->path,
+						  "client", "s", s->client->name, "batch", "b",
+						  (int)s->filter.batch, "delivered", "t", s->delivered,
+						  "dropped", "t", s->dropped, "backlog_events", "t",
+						  (uint64_t)s->queued_events);
+		if (r >= 0)
+			r = bus_append_categories(m, "categories", s->filter.categories);
+		if (r >= 0)
+			r = bus_append_types(m, "types", s->filter.types);
+		if (r >= 0)
+			r = sd_bus_message_close_container(m);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+static void hub_free(struct output *base)
+{
+	struct subscriptions *h = (struct subscriptions *)base;
+
+	while (h->list) {
+		struct subscription *s = h->list;
+
+		h->list = s->next;
+		subscription_free(s);
+	}
+	while (h->clients) {
+		struct client *c = h->clients;
+
+		h->clients = c->next;
+		sd_bus_slot_unref(c->watch);
+		free(c->name);
+		free(c);
+	}
+	sd_event_source_disable_unref(h->batch_timer);
+	sd_bus_unref(h->bus);
+	free(h);
+}
+
+static const struct output_ops hub_ops = {
+	.name = "dbus",
+	.emit = hub_emit,
+	.flush = hub_flush,
+	.free = hub_free,
+};
+
+int subscriptions_new(struct daemon *d, sd_bus *bus, struct subscriptions **ret)
+{
+	struct subscriptions *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->output.ops = &hub_ops;
+	h->daemon = d;
+	h->bus = sd_bus_ref(bus);
+	*ret = h;
+	return 0;
+}
+
+struct output *subscriptions_output(struct subscriptions *h)
+{
+	return &h->output;
+}

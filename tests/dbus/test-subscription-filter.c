@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Subscribe()'s options as bombusd reads them from a message, and the test
+ * each event goes through. */
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "api.h"
+#include "category.h"
+#include "check.h"
+#include "subscription-filter.h"
+
+/* A bus that never connects: enough to build and read messages. */
+static sd_bus *offline_bus(void)
+{
+	sd_bus *bus = NULL;
+	int fds[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0 || sd_bus_new(&bus) < 0 ||
+	    sd_bus_set_fd(bus, fds[0], fds[0]) < 0 || sd_bus_start(bus) < 0)
+		abort();
+	return bus;
+}
+
+static sd_bus *bus;
+
+/* Subscribe's message with the a{sv} appended by sd_bus_message_append(@types, ...), sealed for
+ * reading. */
+static sd_bus_message *options(const char *types, ...)
+{
+	sd_bus_message *m = NULL;
+	va_list ap;
+
+	if (sd_bus_message_new_method_call(bus, &m, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
+					   "Subscribe") < 0)
+		abort();
+	va_start(ap, types);
+	if (sd_bus_message_appendv(m, types, ap) < 0)
+		abort();
+	va_end(ap);
+	if (sd_bus_message_seal(m, 1, 0) < 0 || sd_bus_message_rewind(m, true) < 0)
+		abort();
+	return m;
+}
+
+/* The error message for the options, or "" when they are accepted. */
+static const char *parse(sd_bus_message *m, struct subscription_filter *f)
+{
+	static char message[512];
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r = subscription_filter_from_message(m, f, &error);
+
+	message[0] = '\0';
+	if (r < 0) {
+		CHECK(sd_bus_error_has_name(&error, BOMBUS_ERROR_INVALID_ARGUMENT));
+		snprintf(message, sizeof(message), "%s", error.message);
+	}
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(m);
+	return message;
+}
+
+static void test_options(void)
+{
+	struct subscription_filter f;
+	uint32_t bit;
+
+	CHECK_STR(parse(options("a{sv}", 5, "categories", "as", 2, "process", "io_uring", "types", "as", 1,
+				"ProcessExit", "uids", "au", 2, 0, 1000, "binary_path_prefixes", "as", 1,
+				"/usr/bin", "batch", "b", 1),
+			&f),
+		  "");
+	CHECK_INT(f.categories, CATEGORY_PROCESS | CATEGORY_IO_URING);
+	CHECK_INT(event_type_bit_from_name("ProcessExit", &bit, NULL), 0);
+	CHECK_INT(f.types, bit);
+	CHECK_INT(f.n_uids, 2);
+	CHECK_INT(f.uids[1], 1000);
+	CHECK_INT(f.n_prefixes, 1);
+	CHECK_STR(f.prefixes[0], "/usr/bin");
+	CHECK(f.batch);
+	subscription_filter_clear(&f);
+
+	/* types alone name the categories */
+	CHECK_STR(parse(options("a{sv}", 1, "types", "as", 1, "ProcessEvent"), &f), "");
+	CHECK_INT(f.categories, CATEGORY_PRIVILEGE);
+	subscription_filter_clear(&f);
+
+	CHECK_STR(parse(options("a{sv}", 1, "categories", "as", 1, "disk"), &f),
+		  "unknown category 'disk' in option 'categories' (process, privilege, io_uring)");
+	CHECK_STR(parse(options("a{sv}", 1, "categories", "s", "process"), &f),
+		  "option 'categories' must be of type 'as', not 's'");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "uids", "ai", 1, 5), &f),
+		  "option 'uids' must be of type 'au', not 'ai'");
+	CHECK_STR(parse(options("a{sv}", 1, "color", "b", 1), &f),
+		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch)");
+	CHECK_STR(parse(options("a{sv}", 2, "batch", "b", 1, "batch", "b", 0), &f),
+		  "option 'batch' is given twice");
+	CHECK_STR(parse(options("a{sv}", 0), &f),
+		  "no category given: option 'categories' lists some of process, privilege, io_uring");
+	CHECK_STR(parse(options("a{sv}", 1, "categories", "as", 0), &f),
+		  "no category given: option 'categories' lists some of process, privilege, io_uring");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "types", "as", 2, "ProcessExec",
+				"IOUringEvent"),
+			&f),
+		  "option 'types' names types of categories (io_uring) that option 'categories' leaves out");
+	CHECK_STR(parse(options("a{sv}", 1, "types", "as", 1, "processexec"), &f),
+		  "unknown event type 'processexec' in option 'types'");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "binary_path_prefixes", "as", 1,
+				""),
+			&f),
+		  "'' in option 'binary_path_prefixes' is not an absolute path of at most 4096 bytes");
+	/* Not even an a{sv}: the message itself is wrong. */
+	CHECK_STR(parse(options("s", "process"), &f), "cannot read the options: No such device or address");
+	/* Nothing is kept from a refused request. */
+	CHECK(!f.uids && !f.prefixes && !f.categories);
+}
+
+static void test_prefix(void)
+{
+	CHECK(binary_path_has_prefix("/usr/bin/ls", "/usr/bin"));
+	CHECK(binary_path_has_prefix("/usr/bin/ls", "/usr/bin/"));
+	CHECK(binary_path_has_prefix("/usr/bin/ls", "/usr/bin//"));
+	CHECK(binary_path_has_prefix("/usr/bin", "/usr/bin"));
+	CHECK(binary_path_has_prefix("/usr/bin/ls", "/"));
+	CHECK(binary_path_has_prefix("/usr/bin/ls", "/usr/bin/ls"));
+	CHECK(!binary_path_has_prefix("/usr/binx/ls", "/usr/bin"));
+	CHECK(!binary_path_has_prefix("/usr/bin", "/usr/bin/ls"));
+	CHECK(!binary_path_has_prefix("", "/"));
+	CHECK(!binary_path_has_prefix("/usr/bin/ls", "/usr/lib"));
+}
+
+static void test_match(void)
+{
+	struct process p = {.pid = 7, .creds = {.uid = 1000}, .binary_path = "/usr/bin/ls"};
+	struct event ev = {.type = EVENT_PROCESS_EXEC, .process = &p};
+	uint32_t exec_bit = event_type_bit(EVENT_PROCESS_EXEC), exit_bit = event_type_bit(EVENT_PROCESS_EXIT);
+	uint32_t uids[] = {0, 1000};
+	char *prefixes[] = {"/opt", "/usr/bin"};
+	struct subscription_filter f = {.categories = CATEGORY_PROCESS};
+
+	CHECK(exec_bit && exit_bit && exec_bit != exit_bit);
+	CHECK(subscription_filter_match(&f, &ev, exec_bit));
+	f.categories = CATEGORY_PRIVILEGE;
+	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
+	f.categories = CATEGORY_PROCESS;
+	f.types = exit_bit;
+	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
+	f.types = exit_bit | exec_bit;
+	CHECK(subscription_filter_match(&f, &ev, exec_bit));
+	f.uids = uids;
+	f.n_uids = 1;
+	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
+	f.n_uids = 2;
+	CHECK(subscription_filter_match(&f, &ev, exec_bit));
+	f.prefixes = prefixes;
+	f.n_prefixes = 1;
+	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
+	f.n_prefixes = 2;
+	CHECK(subscription_filter_match(&f, &ev, exec_bit));
+	p.binary_path = NULL; /* not known */
+	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
+}
+
+int main(void)
+{
+	bus = offline_bus();
+	test_options();
+	test_prefix();
+	test_match();
+	sd_bus_close_unref(bus);
+	return check_failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}

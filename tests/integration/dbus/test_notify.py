@@ -1,0 +1,68 @@
+"""Readiness and status for systemd (Type=dbus, NotifyAccess=main):
+READY=1 once the name is owned, then a STATUS= line every few seconds."""
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import stack
+
+
+def test_ready_and_status_lines():
+    tmp = Path(tempfile.mkdtemp(prefix="bombus-notify-"))
+    bus = stack.Stack(tmp, polkit=False, journald=False).start()
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp / "notify"))
+    notify.settimeout(1)
+    daemon = None
+    try:
+        daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}"],
+                                  env=dict(bus.env(), NOTIFY_SOCKET=str(tmp / "notify")),
+                                  stderr=subprocess.PIPE, text=True)
+        messages = []
+        deadline = time.monotonic() + 30
+        while not any(m.startswith("STATUS=") and "events/s" in m for m in messages):
+            assert time.monotonic() < deadline, f"no periodic STATUS= within 30s: {messages}"
+            assert daemon.poll() is None, daemon.stderr.read()
+            try:
+                messages += notify.recv(4096).decode().split("\n")
+            except socket.timeout:
+                continue
+            if "READY=1" in messages:
+                # Ready means the name is owned: callers are served.
+                assert bus.name_has_owner(stack.BUS_NAME)
+        assert messages.index("READY=1") < len(messages) - 1
+        status = next(m for m in messages if "events/s" in m)
+        assert status.startswith("STATUS=0 subscriptions, ") and status.endswith(" events/s"), status
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+    finally:
+        if daemon and daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        notify.close()
+        bus.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_losing_the_bus_is_a_failure():
+    """So that Restart=on-failure brings it back."""
+    tmp = Path(tempfile.mkdtemp(prefix="bombus-busloss-"))
+    bus = stack.Stack(tmp, polkit=False, journald=False).start()
+    daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}"], env=bus.env(),
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        stack.wait_until(lambda: daemon.poll() is not None or bus.name_has_owner(stack.BUS_NAME), 30,
+                         "bombusd owning its name")
+        bus.procs["dbus-daemon"].terminate()
+        assert daemon.wait(30) == 1
+        assert "lost the connection to the system bus" in daemon.stderr.read()
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        bus.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
