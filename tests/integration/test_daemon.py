@@ -151,7 +151,7 @@ def test_forced_lsm_hook_mode():
     (["--stdout", "--no-such-option"], "--no-such-option"),
     (["--stdout", "--hook-mode=sideways"], "sideways"),
     (["--stdout", "surplus"], "surplus"),
-    ([], "--stdout"),
+    (["--stdout", "--ringbuf-size=1000"], "ringbuf-size"),
 ])
 def test_bad_command_lines(run_bombusd, args, mentions):
     result = run_bombusd(args)
