@@ -31,9 +31,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Credentials before exec, keyed by the exec'ing thread's id. */
 struct pre_exec_creds {
-	__u32 euid;
-	__u32 egid;
-	__u64 cap_permitted;
+	__u64 cap_ambient;
 };
 
 struct {
@@ -55,9 +53,7 @@ static __always_inline void save_pre_exec_creds(const struct cred *cred)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pre_exec_creds saved = {
-		.euid = BPF_CORE_READ(cred, euid.val),
-		.egid = BPF_CORE_READ(cred, egid.val),
-		.cap_permitted = read_caps(&cred->cap_permitted),
+		.cap_ambient = read_caps(&cred->cap_ambient),
 	};
 
 	bpf_map_update_elem(&pre_exec, &tid, &saved, BPF_ANY);
@@ -137,10 +133,13 @@ static __always_inline __u32 exec_secureexec(const struct bombus_creds *now, __u
 		flags |= BOMBUS_SECUREEXEC_SETGID;
 	if (!before)
 		return flags;
-	/* Capabilities that appear without a setuid-root transition come from
+	/* Unless its uid or euid is 0 (root's capabilities come from being
+	 * root), exec leaves a process only its ambient capabilities, whatever
+	 * it held before (a setuid with keep-caps keeps a permitted set that
+	 * exec drops): permitted ones beyond the ambient set it had come from
 	 * the file's capability xattr. */
-	gained = now->cap_permitted & ~before->cap_permitted;
-	if (gained && !(now->euid == 0 && before->euid != 0))
+	gained = now->cap_permitted & ~before->cap_ambient;
+	if (gained && now->uid != 0 && now->euid != 0)
 		flags |= BOMBUS_SECUREEXEC_FILE_CAPS;
 	bpf_map_delete_elem(&pre_exec, &old_tid);
 	return flags;

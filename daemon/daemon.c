@@ -38,6 +38,38 @@ static uint64_t now_boot_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (si->ssi_signo == SIGUSR1)
+		daemon_log_counters(d);
+	else
+		daemon_stop(d, 0);
+	return 0;
+}
+
+/* From the start: a signal that comes while the monitors load, or just
+ * after bombusd said it is monitoring, still stops it cleanly. */
+static int watch_signals(struct daemon *d)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGUSR1 };
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ELEMENTSOF(signals); i++)
+		sigaddset(&mask, signals[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN); /* EPIPE is handled where we write */
+	for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
+		r = sd_event_add_signal(d->event, NULL, signals[i], on_signal, d);
+		if (r < 0)
+			return log_error_errno(r, "cannot watch signal %d: %m", signals[i]);
+	}
+	return 0;
+}
+
 int daemon_new(const struct config *config, struct daemon **ret)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
@@ -58,6 +90,11 @@ int daemon_new(const struct config *config, struct daemon **ret)
 	if (!d->processes) {
 		daemon_free(d);
 		return -ENOMEM;
+	}
+	r = watch_signals(d);
+	if (r < 0) {
+		daemon_free(d);
+		return r;
 	}
 	*ret = d;
 	return 0;
@@ -178,17 +215,6 @@ void daemon_log_counters(struct daemon *d)
 		   d->counters.cache_misses);
 }
 
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
-{
-	struct daemon *d = userdata;
-
-	if (si->ssi_signo == SIGUSR1)
-		daemon_log_counters(d);
-	else
-		daemon_stop(d, 0);
-	return 0;
-}
-
 static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -201,21 +227,9 @@ static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 
 int daemon_run(struct daemon *d)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGUSR1 };
-	sigset_t mask;
 	uint64_t now;
 	int r;
 
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ELEMENTSOF(signals); i++)
-		sigaddset(&mask, signals[i]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN); /* EPIPE is handled where we write */
-	for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
-		r = sd_event_add_signal(d->event, NULL, signals[i], on_signal, d);
-		if (r < 0)
-			return log_error_errno(r, "cannot watch signal %d: %m", signals[i]);
-	}
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
 	r = sd_event_add_time(d->event, NULL, CLOCK_MONOTONIC, now + HOUSEKEEPING_INTERVAL_USEC, 0,
 			      on_housekeeping, d);

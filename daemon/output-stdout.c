@@ -35,11 +35,13 @@ static void stdout_write_pending(struct stdout_output *o)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			/* Resume when the reader has made room. */
-			if (!o->writable &&
-			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) < 0)
-				break;
-			sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
+			/* Resume when the reader has made room. When the loop can
+			 * no longer watch the fd (it has finished: the final drain
+			 * at exit), the bytes stay queued for stdout_free's
+			 * blocking write. */
+			if (o->writable || sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT,
+							   on_writable, o) >= 0)
+				sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
 			return;
 		}
 		if (errno == EPIPE)
@@ -97,16 +99,20 @@ static int stdout_emit(struct output *base, const struct event *ev, const char *
 static void stdout_free(struct output *base)
 {
 	struct stdout_output *o = (struct stdout_output *)base;
+	int found = o->saved_flags >= 0 ? o->saved_flags : fcntl(o->fd, F_GETFL);
+	bool pending = o->head < o->len;
 
-	if (o->saved_flags >= 0) {
-		/* Hand back a blocking descriptor and write what is left. */
-		fcntl(o->fd, F_SETFL, o->saved_flags);
-		if (o->writable)
-			sd_event_source_set_enabled(o->writable, SD_EVENT_OFF);
-		o->writable = sd_event_source_unref(o->writable);
+	if (o->writable)
+		sd_event_source_set_enabled(o->writable, SD_EVENT_OFF);
+	o->writable = sd_event_source_unref(o->writable);
+	if (found >= 0 && pending) {
+		/* What is left is written blocking, also on a descriptor we were
+		 * given non-blocking. */
+		fcntl(o->fd, F_SETFL, found & ~O_NONBLOCK);
 		stdout_write_pending(o);
 	}
-	sd_event_source_unref(o->writable);
+	if (found >= 0 && (pending || o->saved_flags >= 0))
+		fcntl(o->fd, F_SETFL, found); /* handed back as we found it */
 	free(o->buf);
 	free(o);
 }

@@ -20,10 +20,12 @@ def bombusd(shared_bombusd):
     return shared_bombusd
 
 
-def privilege_events(bombusd, pid, kind, timeout=10):
-    """All ProcessEvents of `kind` for pid, once at least one arrived."""
+def privilege_events(bombusd, pid, kind):
+    """All ProcessEvents of `kind` for pid, once at least one arrived and
+    the process has exited (its events all come before its exit)."""
     bombusd.wait_for(lambda e: e["type"] == "ProcessEvent" and e["process"]["pid"] == pid
-                     and e["process_event"]["type"] == kind, timeout, what=f"{kind} for pid {pid}")
+                     and e["process_event"]["type"] == kind, what=f"{kind} for pid {pid}")
+    bombusd.wait_event("ProcessExit", pid)
     return [e for e in bombusd.events_of(pid)
             if e["type"] == "ProcessEvent" and e["process_event"]["type"] == kind]
 
