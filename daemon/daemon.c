@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "iouringmon.h"
 #include "procmon.h"
 
 #define HOUSEKEEPING_INTERVAL_USEC (1000 * 1000)
@@ -62,6 +63,7 @@ void daemon_free(struct daemon *d)
 	if (!d)
 		return;
 	/* Monitors first: their links go, nothing stays attached. */
+	iouringmon_free(d->iouringmon);
 	procmon_free(d->procmon);
 	for (size_t i = 0; i < d->n_outputs; i++)
 		d->outputs[i]->ops->free(d->outputs[i]);
@@ -134,10 +136,12 @@ void daemon_log_counters(struct daemon *d)
 			break;
 	}
 	log_printf(LOG_NOTICE,
-		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64
-		   " events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64 " no_memory=%" PRIu64 "%s)"
-		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64,
-		   d->counters.emitted, procmon_lost(d->procmon), dropped, d->counters.malformed,
+		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (procmon=%" PRIu64
+		   " iouringmon=%" PRIu64 ") events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64
+		   " no_memory=%" PRIu64 "%s) process_cache=%zu exited=%zu full_refusals=%" PRIu64
+		   " cache_misses=%" PRIu64,
+		   d->counters.emitted, procmon_lost(d->procmon) + iouringmon_lost(d->iouringmon),
+		   procmon_lost(d->procmon), iouringmon_lost(d->iouringmon), dropped, d->counters.malformed,
 		   d->counters.no_memory, outputs, cache.entries, cache.exited, cache.full_refusals,
 		   d->counters.cache_misses);
 }
@@ -189,6 +193,7 @@ int daemon_run(struct daemon *d)
 	if (r < 0)
 		return log_error_errno(r, "event loop failed: %m");
 	/* Detach, then deliver what the kernel had already queued. */
+	iouringmon_stop(d->iouringmon);
 	procmon_stop(d->procmon);
 	daemon_flush(d);
 	return d->exit_status;

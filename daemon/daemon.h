@@ -25,11 +25,13 @@ struct config {
 	size_t stdout_buffer_bytes;
 	size_t process_cache_max; /* entries, live and exited */
 	size_t process_cache_max_exited;
+	const char *iouring_opcodes; /* --iouring-opcodes list; NULL: all */
 };
 
 void config_init_defaults(struct config *c);
 
 struct procmon;
+struct iouringmon;
 
 struct daemon {
 	struct config config;
@@ -40,13 +42,15 @@ struct daemon {
 	struct output *outputs[DAEMON_MAX_OUTPUTS];
 	size_t n_outputs;
 	struct procmon *procmon;
+	struct iouringmon *iouringmon; /* NULL when the kernel has no io_uring */
 	int exit_status;
 
 	struct {
 		uint64_t emitted;         /* events handed to at least one output */
 		uint64_t malformed;       /* kernel records that failed validation */
 		uint64_t no_memory;       /* events lost to allocation failure */
-		uint64_t cache_misses;    /* exits of processes the cache did not know */
+		uint64_t cache_misses;    /* exits and io_uring submissions of processes
+					   * the cache did not know */
 	} counters;
 };
 

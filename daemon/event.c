@@ -6,6 +6,7 @@ static const char *const type_names[_EVENT_TYPE_MAX] = {
 	[EVENT_PROCESS_EXEC] = "ProcessExec",
 	[EVENT_PROCESS_CLONE] = "ProcessClone",
 	[EVENT_PROCESS_EXIT] = "ProcessExit",
+	[EVENT_IOURING] = "IOUringEvent",
 };
 
 const char *event_type_to_string(enum event_type type)
@@ -16,6 +17,8 @@ const char *event_type_to_string(enum event_type type)
 enum event_category event_type_category(enum event_type type)
 {
 	switch (type) {
+	case EVENT_IOURING:
+		return CATEGORY_IOURING;
 	case EVENT_PROCESS_EXEC:
 	case EVENT_PROCESS_CLONE:
 	case EVENT_PROCESS_EXIT:
@@ -60,6 +63,11 @@ json_object *event_to_json(const struct event *ev, int64_t offset)
 		r |= add_ref(o, "parent", process_json(ev->parent, offset));
 	else
 		r |= json_object_object_add(o, "parent", NULL) < 0 ? -1 : 0;
+	if (ev->type == EVENT_IOURING) {
+		r |= add_new(o, "opcode", json_object_new_string(ev->iouring.opcode));
+		if (ev->iouring.op_info)
+			r |= add_ref(o, "op_info", ev->iouring.op_info);
+	}
 	r |= add_new(o, "timestamp",
 		     json_object_new_string(format_iso8601_ms((int64_t)ev->time_ns + offset, time)));
 	if (r) {

@@ -12,12 +12,14 @@ enum event_type {
 	EVENT_PROCESS_EXEC,
 	EVENT_PROCESS_CLONE,
 	EVENT_PROCESS_EXIT,
+	EVENT_IOURING,
 	_EVENT_TYPE_MAX,
 };
 
 /* What a consumer subscribes to; one bit each. */
 enum event_category {
 	CATEGORY_PROCESS = 1 << 0, /* ProcessExec, ProcessClone, ProcessExit */
+	CATEGORY_IOURING = 1 << 1, /* IOUringEvent */
 };
 
 struct event {
@@ -25,12 +27,17 @@ struct event {
 	uint64_t time_ns;        /* CLOCK_BOOTTIME */
 	struct process *process; /* never NULL */
 	struct process *parent;  /* NULL: "parent": null */
+	struct {
+		const char *opcode;   /* "IORING_OP_OPENAT" */
+		json_object *op_info; /* borrowed; NULL: the opcode has none */
+	} iouring;                    /* EVENT_IOURING */
 };
 
 const char *event_type_to_string(enum event_type type);
 enum event_category event_type_category(enum event_type type);
 
-/* A new JSON object: "type" first, then process, parent, timestamp. */
+/* A new JSON object: "type" first, then process, parent, the type's own
+ * fields (IOUringEvent: opcode, op_info), timestamp. */
 json_object *event_to_json(const struct event *ev, int64_t boot_to_real_ns);
 
 /* Compact text of @obj as events are printed: no escaped '/'. The string

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "output.h"
 #include "proc-seed.h"
+#include "iouringmon.h"
 #include "procmon.h"
 
 #ifndef CAP_PERFMON
@@ -33,6 +34,9 @@ static void help(void)
 	       "  --hook-mode=MODE      auto (default), lsm, fentry or tracepoint: force the\n"
 	       "                        attach method of hooks that offer it\n"
 	       "  --ringbuf-size=BYTES  Kernel ring buffer per monitor (power of two, default 8M)\n"
+	       "  --iouring-opcodes=LIST  io_uring opcodes to report: comma-separated names\n"
+	       "                        (OPENAT or IORING_OP_OPENAT), 'all' (default), '-NAME'\n"
+	       "                        to leave one out (\"-NOP\": all but IORING_OP_NOP)\n"
 	       "  -v, --verbose         Debug messages, libbpf's log and verifier output\n"
 	       "  -h, --help            Show this help\n"
 	       "      --version         Show the version\n\n"
@@ -62,11 +66,12 @@ static int parse_size(const char *s, size_t *ret)
 
 static int parse_argv(int argc, char *argv[], struct config *c)
 {
-	enum { ARG_STDOUT = 0x100, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_VERSION };
+	enum { ARG_STDOUT = 0x100, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_IOURING_OPCODES, ARG_VERSION };
 	static const struct option options[] = {
 		{ "stdout", no_argument, NULL, ARG_STDOUT },
 		{ "hook-mode", required_argument, NULL, ARG_HOOK_MODE },
 		{ "ringbuf-size", required_argument, NULL, ARG_RINGBUF_SIZE },
+		{ "iouring-opcodes", required_argument, NULL, ARG_IOURING_OPCODES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
@@ -89,6 +94,10 @@ static int parse_argv(int argc, char *argv[], struct config *c)
 			    c->ringbuf_bytes < 4096)
 				return log_error_errno(EINVAL, "--ringbuf-size: '%s' is not a power of two of at least 4096 bytes",
 						       optarg);
+			break;
+		case ARG_IOURING_OPCODES:
+			/* names are checked against the kernel's at start */
+			c->iouring_opcodes = optarg;
 			break;
 		case 'v':
 			c->verbose = true;
@@ -169,6 +178,9 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	if (procmon_start(d, &d->procmon) < 0)
+		return EXIT_FAILURE;
+	r = iouringmon_start(d, &d->iouringmon);
+	if (r < 0 && r != -EOPNOTSUPP)
 		return EXIT_FAILURE;
 	/* After attaching, so that no process falls between the two. */
 	r = proc_seed(d->processes, "/proc", d->tick_ns);

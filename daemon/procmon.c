@@ -223,6 +223,12 @@ void procmon_stop(struct procmon *pm)
 	ringbuf_source_drain(pm->records);
 }
 
+void procmon_sync(struct procmon *pm)
+{
+	if (pm)
+		ringbuf_source_drain(pm->records);
+}
+
 void procmon_free(struct procmon *pm)
 {
 	if (!pm)

@@ -18,6 +18,9 @@ int procmon_start(struct daemon *d, struct procmon **ret);
 /* Detaches the programs and handles the records already queued. */
 void procmon_stop(struct procmon *pm);
 void procmon_free(struct procmon *pm);
+/* Handles every record already queued, so that the process cache knows what
+ * happened before now (other monitors call it before using the cache). */
+void procmon_sync(struct procmon *pm);
 
 /* Records the kernel could not queue because the ring buffer was full. */
 uint64_t procmon_lost(const struct procmon *pm);

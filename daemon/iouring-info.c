@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Open flags use the kernel's values, from the uapi header: glibc's <fcntl.h>
+ * defines O_LARGEFILE as 0 on 64-bit, and the two cannot be mixed. */
+#include <errno.h>
+#include <linux/fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iouring-info.h"
+#include "macro.h"
+#include "sockaddr.h"
+#include "text.h"
+
+struct open_flag {
+	uint64_t bits; /* all must be set */
+	const char *name;
+};
+
+/* Ascending by lowest bit (the asm-generic values, x86-64 among others); a
+ * compound flag comes before the single flag holding its lowest bit. */
+static const struct open_flag open_flags[] = {
+	{ O_CREAT, "O_CREAT" },
+	{ O_EXCL, "O_EXCL" },
+	{ O_NOCTTY, "O_NOCTTY" },
+	{ O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, "O_APPEND" },
+	{ O_NONBLOCK, "O_NONBLOCK" },
+	{ O_SYNC, "O_SYNC" },
+	{ O_DSYNC, "O_DSYNC" },
+	{ FASYNC, "O_ASYNC" },
+	{ O_DIRECT, "O_DIRECT" },
+	{ O_LARGEFILE, "O_LARGEFILE" },
+	{ O_TMPFILE, "O_TMPFILE" },
+	{ O_DIRECTORY, "O_DIRECTORY" },
+	{ O_NOFOLLOW, "O_NOFOLLOW" },
+	{ O_NOATIME, "O_NOATIME" },
+	{ O_CLOEXEC, "O_CLOEXEC" },
+	{ __O_SYNC, "__O_SYNC" },
+	{ O_PATH, "O_PATH" },
+	{ __O_TMPFILE, "__O_TMPFILE" },
+};
+
+const char *open_access_to_string(uint64_t flags)
+{
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		return "O_RDONLY";
+	case O_WRONLY:
+		return "O_WRONLY";
+	case O_RDWR:
+		return "O_RDWR";
+	default:
+		return "O_WRONLY | O_RDWR";
+	}
+}
+
+static void append(char *buf, size_t *len, const char *s)
+{
+	*len += (size_t)snprintf(buf + *len, OPEN_FLAGS_STRING_MAX - *len, "%s%s", *len ? " | " : "", s);
+}
+
+const char *open_flags_to_string(uint64_t flags, char buf[static OPEN_FLAGS_STRING_MAX])
+{
+	uint64_t left = flags & ~(uint64_t)O_ACCMODE;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ELEMENTSOF(open_flags); i++)
+		if ((left & open_flags[i].bits) == open_flags[i].bits) {
+			append(buf, &len, open_flags[i].name);
+			left &= ~open_flags[i].bits;
+		}
+	for (unsigned bit = 0; bit < 64 && left; bit++)
+		if (left & (1ULL << bit)) {
+			char hex[24];
+
+			snprintf(hex, sizeof(hex), "0x%llx", 1ULL << bit);
+			append(buf, &len, hex);
+			left &= ~(1ULL << bit);
+		}
+	return buf;
+}
+
+static int add(json_object *obj, const char *key, json_object *value)
+{
+	if (!value || json_object_object_add(obj, key, value) < 0) {
+		json_object_put(value);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* "path": the NUL-terminated path of data[], as valid UTF-8. */
+static int add_path(json_object *obj, const struct bombus_iouring_record *r)
+{
+	size_t len = strnlen(r->data, r->data_bytes), size = 3 * len + 1, out_len = 0;
+	_cleanup_free_ char *path = malloc(size);
+
+	if (!path)
+		return -ENOMEM;
+	path[0] = '\0';
+	utf8_append(path, size, &out_len, r->data, len, false);
+	return add(obj, "path", json_object_new_string(path));
+}
+
+static int add_sockaddr(json_object *obj, const struct bombus_iouring_record *r)
+{
+	struct sockaddr_text text;
+	int ret = sockaddr_format(r->data, r->data_bytes, &text);
+
+	if (ret == -EAFNOSUPPORT)
+		return add(obj, "family", json_object_new_int(text.family));
+	if (ret < 0)
+		return 0; /* nothing readable: an empty op_info */
+	ret = add(obj, "addr", json_object_new_string(text.addr));
+	if (ret == 0 && text.port >= 0)
+		ret = add(obj, "port", json_object_new_int(text.port));
+	return ret;
+}
+
+int iouring_op_info_json(const struct bombus_iouring_record *r, json_object **ret)
+{
+	bool have_data = !(r->flags & (BOMBUS_IOURING_DATA_UNREADABLE | BOMBUS_IOURING_NOT_SOCKET));
+	char flags[OPEN_FLAGS_STRING_MAX];
+	json_object *o;
+	int err = 0;
+
+	*ret = NULL;
+	if (r->info == BOMBUS_IOURING_INFO_NONE)
+		return 0;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	switch (r->info) {
+	case BOMBUS_IOURING_INFO_OPEN:
+		if (have_data)
+			err = add_path(o, r);
+		if (!err)
+			err = add(o, "access_flags", json_object_new_string(open_access_to_string(r->open_flags)));
+		if (!err)
+			err = add(o, "creation_flags",
+				  json_object_new_string(open_flags_to_string(r->open_flags, flags)));
+		break;
+	case BOMBUS_IOURING_INFO_PATH:
+		if (have_data)
+			err = add_path(o, r);
+		break;
+	case BOMBUS_IOURING_INFO_SOCKADDR:
+		if (have_data)
+			err = add_sockaddr(o, r);
+		break;
+	default:
+		break;
+	}
+	if (err) {
+		json_object_put(o);
+		return err;
+	}
+	*ret = o;
+	return 0;
+}
