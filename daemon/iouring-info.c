@@ -71,14 +71,12 @@ const char *open_flags_to_string(uint64_t flags, char buf[static OPEN_FLAGS_STRI
 			append(buf, &len, open_flags[i].name);
 			left &= ~open_flags[i].bits;
 		}
-	for (unsigned bit = 0; bit < 64 && left; bit++)
-		if (left & (1ULL << bit)) {
-			char hex[24];
+	if (left) {
+		char hex[24];
 
-			snprintf(hex, sizeof(hex), "0x%llx", 1ULL << bit);
-			append(buf, &len, hex);
-			left &= ~(1ULL << bit);
-		}
+		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)left);
+		append(buf, &len, hex);
+	}
 	return buf;
 }
 

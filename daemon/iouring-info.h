@@ -16,7 +16,7 @@ const char *open_access_to_string(uint64_t flags);
 /* Every open flag not an access mode, kernel values, joined by " | " in
  * ascending bit order ("O_CREAT | O_EXCL | O_LARGEFILE"); "" when none.
  * O_SYNC and O_TMPFILE are named as such when all their bits are set; bits
- * without a name are shown in hexadecimal ("0x80000000"). */
+ * without a name come last, as one hexadecimal mask ("0x80000000"). */
 #define OPEN_FLAGS_STRING_MAX 512
 const char *open_flags_to_string(uint64_t flags, char buf[static OPEN_FLAGS_STRING_MAX]);
 
