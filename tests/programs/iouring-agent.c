@@ -63,6 +63,9 @@ static struct io_uring_sqe *sqe(__u64 user_data)
 {
 	struct io_uring_sqe *s = io_uring_get_sqe(&ring);
 
+	/* An SQPOLL thread may not have consumed the previous entries yet. */
+	while (!s && io_uring_sqring_wait(&ring) >= 0)
+		s = io_uring_get_sqe(&ring);
 	if (!s)
 		die("io_uring_get_sqe", EBUSY);
 	io_uring_sqe_set_data64(s, user_data);
