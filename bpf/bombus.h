@@ -25,7 +25,8 @@ enum bombus_record_kind {
 	BOMBUS_RECORD_EXEC = 1,
 	BOMBUS_RECORD_CLONE = 2,
 	BOMBUS_RECORD_EXIT = 3,
-	BOMBUS_RECORD_IOURING = 4,
+	BOMBUS_RECORD_PRIVILEGE = 4,
+	BOMBUS_RECORD_IOURING = 5,
 };
 
 /* bombus_process_record.secureexec; names in docs/events.md. */
@@ -89,6 +90,54 @@ struct bombus_process_record {
 	/* names, then argv; sized so the BPF side can bound offsets for the
 	 * verifier with a mask (off & (2 * BOMBUS_PATH_MAX - 1)) */
 	char data[2 * BOMBUS_PATH_MAX + BOMBUS_ARGS_MAX];
+};
+
+/* bombus_privilege_record.event: the ProcessEvent family */
+enum bombus_privilege_event {
+	BOMBUS_PRIV_SETUID = 1,
+	BOMBUS_PRIV_SETGID = 2,
+	BOMBUS_PRIV_SETCAPS = 3,
+	BOMBUS_PRIV_PRCTL = 4,
+	BOMBUS_PRIV_CREATE_USER_NS = 5,
+	BOMBUS_PRIV_PTRACE_ACCESS_CHECK = 6,
+};
+
+#define BOMBUS_TASK_COMM_LEN 16
+
+/*
+ * A privilege change by a process. The process itself is identified by pid
+ * and start time; the daemon takes its object from the process cache.
+ */
+struct bombus_privilege_record {
+	struct bombus_record_header hdr;
+	__u32 pid; /* thread-group id */
+	__u32 tid;
+	__u64 start_ns; /* CLOCK_BOOTTIME start of the thread-group leader */
+	__u32 event;    /* enum bombus_privilege_event */
+	__u32 flags;    /* LSM_SETID_* (set*id) or PTRACE_MODE_* (ptrace) */
+	/* The caller's credentials when the hook ran: before the change for
+	 * LSM/fentry, after it for syscall tracepoints. Used only when the
+	 * daemon does not know the process. */
+	struct bombus_creds creds;
+	union {
+		struct {
+			__u32 id, eid, fsid; /* new uid/euid/fsuid or gid/egid/fsgid */
+		} setid;
+		struct {
+			__u64 effective, inheritable, permitted; /* new sets */
+		} caps;
+		struct {
+			__u32 option;
+			__u32 pad;
+			__u64 arg2;
+			char name[BOMBUS_TASK_COMM_LEN]; /* PR_SET_NAME */
+		} prctl;
+		struct {
+			__u32 pid;      /* the traced process */
+			__u32 pad;
+			__u64 start_ns; /* 0 when the hook cannot tell */
+		} target;
+	};
 };
 
 /* bombus_iouring_record.info: what data[] holds. */

@@ -40,14 +40,11 @@ char LICENSE[] SEC("license") = "GPL";
  * them depending on the kernel); a struct file is aligned far beyond that. */
 #define FIXED_FILE_PTR_FLAGS 7UL
 
-/* Which opcodes are reported: value 1 at index IORING_OP_*. Filled by the
- * daemon; a disabled opcode costs this one lookup. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 256);
-	__type(key, __u32);
-	__type(value, __u8);
-} enabled_opcodes SEC(".maps");
+/* Which opcodes are reported: nonzero at index IORING_OP_*. Global data
+ * (the object's .bss array map), set by the daemon before load and changed at
+ * run time through its memory mapping: a disabled opcode costs one load from
+ * it and submits nothing. */
+__u8 enabled_opcodes[256];
 
 /* Records are built here: they are too large for the BPF stack. */
 struct {
@@ -217,19 +214,18 @@ static __always_inline int on_submit(struct io_kiocb *req)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct bombus_iouring_record *r;
-	__u32 key = BPF_CORE_READ(req, opcode);
-	__u8 *enabled = bpf_map_lookup_elem(&enabled_opcodes, &key);
+	__u8 opcode = BPF_CORE_READ(req, opcode);
+	__u32 zero = 0;
 	__u64 size;
 
-	if (!enabled || !*enabled)
+	if (!enabled_opcodes[opcode])
 		return 0;
-	key = 0;
-	r = bpf_map_lookup_elem(&scratch, &key);
+	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 0;
 	record_header_init(&r->hdr, BOMBUS_RECORD_IOURING);
 	task_identity(task, &r->pid, &r->tid, &r->ppid, &r->start_ns, &r->parent_start_ns, &r->creds);
-	r->opcode = BPF_CORE_READ(req, opcode);
+	r->opcode = opcode;
 	r->info = BOMBUS_IOURING_INFO_NONE;
 	r->data_bytes = 0;
 	r->open_flags = 0;

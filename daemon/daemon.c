@@ -9,8 +9,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
-#include "iouringmon.h"
-#include "procmon.h"
+#include "monitor.h"
 
 #define HOUSEKEEPING_INTERVAL_USEC (1000 * 1000)
 
@@ -62,14 +61,25 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
-	/* Monitors first: their links go, nothing stays attached. */
-	iouringmon_free(d->iouringmon);
-	procmon_free(d->procmon);
+	/* Monitors first: their links go, nothing stays attached. In reverse
+	 * order of start: a guest monitor uses its host until it is freed. */
+	for (size_t i = d->n_monitors; i-- > 0;)
+		d->monitors[i]->free(d->monitors[i]);
 	for (size_t i = 0; i < d->n_outputs; i++)
 		d->outputs[i]->ops->free(d->outputs[i]);
 	process_cache_free(d->processes);
 	sd_event_unref(d->event);
 	free(d);
+}
+
+int daemon_add_monitor(struct daemon *d, struct monitor *m)
+{
+	if (d->n_monitors >= DAEMON_MAX_MONITORS) {
+		m->free(m);
+		return -E2BIG;
+	}
+	d->monitors[d->n_monitors++] = m;
+	return 0;
 }
 
 int daemon_add_output(struct daemon *d, struct output *o)
@@ -83,8 +93,7 @@ int daemon_add_output(struct daemon *d, struct output *o)
 void daemon_emit(struct daemon *d, const struct event *ev)
 {
 	uint32_t category = event_type_category(ev->type);
-	json_object *obj;
-	const char *json;
+	_cleanup_free_ char *json = NULL;
 	bool wanted = false, delivered = false;
 	size_t len;
 
@@ -92,11 +101,9 @@ void daemon_emit(struct daemon *d, const struct event *ev)
 		wanted |= (d->outputs[i]->categories & category) != 0;
 	if (!wanted)
 		return;
-	obj = event_to_json(ev, d->boot_to_real_ns);
-	json = obj ? event_json_string(obj, &len) : NULL;
+	json = event_to_json(ev, d->boot_to_real_ns, &len);
 	if (!json) {
 		d->counters.no_memory++;
-		json_object_put(obj);
 		return;
 	}
 	for (size_t i = 0; i < d->n_outputs; i++)
@@ -104,7 +111,6 @@ void daemon_emit(struct daemon *d, const struct event *ev)
 			delivered = true;
 	if (delivered)
 		d->counters.emitted++;
-	json_object_put(obj);
 }
 
 void daemon_flush(struct daemon *d)
@@ -124,8 +130,8 @@ void daemon_stop(struct daemon *d, int status)
 void daemon_log_counters(struct daemon *d)
 {
 	struct process_cache_stats cache = process_cache_stats(d->processes);
-	uint64_t dropped = d->counters.malformed + d->counters.no_memory;
-	char outputs[256] = "";
+	uint64_t dropped = d->counters.malformed + d->counters.no_memory, lost = 0;
+	char outputs[256] = "", rings[256] = "";
 	size_t len = 0;
 
 	for (size_t i = 0; i < d->n_outputs; i++) {
@@ -135,13 +141,21 @@ void daemon_log_counters(struct daemon *d)
 		if (len >= sizeof(outputs))
 			break;
 	}
+	/* Per ring: a monitor without its own (a guest) loses in its host's. */
+	len = 0;
+	for (size_t i = 0; i < d->n_monitors; i++) {
+		uint64_t n = monitor_lost(d->monitors[i]);
+
+		lost += n;
+		if (!d->monitors[i]->host && len < sizeof(rings))
+			len += (size_t)snprintf(rings + len, sizeof(rings) - len, "%s%s=%" PRIu64, len ? " " : "",
+						d->monitors[i]->name, n);
+	}
 	log_printf(LOG_NOTICE,
-		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (procmon=%" PRIu64
-		   " iouringmon=%" PRIu64 ") events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64
-		   " no_memory=%" PRIu64 "%s) process_cache=%zu exited=%zu full_refusals=%" PRIu64
-		   " cache_misses=%" PRIu64,
-		   d->counters.emitted, procmon_lost(d->procmon) + iouringmon_lost(d->iouringmon),
-		   procmon_lost(d->procmon), iouringmon_lost(d->iouringmon), dropped, d->counters.malformed,
+		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (%s)"
+		   " events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64 " no_memory=%" PRIu64 "%s)"
+		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64,
+		   d->counters.emitted, lost, rings, dropped, d->counters.malformed,
 		   d->counters.no_memory, outputs, cache.entries, cache.exited, cache.full_refusals,
 		   d->counters.cache_misses);
 }
@@ -193,8 +207,10 @@ int daemon_run(struct daemon *d)
 	if (r < 0)
 		return log_error_errno(r, "event loop failed: %m");
 	/* Detach, then deliver what the kernel had already queued. */
-	iouringmon_stop(d->iouringmon);
-	procmon_stop(d->procmon);
+	for (size_t i = 0; i < d->n_monitors; i++)
+		monitor_detach(d->monitors[i]);
+	for (size_t i = 0; i < d->n_monitors; i++)
+		monitor_drain(d->monitors[i]);
 	daemon_flush(d);
 	return d->exit_status;
 }

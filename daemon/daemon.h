@@ -25,13 +25,15 @@ struct config {
 	size_t stdout_buffer_bytes;
 	size_t process_cache_max; /* entries, live and exited */
 	size_t process_cache_max_exited;
+	/* NULL-terminated names of hooks not to load (--disable-hook) */
+	char *disabled_hooks[33];
 	const char *iouring_opcodes; /* --iouring-opcodes list; NULL: all */
 };
 
 void config_init_defaults(struct config *c);
 
-struct procmon;
-struct iouringmon;
+struct monitor;
+#define DAEMON_MAX_MONITORS 4
 
 struct daemon {
 	struct config config;
@@ -41,16 +43,16 @@ struct daemon {
 	struct process_cache *processes;
 	struct output *outputs[DAEMON_MAX_OUTPUTS];
 	size_t n_outputs;
-	struct procmon *procmon;
-	struct iouringmon *iouringmon; /* NULL when the kernel has no io_uring */
+	struct monitor *monitors[DAEMON_MAX_MONITORS];
+	size_t n_monitors;
+	struct monitor *process_monitor; /* feeds the process cache */
 	int exit_status;
 
 	struct {
 		uint64_t emitted;         /* events handed to at least one output */
 		uint64_t malformed;       /* kernel records that failed validation */
 		uint64_t no_memory;       /* events lost to allocation failure */
-		uint64_t cache_misses;    /* exits and io_uring submissions of processes
-					   * the cache did not know */
+		uint64_t cache_misses;    /* events of processes the cache did not know */
 	} counters;
 };
 
@@ -59,6 +61,8 @@ void daemon_free(struct daemon *d);
 DEFINE_POINTER_CLEANUP(struct daemon, daemon_free)
 
 int daemon_add_output(struct daemon *d, struct output *o);
+/* Takes ownership of a started monitor. */
+int daemon_add_monitor(struct daemon *d, struct monitor *m);
 
 /* Serializes @ev once and hands it to every output that wants its category;
  * nothing is serialized when none does. */

@@ -12,14 +12,16 @@ enum event_type {
 	EVENT_PROCESS_EXEC,
 	EVENT_PROCESS_CLONE,
 	EVENT_PROCESS_EXIT,
-	EVENT_IOURING,
+	EVENT_PROCESS_EVENT, /* the privilege family: "process_event" says which */
+	EVENT_IOURING,       /* IOUringEvent: "opcode", "op_info" */
 	_EVENT_TYPE_MAX,
 };
 
 /* What a consumer subscribes to; one bit each. */
 enum event_category {
-	CATEGORY_PROCESS = 1 << 0, /* ProcessExec, ProcessClone, ProcessExit */
-	CATEGORY_IOURING = 1 << 1, /* IOUringEvent */
+	CATEGORY_PROCESS = 1 << 0,   /* ProcessExec, ProcessClone, ProcessExit */
+	CATEGORY_PRIVILEGE = 1 << 1, /* ProcessEvent */
+	CATEGORY_IOURING = 1 << 2,   /* IOUringEvent */
 };
 
 struct event {
@@ -27,19 +29,15 @@ struct event {
 	uint64_t time_ns;        /* CLOCK_BOOTTIME */
 	struct process *process; /* never NULL */
 	struct process *parent;  /* NULL: "parent": null */
-	struct {
-		const char *opcode;   /* "IORING_OP_OPENAT" */
-		json_object *op_info; /* borrowed; NULL: the opcode has none */
-	} iouring;                    /* EVENT_IOURING */
+	/* Members of the event type's own (e.g. "process_event", or "opcode"
+	 * and "op_info"), written in order after "parent"; may be NULL. */
+	json_object *fields;
 };
 
 const char *event_type_to_string(enum event_type type);
 enum event_category event_type_category(enum event_type type);
 
-/* A new JSON object: "type" first, then process, parent, the type's own
- * fields (IOUringEvent: opcode, op_info), timestamp. */
-json_object *event_to_json(const struct event *ev, int64_t boot_to_real_ns);
-
-/* Compact text of @obj as events are printed: no escaped '/'. The string
- * belongs to @obj. */
-const char *event_json_string(json_object *obj, size_t *len);
+/* The event as one line of compact JSON: "type" first, then process, parent,
+ * the members of @fields, timestamp. Composed from the cached text of its processes. Returns a new
+ * string, or NULL on allocation failure. */
+char *event_to_json(const struct event *ev, int64_t boot_to_real_ns, size_t *len);

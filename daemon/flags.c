@@ -76,14 +76,20 @@ int caps_read_last_cap(unsigned *ret)
 	return r;
 }
 
-/* Appends @name to @buf (of @size, holding @len bytes), " | "-separated. */
+/* Appends @name to @buf (of @size, holding @len bytes), " | "-separated.
+ * Plain copies: this runs for every process object of every event. */
 static size_t append_name(char *buf, size_t size, size_t len, const char *name)
 {
-	int n = snprintf(buf + len, size - len, "%s%s", len ? " | " : "", name);
+	size_t n = strlen(name);
 
-	if (n < 0 || (size_t)n >= size - len)
+	if (len + 3 + n >= size)
 		return len; /* cannot happen with the documented buffer sizes */
-	return len + (size_t)n;
+	if (len) {
+		memcpy(buf + len, " | ", 3);
+		len += 3;
+	}
+	memcpy(buf + len, name, n + 1);
+	return len + n;
 }
 
 const char *caps_to_string(uint64_t caps, char buf[static CAPS_STRING_MAX])
@@ -109,22 +115,58 @@ const char *caps_to_string(uint64_t caps, char buf[static CAPS_STRING_MAX])
 	return buf;
 }
 
-const char *secureexec_to_string(uint32_t flags, char buf[static SECUREEXEC_STRING_MAX])
+struct flag_name {
+	uint32_t flag;
+	const char *name;
+};
+
+static const char *flags_to_string(uint32_t flags, const struct flag_name *names, size_t n,
+				   char buf[static FLAGS_STRING_MAX])
 {
-	static const struct {
-		uint32_t flag;
-		const char *name;
-	} names[] = {
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (flags & names[i].flag)
+			len = append_name(buf, FLAGS_STRING_MAX, len, names[i].name);
+	return buf;
+}
+
+const char *secureexec_to_string(uint32_t flags, char buf[static FLAGS_STRING_MAX])
+{
+	static const struct flag_name names[] = {
 		{ BOMBUS_SECUREEXEC_SETUID, "SETUID" },
 		{ BOMBUS_SECUREEXEC_SETGID, "SETGID" },
 		{ BOMBUS_SECUREEXEC_FILE_CAPS, "FILE_CAPS" },
 		{ BOMBUS_SECUREEXEC_FILELESS_EXEC, "FILELESS_EXEC" },
 	};
-	size_t len = 0;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (flags & names[i].flag)
-			len = append_name(buf, SECUREEXEC_STRING_MAX, len, names[i].name);
-	return buf;
+	return flags_to_string(flags, names, ELEMENTSOF(names), buf);
+}
+
+const char *setid_flags_to_string(uint32_t flags, char buf[static FLAGS_STRING_MAX])
+{
+	/* include/linux/security.h */
+	static const struct flag_name names[] = {
+		{ 1, "LSM_SETID_ID" },
+		{ 2, "LSM_SETID_RE" },
+		{ 4, "LSM_SETID_RES" },
+		{ 8, "LSM_SETID_FS" },
+	};
+
+	return flags_to_string(flags, names, ELEMENTSOF(names), buf);
+}
+
+const char *ptrace_mode_to_string(uint32_t mode, char buf[static FLAGS_STRING_MAX])
+{
+	/* include/linux/ptrace.h */
+	static const struct flag_name names[] = {
+		{ 0x01, "PTRACE_MODE_READ" },
+		{ 0x02, "PTRACE_MODE_ATTACH" },
+		{ 0x04, "PTRACE_MODE_NOAUDIT" },
+		{ 0x08, "PTRACE_MODE_FSCREDS" },
+		{ 0x10, "PTRACE_MODE_REALCREDS" },
+	};
+
+	return flags_to_string(mode, names, ELEMENTSOF(names), buf);
 }

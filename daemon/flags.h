@@ -17,5 +17,10 @@ int caps_read_last_cap(unsigned *ret);
 
 const char *caps_to_string(uint64_t caps, char buf[static CAPS_STRING_MAX]);
 
-#define SECUREEXEC_STRING_MAX 64
-const char *secureexec_to_string(uint32_t flags, char buf[static SECUREEXEC_STRING_MAX]);
+/* The other flag sets of events share one buffer size. */
+#define FLAGS_STRING_MAX 128
+const char *secureexec_to_string(uint32_t flags, char buf[static FLAGS_STRING_MAX]);
+/* LSM_SETID_ID, _RE, _RES, _FS: how set*id was called */
+const char *setid_flags_to_string(uint32_t flags, char buf[static FLAGS_STRING_MAX]);
+/* PTRACE_MODE_READ, _ATTACH, _NOAUDIT, _FSCREDS, _REALCREDS */
+const char *ptrace_mode_to_string(uint32_t mode, char buf[static FLAGS_STRING_MAX]);

@@ -261,15 +261,34 @@ static int hook_select(struct hook *hook, enum hook_mode mode)
 			       hook->methods[hook->n_methods - 1].target);
 }
 
+void hooks_disable(struct hook *hooks, size_t n_hooks, char *const *names)
+{
+	for (; names && *names; names++)
+		for (size_t h = 0; h < n_hooks; h++)
+			if (strcmp(hooks[h].name, *names) == 0)
+				hooks[h].disabled = true;
+}
+
+bool hooks_have(const struct hook *hooks, size_t n_hooks, const char *name)
+{
+	for (size_t h = 0; h < n_hooks; h++)
+		if (strcmp(hooks[h].name, name) == 0)
+			return true;
+	return false;
+}
+
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode)
 {
 	for (size_t h = 0; h < n_hooks; h++) {
-		int r = hook_select(&hooks[h], mode);
+		int r = hooks[h].disabled ? 0 : hook_select(&hooks[h], mode);
 
 		if (r < 0)
 			return r;
-		log_info("hook %s: %s/%s", hooks[h].name, attach_method_to_string(hooks[h].chosen->method),
-			 hooks[h].chosen->target);
+		if (hooks[h].disabled)
+			log_info("hook %s: disabled", hooks[h].name);
+		else
+			log_info("hook %s: %s/%s", hooks[h].name, attach_method_to_string(hooks[h].chosen->method),
+				 hooks[h].chosen->target);
 		for (size_t i = 0; i < hooks[h].n_methods; i++) {
 			const struct hook_method *m = &hooks[h].methods[i];
 

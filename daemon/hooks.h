@@ -31,7 +31,7 @@ enum hook_mode {
 	_HOOK_MODE_MAX,
 };
 
-#define HOOK_METHOD_PROGRAMS 3
+#define HOOK_METHOD_PROGRAMS 8
 
 struct hook_method {
 	enum attach_method method;
@@ -47,13 +47,19 @@ struct hook {
 	const char *name;
 	const struct hook_method *methods; /* in order of preference */
 	size_t n_methods;
-	const struct hook_method *chosen;  /* set by hooks_select() */
+	bool disabled;                     /* by configuration: nothing loaded */
+	const struct hook_method *chosen;  /* set by hooks_select(); NULL if disabled */
 	struct bpf_link *links[HOOK_METHOD_PROGRAMS]; /* set by hooks_attach() */
 };
 
 const char *attach_method_to_string(enum attach_method method);
 const char *hook_mode_to_string(enum hook_mode mode);
 int hook_mode_from_string(const char *s, enum hook_mode *ret);
+
+/* Marks the hooks named in the NULL-terminated @names disabled; names of
+ * other monitors' hooks are ignored. */
+void hooks_disable(struct hook *hooks, size_t n_hooks, char *const *names);
+bool hooks_have(const struct hook *hooks, size_t n_hooks, const char *name);
 
 /* Picks a method for each hook and sets the autoload flag of every program
  * named in @hooks accordingly. Fails with a logged error naming the hook when

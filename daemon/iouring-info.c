@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "iouring-info.h"
+#include "json-fields.h"
 #include "macro.h"
 #include "sockaddr.h"
 #include "text.h"
@@ -80,15 +81,6 @@ const char *open_flags_to_string(uint64_t flags, char buf[static OPEN_FLAGS_STRI
 	return buf;
 }
 
-static int add(json_object *obj, const char *key, json_object *value)
-{
-	if (!value || json_object_object_add(obj, key, value) < 0) {
-		json_object_put(value);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* "path": the NUL-terminated path of data[], as valid UTF-8. */
 static int add_path(json_object *obj, const struct bombus_iouring_record *r)
 {
@@ -99,7 +91,7 @@ static int add_path(json_object *obj, const struct bombus_iouring_record *r)
 		return -ENOMEM;
 	path[0] = '\0';
 	utf8_append(path, size, &out_len, r->data, len, false);
-	return add(obj, "path", json_object_new_string(path));
+	return json_add_string(obj, "path", path);
 }
 
 static int add_sockaddr(json_object *obj, const struct bombus_iouring_record *r)
@@ -108,12 +100,12 @@ static int add_sockaddr(json_object *obj, const struct bombus_iouring_record *r)
 	int ret = sockaddr_format(r->data, r->data_bytes, &text);
 
 	if (ret == -EAFNOSUPPORT)
-		return add(obj, "family", json_object_new_int(text.family));
+		return json_add_uint(obj, "family", (uint64_t)text.family);
 	if (ret < 0)
 		return 0; /* nothing readable: an empty op_info */
-	ret = add(obj, "addr", json_object_new_string(text.addr));
+	ret = json_add_string(obj, "addr", text.addr);
 	if (ret == 0 && text.port >= 0)
-		ret = add(obj, "port", json_object_new_int(text.port));
+		ret = json_add_uint(obj, "port", (uint64_t)text.port);
 	return ret;
 }
 
@@ -135,10 +127,9 @@ int iouring_op_info_json(const struct bombus_iouring_record *r, json_object **re
 		if (have_data)
 			err = add_path(o, r);
 		if (!err)
-			err = add(o, "access_flags", json_object_new_string(open_access_to_string(r->open_flags)));
+			err = json_add_string(o, "access_flags", open_access_to_string(r->open_flags));
 		if (!err)
-			err = add(o, "creation_flags",
-				  json_object_new_string(open_flags_to_string(r->open_flags, flags)));
+			err = json_add_string(o, "creation_flags", open_flags_to_string(r->open_flags, flags));
 		break;
 	case BOMBUS_IOURING_INFO_PATH:
 		if (have_data)

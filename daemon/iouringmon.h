@@ -4,28 +4,21 @@
 #pragma once
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include "hooks.h"
 #include "iouring-names.h"
 
 struct daemon;
-struct iouringmon;
+struct monitor;
 
-/* Selects the hook method, loads, enables the opcodes of @d's configuration,
- * attaches and starts reading records. Nothing stays loaded or attached when
- * it fails (logged). -EOPNOTSUPP: the kernel has no io_uring. */
-int iouringmon_start(struct daemon *d, struct iouringmon **ret);
-/* Detaches the program and handles the records already queued. */
-void iouringmon_stop(struct iouringmon *im);
-void iouringmon_free(struct iouringmon *im);
+/* Selects the hook method, loads with the opcodes of @d's configuration
+ * enabled, attaches and starts reading records (after the process monitor's,
+ * which must be started). Nothing stays loaded or attached when it fails
+ * (logged). -EOPNOTSUPP: this kernel has no io_uring to monitor. */
+int iouring_monitor_start(struct daemon *d, struct monitor **ret);
+bool iouring_monitor_has_hook(const char *name);
 
-/* The opcodes reported from now on, applied in the kernel. */
-int iouringmon_set_opcodes(struct iouringmon *im, const bool enabled[IOURING_OPCODES]);
-/* Opcode names of the running kernel, e.g. to parse a subscription. */
-const struct iouring_opcodes *iouringmon_opcodes(const struct iouringmon *im);
-
-/* Records the kernel could not queue because the ring buffer was full. */
-uint64_t iouringmon_lost(const struct iouringmon *im);
-const struct hook *iouringmon_hooks(const struct iouringmon *im, size_t *n);
+/* For @m as iouring_monitor_start() returned it: the opcodes reported from
+ * now on (applied in the kernel), and the opcode names of the running
+ * kernel, e.g. to parse a subscription. */
+void iouring_monitor_set_opcodes(struct monitor *m, const bool enabled[IOURING_OPCODES]);
+const struct iouring_opcodes *iouring_monitor_opcodes(const struct monitor *m);

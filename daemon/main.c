@@ -17,6 +17,8 @@
 #include "output.h"
 #include "proc-seed.h"
 #include "iouringmon.h"
+#include "monitor.h"
+#include "procmon-privilege.h"
 #include "procmon.h"
 
 #ifndef CAP_PERFMON
@@ -34,6 +36,7 @@ static void help(void)
 	       "  --hook-mode=MODE      auto (default), lsm, fentry or tracepoint: force the\n"
 	       "                        attach method of hooks that offer it\n"
 	       "  --ringbuf-size=BYTES  Kernel ring buffer per monitor (power of two, default 8M)\n"
+	       "  --disable-hook=NAME   Do not load hook NAME (repeatable; names in docs/hook-modes.md)\n"
 	       "  --iouring-opcodes=LIST  io_uring opcodes to report: comma-separated names\n"
 	       "                        (OPENAT or IORING_OP_OPENAT), 'all' (default), '-NAME'\n"
 	       "                        to leave one out (\"-NOP\": all but IORING_OP_NOP)\n"
@@ -66,17 +69,20 @@ static int parse_size(const char *s, size_t *ret)
 
 static int parse_argv(int argc, char *argv[], struct config *c)
 {
-	enum { ARG_STDOUT = 0x100, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_IOURING_OPCODES, ARG_VERSION };
+	enum { ARG_STDOUT = 0x100, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_DISABLE_HOOK, ARG_IOURING_OPCODES,
+	       ARG_VERSION };
 	static const struct option options[] = {
 		{ "stdout", no_argument, NULL, ARG_STDOUT },
 		{ "hook-mode", required_argument, NULL, ARG_HOOK_MODE },
 		{ "ringbuf-size", required_argument, NULL, ARG_RINGBUF_SIZE },
+		{ "disable-hook", required_argument, NULL, ARG_DISABLE_HOOK },
 		{ "iouring-opcodes", required_argument, NULL, ARG_IOURING_OPCODES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
 		{},
 	};
+	size_t n_disabled = 0;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
@@ -94,6 +100,14 @@ static int parse_argv(int argc, char *argv[], struct config *c)
 			    c->ringbuf_bytes < 4096)
 				return log_error_errno(EINVAL, "--ringbuf-size: '%s' is not a power of two of at least 4096 bytes",
 						       optarg);
+			break;
+		case ARG_DISABLE_HOOK:
+			if (!procmon_has_hook(optarg) && !privilege_monitor_has_hook(optarg) &&
+			    !iouring_monitor_has_hook(optarg))
+				return log_error_errno(EINVAL, "--disable-hook: no hook is called '%s'", optarg);
+			if (n_disabled + 1 >= ELEMENTSOF(c->disabled_hooks))
+				return log_error_errno(E2BIG, "--disable-hook: too many hooks");
+			c->disabled_hooks[n_disabled++] = optarg;
 			break;
 		case ARG_IOURING_OPCODES:
 			/* names are checked against the kernel's at start */
@@ -151,6 +165,12 @@ static int check_kernel(void)
 	return 0;
 }
 
+static int (*const monitor_starts[])(struct daemon *d, struct monitor **ret) = {
+	procmon_start,
+	privilege_monitor_start,
+	iouring_monitor_start,
+};
+
 int main(int argc, char *argv[])
 {
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
@@ -177,11 +197,21 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "cannot set up stdout: %m");
 		return EXIT_FAILURE;
 	}
-	if (procmon_start(d, &d->procmon) < 0)
-		return EXIT_FAILURE;
-	r = iouringmon_start(d, &d->iouringmon);
-	if (r < 0 && r != -EOPNOTSUPP)
-		return EXIT_FAILURE;
+	/* The process monitor first: the others need its cache. A monitor
+	 * of what this kernel lacks (-EOPNOTSUPP, warned) is left out. */
+	for (size_t i = 0; i < ELEMENTSOF(monitor_starts); i++) {
+		struct monitor *m;
+
+		r = monitor_starts[i](d, &m);
+		if (r == -EOPNOTSUPP)
+			continue;
+		if (r < 0)
+			return EXIT_FAILURE;
+		if (daemon_add_monitor(d, m) < 0) {
+			log_error("too many monitors");
+			return EXIT_FAILURE;
+		}
+	}
 	/* After attaching, so that no process falls between the two. */
 	r = proc_seed(d->processes, "/proc", d->tick_ns);
 	if (r < 0)

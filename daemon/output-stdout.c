@@ -61,10 +61,24 @@ static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userd
 	return 0;
 }
 
+static void stdout_flush(struct output *base)
+{
+	struct stdout_output *o = (struct stdout_output *)base;
+
+	/* While waiting for EPOLLOUT, the io source does the writing. */
+	if (o->writable && sd_event_source_get_enabled(o->writable, NULL) > 0)
+		return;
+	stdout_write_pending(o);
+}
+
 static int stdout_emit(struct output *base, const struct event *ev, const char *json, size_t len)
 {
 	struct stdout_output *o = (struct stdout_output *)base;
 
+	/* Full: write out what is queued first, unless the reader is slow and
+	 * we are already waiting for it. */
+	if (o->len + len + 1 > o->size)
+		stdout_flush(base);
 	if (o->head > 0 && o->len + len + 1 > o->size) {
 		memmove(o->buf, o->buf + o->head, o->len - o->head);
 		o->len -= o->head;
@@ -78,16 +92,6 @@ static int stdout_emit(struct output *base, const struct event *ev, const char *
 	o->buf[o->len + len] = '\n';
 	o->len += len + 1;
 	return 0;
-}
-
-static void stdout_flush(struct output *base)
-{
-	struct stdout_output *o = (struct stdout_output *)base;
-
-	/* While waiting for EPOLLOUT, the io source does the writing. */
-	if (o->writable && sd_event_source_get_enabled(o->writable, NULL) > 0)
-		return;
-	stdout_write_pending(o);
 }
 
 static void stdout_free(struct output *base)

@@ -105,7 +105,7 @@ static int seed_one(struct process_cache *cache, int proc, const char *name, uin
 		return process_set_binary(p, NULL, NULL, NULL);
 	exe[n] = '\0';
 	n = read_file(dir, "cmdline", cmdline, BOMBUS_ARGS_MAX + 1);
-	return process_set_binary(p, strdup(exe), path_basename(exe),
+	return process_set_binary(p, utf8_strndup(exe, sizeof(exe)), path_basename(exe),
 				  args_join(cmdline, n > 0 ? (size_t)n : 0, n >= BOMBUS_ARGS_MAX));
 }
 

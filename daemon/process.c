@@ -5,14 +5,13 @@
 
 #include "clock.h"
 #include "flags.h"
+#include "json-fields.h"
 #include "process.h"
 
 void process_changed(struct process *p)
 {
-	if (p->json) {
-		json_object_put(p->json);
-		p->json = NULL;
-	}
+	free(p->json);
+	p->json = NULL;
 }
 
 void process_clear_strings(struct process *p)
@@ -50,48 +49,31 @@ int process_copy_binary(struct process *p, const struct process *from)
 				  from->args ? strdup(from->args) : NULL);
 }
 
-static int add(json_object *obj, const char *key, json_object *value)
-{
-	if (!value)
-		return -ENOMEM;
-	return json_object_object_add(obj, key, value) < 0 ? -ENOMEM : 0;
-}
-
-static int add_string(json_object *obj, const char *key, const char *value)
-{
-	return add(obj, key, json_object_new_string(value ? value : ""));
-}
-
-static int add_uint(json_object *obj, const char *key, uint32_t value)
-{
-	return add(obj, key, json_object_new_int64(value));
-}
-
-static json_object *process_json_new(const struct process *p, int64_t offset)
+json_object *process_json_object(const struct process *p, int64_t offset)
 {
 	json_object *o = json_object_new_object();
-	char time[ISO8601_MS_LEN], caps[CAPS_STRING_MAX], secure[SECUREEXEC_STRING_MAX];
+	char time[ISO8601_MS_LEN], caps[CAPS_STRING_MAX], secure[FLAGS_STRING_MAX];
 	int r = 0;
 
 	if (!o)
 		return NULL;
-	r |= add_string(o, "start_time", format_iso8601_ms((int64_t)p->start_ns + offset, time));
-	r |= add(o, "cloned", json_object_new_boolean(p->cloned));
-	r |= add_uint(o, "pid", p->pid);
-	r |= add_uint(o, "tid", p->tid);
-	r |= add_uint(o, "ppid", p->ppid);
-	r |= add_uint(o, "uid", p->creds.uid);
-	r |= add_uint(o, "euid", p->creds.euid);
-	r |= add_uint(o, "gid", p->creds.gid);
-	r |= add_uint(o, "egid", p->creds.egid);
-	r |= add_uint(o, "auid", p->creds.auid);
-	r |= add_string(o, "cap_inheritable", caps_to_string(p->creds.cap_inheritable, caps));
-	r |= add_string(o, "cap_permitted", caps_to_string(p->creds.cap_permitted, caps));
-	r |= add_string(o, "cap_effective", caps_to_string(p->creds.cap_effective, caps));
-	r |= add_string(o, "secureexec", secureexec_to_string(p->secureexec, secure));
-	r |= add_string(o, "filename", p->filename);
-	r |= add_string(o, "binary_path", p->binary_path);
-	r |= add_string(o, "args", p->args);
+	r |= json_add_string(o, "start_time", format_iso8601_ms((int64_t)p->start_ns + offset, time));
+	r |= json_add(o, "cloned", json_object_new_boolean(p->cloned));
+	r |= json_add_uint(o, "pid", p->pid);
+	r |= json_add_uint(o, "tid", p->tid);
+	r |= json_add_uint(o, "ppid", p->ppid);
+	r |= json_add_uint(o, "uid", p->creds.uid);
+	r |= json_add_uint(o, "euid", p->creds.euid);
+	r |= json_add_uint(o, "gid", p->creds.gid);
+	r |= json_add_uint(o, "egid", p->creds.egid);
+	r |= json_add_uint(o, "auid", p->creds.auid);
+	r |= json_add_string(o, "cap_inheritable", caps_to_string(p->creds.cap_inheritable, caps));
+	r |= json_add_string(o, "cap_permitted", caps_to_string(p->creds.cap_permitted, caps));
+	r |= json_add_string(o, "cap_effective", caps_to_string(p->creds.cap_effective, caps));
+	r |= json_add_string(o, "secureexec", secureexec_to_string(p->secureexec, secure));
+	r |= json_add_string(o, "filename", p->filename);
+	r |= json_add_string(o, "binary_path", p->binary_path);
+	r |= json_add_string(o, "args", p->args);
 	if (r) {
 		json_object_put(o);
 		return NULL;
@@ -99,15 +81,20 @@ static json_object *process_json_new(const struct process *p, int64_t offset)
 	return o;
 }
 
-json_object *process_json(struct process *p, int64_t offset)
+const char *process_json(struct process *p, int64_t offset, size_t *len)
 {
 	/* start_time is shown to the millisecond: a sub-ms change of the
-	 * offset leaves the cached object valid. */
+	 * offset leaves the cached text valid. */
 	if (p->json && (p->json_offset_ns - offset) / 1000000 != 0)
 		process_changed(p);
 	if (!p->json) {
-		p->json = process_json_new(p, offset);
+		json_object *obj = process_json_object(p, offset);
+		const char *text = obj ? json_text(obj, &p->json_len) : NULL;
+
+		p->json = text ? strndup(text, p->json_len) : NULL;
 		p->json_offset_ns = offset;
+		json_object_put(obj);
 	}
+	*len = p->json_len;
 	return p->json;
 }

@@ -19,9 +19,10 @@ struct process {
 	uint32_t secureexec;
 	char *filename, *binary_path, *args; /* never NULL once filled; "" when unknown */
 
-	/* The JSON object of this process, built on first use and dropped on
-	 * any change; events share it by reference. */
-	json_object *json;
+	/* This process as JSON text, built on first use and dropped on any
+	 * change: a parent is serialized once, not once per event. */
+	char *json;
+	size_t json_len;
 	int64_t json_offset_ns;
 
 	/* Owned by the process cache. */
@@ -38,6 +39,9 @@ int process_set_binary(struct process *p, char *binary_path, char *filename, cha
 int process_copy_binary(struct process *p, const struct process *from);
 void process_changed(struct process *p);
 
-/* Borrowed reference to the process object, with start_time rendered using
- * the given boot-to-wall offset; NULL on allocation failure. */
-json_object *process_json(struct process *p, int64_t boot_to_real_ns);
+/* A new JSON object of the process, for embedding (e.g. ptrace's "child"). */
+json_object *process_json_object(const struct process *p, int64_t boot_to_real_ns);
+
+/* The process object as compact JSON text (owned by @p), with start_time
+ * rendered using the given boot-to-wall offset; NULL on allocation failure. */
+const char *process_json(struct process *p, int64_t boot_to_real_ns, size_t *len);

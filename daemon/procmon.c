@@ -9,7 +9,7 @@
 #include "log.h"
 #include "procmon.bpf.skel.h"
 #include "procmon.h"
-#include "ringbuf.h"
+#include "monitor.h"
 #include "text.h"
 
 static const struct hook_method exec_creds_methods[] = {
@@ -37,14 +37,18 @@ static const struct hook procmon_hook_table[] = {
 };
 
 struct procmon {
+	struct monitor monitor;
 	struct daemon *daemon;
 	struct procmon_bpf *skel;
-	struct ringbuf_source *records;
 	struct hook hooks[ELEMENTSOF(procmon_hook_table)];
 };
 
 static void identity_from_record(struct process *p, const struct bombus_process_record *r)
 {
+	/* Exits usually change nothing: keep the cached JSON then. */
+	if (p->tid == r->tid && p->ppid == r->ppid && p->parent_start_ns == r->parent_start_ns &&
+	    memcmp(&p->creds, &r->creds, sizeof(p->creds)) == 0)
+		return;
 	p->tid = r->tid;
 	p->ppid = r->ppid;
 	p->parent_start_ns = r->parent_start_ns;
@@ -100,6 +104,7 @@ static void handle_process_record(struct procmon *pm, const struct bombus_proces
 		identity_from_record(p, r);
 		p->cloned = false;
 		p->secureexec = r->secureexec;
+		process_changed(p);
 		if (binary_from_record(p, r) < 0)
 			d->counters.no_memory++;
 		break;
@@ -108,6 +113,7 @@ static void handle_process_record(struct procmon *pm, const struct bombus_proces
 		p = record_process(pm, r, &scratch);
 		identity_from_record(p, r);
 		p->cloned = true;
+		process_changed(p);
 		/* exec-time properties are inherited across fork */
 		p->secureexec = parent ? parent->secureexec : 0;
 		if (binary_from_record(p, r) < 0)
@@ -167,14 +173,16 @@ static void on_record(void *userdata, const void *data, size_t size)
 	}
 }
 
-static void on_batch_done(void *userdata)
+static void procmon_free(struct monitor *m)
 {
-	struct procmon *pm = userdata;
+	struct procmon *pm = (struct procmon *)m;
 
-	daemon_flush(pm->daemon);
+	monitor_close(m);
+	procmon_bpf__destroy(pm->skel);
+	free(pm);
 }
 
-int procmon_start(struct daemon *d, struct procmon **ret)
+int procmon_start(struct daemon *d, struct monitor **ret)
 {
 	struct procmon *pm = calloc(1, sizeof(*pm));
 	int r;
@@ -183,69 +191,27 @@ int procmon_start(struct daemon *d, struct procmon **ret)
 		return log_error_errno(ENOMEM, "procmon: %m");
 	pm->daemon = d;
 	memcpy(pm->hooks, procmon_hook_table, sizeof(pm->hooks));
+	pm->monitor = (struct monitor){ .name = "procmon", .daemon = d, .hooks = pm->hooks,
+					.n_hooks = ELEMENTSOF(pm->hooks), .free = procmon_free };
 	pm->skel = procmon_bpf__open();
 	if (!pm->skel) {
 		r = log_error_errno(errno, "procmon: cannot open the BPF object: %m");
-		goto fail;
+		free(pm);
+		return r;
 	}
-	r = bpf_map__set_max_entries(pm->skel->maps.records, (uint32_t)d->config.ringbuf_bytes);
+	pm->monitor.obj = pm->skel->obj;
+	pm->skel->rodata->ringbuf_wakeup_bytes = d->config.ringbuf_bytes / 16;
+	r = monitor_start(&pm->monitor, on_record, pm);
 	if (r < 0) {
-		log_error_errno(r, "procmon: invalid ring buffer size %zu: %m", d->config.ringbuf_bytes);
-		goto fail;
+		procmon_free(&pm->monitor);
+		return r;
 	}
-	r = hooks_select(pm->hooks, ELEMENTSOF(pm->hooks), pm->skel->obj, d->config.hook_mode);
-	if (r < 0)
-		goto fail;
-	r = bpf_object_load_logged(pm->skel->obj, "procmon", pm->hooks, ELEMENTSOF(pm->hooks));
-	if (r < 0)
-		goto fail;
-	r = hooks_attach(pm->hooks, ELEMENTSOF(pm->hooks), pm->skel->obj, "procmon");
-	if (r < 0)
-		goto fail;
-	r = ringbuf_source_new(d->event, bpf_map__fd(pm->skel->maps.records), on_record, on_batch_done, pm,
-			       &pm->records);
-	if (r < 0) {
-		log_error_errno(r, "procmon: cannot read the ring buffer: %m");
-		goto fail;
-	}
-	*ret = pm;
+	d->process_monitor = &pm->monitor;
+	*ret = &pm->monitor;
 	return 0;
-fail:
-	procmon_free(pm);
-	return r;
 }
 
-void procmon_stop(struct procmon *pm)
+bool procmon_has_hook(const char *name)
 {
-	if (!pm)
-		return;
-	hooks_detach(pm->hooks, ELEMENTSOF(pm->hooks));
-	ringbuf_source_drain(pm->records);
-}
-
-void procmon_sync(struct procmon *pm)
-{
-	if (pm)
-		ringbuf_source_drain(pm->records);
-}
-
-void procmon_free(struct procmon *pm)
-{
-	if (!pm)
-		return;
-	hooks_detach(pm->hooks, ELEMENTSOF(pm->hooks));
-	ringbuf_source_free(pm->records);
-	procmon_bpf__destroy(pm->skel);
-	free(pm);
-}
-
-uint64_t procmon_lost(const struct procmon *pm)
-{
-	return pm ? percpu_counter_sum(bpf_map__fd(pm->skel->maps.counters), BOMBUS_COUNTER_RINGBUF_FULL) : 0;
-}
-
-const struct hook *procmon_hooks(const struct procmon *pm, size_t *n)
-{
-	*n = ELEMENTSOF(pm->hooks);
-	return pm->hooks;
+	return hooks_have(procmon_hook_table, ELEMENTSOF(procmon_hook_table), name);
 }

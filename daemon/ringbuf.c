@@ -15,6 +15,8 @@
 struct ringbuf_source {
 	struct ring_buffer *rb;
 	sd_event_source *io;
+	sd_event_source *poll;
+	uint64_t poll_usec;
 	ringbuf_record_fn record;
 	ringbuf_batch_fn batch_done;
 	void *userdata;
@@ -42,13 +44,31 @@ static int consume(struct ringbuf_source *s, size_t limit)
 	return r == BATCH_FULL ? 0 : r;
 }
 
-static int on_readable(sd_event_source *io, int fd, uint32_t revents, void *userdata)
+static void consume_batch(struct ringbuf_source *s)
 {
-	int r = consume(userdata, RINGBUF_BATCH);
+	int r = consume(s, RINGBUF_BATCH);
 
 	if (r < 0)
 		log_warning_errno(r, "reading the ring buffer failed: %m");
+}
+
+static int on_readable(sd_event_source *io, int fd, uint32_t revents, void *userdata)
+{
+	consume_batch(userdata);
 	return 0;
+}
+
+static int on_poll(sd_event_source *timer, uint64_t usec, void *userdata)
+{
+	struct ringbuf_source *s = userdata;
+
+	consume_batch(s);
+	if (s->in_batch)
+		s->poll_usec = RINGBUF_POLL_MIN_USEC;
+	else if (s->poll_usec < RINGBUF_POLL_MAX_USEC)
+		s->poll_usec = s->poll_usec * 2 < RINGBUF_POLL_MAX_USEC ? s->poll_usec * 2 : RINGBUF_POLL_MAX_USEC;
+	sd_event_source_set_time_relative(timer, s->poll_usec);
+	return sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
 }
 
 int ringbuf_source_new(sd_event *event, int map_fd, ringbuf_record_fn record, ringbuf_batch_fn batch_done,
@@ -69,6 +89,10 @@ int ringbuf_source_new(sd_event *event, int map_fd, ringbuf_record_fn record, ri
 		return r;
 	}
 	r = sd_event_add_io(event, &s->io, ring_buffer__epoll_fd(s->rb), EPOLLIN, on_readable, s);
+	if (r >= 0) {
+		s->poll_usec = RINGBUF_POLL_MIN_USEC;
+		r = sd_event_add_time_relative(event, &s->poll, CLOCK_MONOTONIC, s->poll_usec, 1000, on_poll, s);
+	}
 	if (r < 0) {
 		ringbuf_source_free(s);
 		return r;
@@ -88,6 +112,7 @@ void ringbuf_source_free(struct ringbuf_source *s)
 	if (!s)
 		return;
 	sd_event_source_disable_unref(s->io);
+	sd_event_source_disable_unref(s->poll);
 	ring_buffer__free(s->rb);
 	free(s);
 }

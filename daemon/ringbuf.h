@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* A BPF ring buffer read from the sd-event loop. Each dispatch handles at
- * most RINGBUF_BATCH records so that other sources (signals, D-Bus) are served
- * during a storm; the ring stays readable and is dispatched again. */
+/*
+ * A BPF ring buffer read from the sd-event loop. The BPF side wakes the reader
+ * only when the ring fills past a threshold (bpf/lib/records.h), so the ring
+ * is also polled on a timer: every RINGBUF_POLL_MIN_USEC while records keep
+ * coming, backing off to RINGBUF_POLL_MAX_USEC when idle. That bounds the
+ * delivery delay of an event to RINGBUF_POLL_MAX_USEC.
+ *
+ * Each dispatch handles at most RINGBUF_BATCH records so that other sources
+ * (signals, D-Bus) are served during a storm.
+ */
 #pragma once
 
 #include <stddef.h>
@@ -10,6 +17,8 @@
 #include <systemd/sd-event.h>
 
 #define RINGBUF_BATCH 4096
+#define RINGBUF_POLL_MIN_USEC (5 * 1000)
+#define RINGBUF_POLL_MAX_USEC (100 * 1000)
 
 struct ringbuf_source;
 

@@ -78,6 +78,18 @@ static size_t sanitized_capacity(size_t len)
 	return len * 3 + 1;
 }
 
+char *utf8_strndup(const char *s, size_t len)
+{
+	size_t n = strnlen(s, len), out_len = 0;
+	char *out = malloc(sanitized_capacity(n));
+
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	utf8_append(out, sanitized_capacity(n), &out_len, s, n, false);
+	return out;
+}
+
 char *args_join(const char *area, size_t len, bool truncated)
 {
 	size_t size = sanitized_capacity(len), out_len = 0;
@@ -155,5 +167,5 @@ char *path_basename(const char *path)
 
 	if (n >= sizeof(deleted) - 1 && strcmp(base + n - (sizeof(deleted) - 1), deleted) == 0)
 		n -= sizeof(deleted) - 1;
-	return strndup(base, n);
+	return utf8_strndup(base, n);
 }

@@ -14,6 +14,10 @@
  * never splitting a character. Returns false if it had to stop early. */
 bool utf8_append(char *out, size_t size, size_t *out_len, const char *in, size_t len, bool cut);
 
+/* A new valid UTF-8 copy of the first @len bytes of @s (up to a NUL), or
+ * NULL on allocation failure. */
+char *utf8_strndup(const char *s, size_t len);
+
 /* argv[1..] of a NUL-separated argv area, joined by single spaces.
  * @truncated: the area was cut at the kernel-side bound. Returns a new string
  * or NULL on allocation failure. */
@@ -27,5 +31,6 @@ char *args_join(const char *area, size_t len, bool truncated);
 int binary_path_join(const char *names, size_t len, unsigned count, bool pseudo, bool unlinked,
 		     bool truncated, char **path, char **filename);
 
-/* The leaf of a path as /proc/PID/exe shows it, without " (deleted)". */
+/* The leaf of a path as /proc/PID/exe shows it, without " (deleted)", as
+ * valid UTF-8. */
 char *path_basename(const char *path);

@@ -36,11 +36,24 @@ static __always_inline void record_header_init(struct bombus_record_header *hdr,
 	hdr->time_ns = bpf_ktime_get_boot_ns();
 }
 
+/*
+ * The reader is woken only when queued data crosses this many bytes; below it
+ * the daemon polls on a short timer. Waking it on every record (the default)
+ * costs an interrupt per event, which dominated the cost of the hooks in
+ * measurements (bench/exec-storm). Set by the daemon at load time.
+ */
+const volatile __u64 ringbuf_wakeup_bytes = 1 << 20;
+
 /* Sends the first @size bytes of @record; a full ring buffer is counted, never
  * silent. */
 static __always_inline void record_submit(void *record, __u64 size)
 {
-	if (bpf_ringbuf_output(&records, record, size, 0) < 0)
+	__u64 queued = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA);
+	__u64 flags = queued < ringbuf_wakeup_bytes && queued + size >= ringbuf_wakeup_bytes
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_output(&records, record, size, flags) < 0)
 		count(BOMBUS_COUNTER_RINGBUF_FULL);
 }
 

@@ -115,6 +115,16 @@ def bombusd(tmp_path):
     daemon.check_clean_exit()
 
 
+@pytest.fixture(scope="module")
+def shared_bombusd(tmp_path_factory):
+    """One bombusd for a whole module: stopping one takes a second or two
+    (each detached tracepoint waits for an RCU grace period), and tests that
+    match events by pid do not disturb each other."""
+    daemon = Bombusd(tmp_path_factory.mktemp("bombusd"))
+    yield daemon
+    daemon.check_clean_exit()
+
+
 @pytest.fixture
 def start_bombusd(tmp_path):
     """For tests that need to act before bombusd starts: call it to start."""

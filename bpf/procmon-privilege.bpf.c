@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ProcMon, kernel half of the ProcessEvent family: privilege changes.
+ *
+ * Each hook has three implementations, chosen per hook by the daemon
+ * (daemon/procmon-privilege.c):
+ *   LSM      lsm/HOOK, the hook the reference system uses;
+ *   fentry   fentry/security_HOOK, the same function where BPF LSM is off;
+ *   syscall  tracepoints at syscall entry and exit, reporting only calls that
+ *            succeeded, with the values the kernel applied (read back from
+ *            the task's credentials after the call).
+ * What the syscall variant cannot see is listed in docs/events.md.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bombus.h"
+#include "lib/records.h"
+#include "lib/task.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* bombusd's own process: its /proc reads would report it endlessly. */
+const volatile __u32 self_tgid = 0;
+
+#define LSM_SETID_ID 1
+#define LSM_SETID_RE 2
+#define LSM_SETID_RES 4
+#define LSM_SETID_FS 8
+
+#define PTRACE_MODE_ATTACH_REALCREDS (0x02 | 0x10)
+#define PTRACE_ATTACH 16
+#define PTRACE_SEIZE 0x4206
+#define PR_SET_NAME 15
+#define CLONE_NEWUSER 0x10000000
+#define ENOSYS 38
+
+static __always_inline struct task_struct *current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* Starts a record for the current task; false for bombusd itself. */
+static __always_inline bool privilege_begin(struct bombus_privilege_record *r, __u32 event, __u32 flags)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = current_task();
+
+	if ((__u32)(pid_tgid >> 32) == self_tgid)
+		return false;
+	__builtin_memset(r, 0, sizeof(*r));
+	record_header_init(&r->hdr, BOMBUS_RECORD_PRIVILEGE);
+	r->hdr.size = sizeof(*r);
+	r->pid = pid_tgid >> 32;
+	r->tid = (__u32)pid_tgid;
+	r->start_ns = task_start_boottime(task);
+	creds_from_cred(&r->creds, BPF_CORE_READ(task, real_cred));
+	r->creds.auid = task_auid(task);
+	r->event = event;
+	r->flags = flags;
+	return true;
+}
+
+static __always_inline void privilege_submit(struct bombus_privilege_record *r)
+{
+	record_submit(r, sizeof(*r));
+}
+
+/* ---- the reports, shared by all implementations ---- */
+
+static __always_inline void report_setid(__u32 event, const struct cred *new, __u32 flags)
+{
+	struct bombus_privilege_record r;
+
+	if (!privilege_begin(&r, event, flags))
+		return;
+	if (event == BOMBUS_PRIV_SETUID) {
+		r.setid.id = BPF_CORE_READ(new, uid.val);
+		r.setid.eid = BPF_CORE_READ(new, euid.val);
+		r.setid.fsid = BPF_CORE_READ(new, fsuid.val);
+	} else {
+		r.setid.id = BPF_CORE_READ(new, gid.val);
+		r.setid.eid = BPF_CORE_READ(new, egid.val);
+		r.setid.fsid = BPF_CORE_READ(new, fsgid.val);
+	}
+	privilege_submit(&r);
+}
+
+static __always_inline void report_caps(__u64 effective, __u64 inheritable, __u64 permitted)
+{
+	struct bombus_privilege_record r;
+
+	if (!privilege_begin(&r, BOMBUS_PRIV_SETCAPS, 0))
+		return;
+	r.caps.effective = effective;
+	r.caps.inheritable = inheritable;
+	r.caps.permitted = permitted;
+	privilege_submit(&r);
+}
+
+static __always_inline void report_prctl(__u32 option, __u64 arg2, const char *name)
+{
+	struct bombus_privilege_record r;
+
+	if (!privilege_begin(&r, BOMBUS_PRIV_PRCTL, 0))
+		return;
+	r.prctl.option = option;
+	r.prctl.arg2 = arg2;
+	if (name)
+		__builtin_memcpy(r.prctl.name, name, sizeof(r.prctl.name));
+	privilege_submit(&r);
+}
+
+/* PR_SET_NAME's argument, read from the caller's memory. */
+static __always_inline void read_prctl_name(char name[BOMBUS_TASK_COMM_LEN], __u32 option, __u64 arg2)
+{
+	if (option != PR_SET_NAME || bpf_probe_read_user_str(name, BOMBUS_TASK_COMM_LEN, (const void *)arg2) < 0)
+		name[0] = '\0';
+}
+
+static __always_inline void report_userns(void)
+{
+	struct bombus_privilege_record r;
+
+	if (privilege_begin(&r, BOMBUS_PRIV_CREATE_USER_NS, 0))
+		privilege_submit(&r);
+}
+
+static __always_inline void report_ptrace(__u32 target_pid, __u64 target_start, __u32 mode)
+{
+	struct bombus_privilege_record r;
+
+	if (!privilege_begin(&r, BOMBUS_PRIV_PTRACE_ACCESS_CHECK, mode))
+		return;
+	r.target.pid = target_pid;
+	r.target.start_ns = target_start;
+	privilege_submit(&r);
+}
+
+/* ---- LSM and fentry: the same bodies at the same kernel function ---- */
+
+/* Defines lsm/HOOK and fentry/security_HOOK programs running BODY; LSM
+ * programs return the hook's "no opinion" value. */
+#define LSM_AND_FENTRY(hook, name, lsm_ret, body, ...)          \
+	SEC("lsm/" #hook)                                       \
+	int BPF_PROG(name##_lsm, __VA_ARGS__)                   \
+	{                                                       \
+		body;                                           \
+		return lsm_ret;                                 \
+	}                                                       \
+	SEC("fentry/security_" #hook)                           \
+	int BPF_PROG(name##_fentry, __VA_ARGS__)                \
+	{                                                       \
+		body;                                           \
+		return 0;                                       \
+	}
+
+LSM_AND_FENTRY(task_fix_setuid, setuid, 0, report_setid(BOMBUS_PRIV_SETUID, new, flags), struct cred *new,
+	       const struct cred *old, int flags)
+
+LSM_AND_FENTRY(task_fix_setgid, setgid, 0, report_setid(BOMBUS_PRIV_SETGID, new, flags), struct cred *new,
+	       const struct cred *old, int flags)
+
+LSM_AND_FENTRY(capset, capset, 0, report_caps(read_caps(effective), read_caps(inheritable), read_caps(permitted)),
+	       struct cred *new, const struct cred *old, const kernel_cap_t *effective,
+	       const kernel_cap_t *inheritable, const kernel_cap_t *permitted)
+
+/* task_prctl: any value but -ENOSYS would make prctl() return at once without
+ * doing its work. */
+LSM_AND_FENTRY(task_prctl, prctl, -ENOSYS,
+	       char name[BOMBUS_TASK_COMM_LEN];
+	       read_prctl_name(name, option, arg2); report_prctl(option, arg2, name), int option,
+	       unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
+
+LSM_AND_FENTRY(userns_create, userns, 0, report_userns(), const struct cred *cred)
+
+LSM_AND_FENTRY(ptrace_access_check, ptrace, 0,
+	       report_ptrace(BPF_CORE_READ(child, tgid), task_start_boottime(child), mode),
+	       struct task_struct *child, unsigned int mode)
+
+/* ---- syscall tracepoints: arguments kept from entry to exit ---- */
+
+struct pending_syscall {
+	__u32 event;
+	__u32 flags;
+	__u64 arg0, arg1;
+	__u32 fsid_before; /* setfs*id: report only a change */
+	char name[BOMBUS_TASK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct pending_syscall);
+} pending SEC(".maps");
+
+static __always_inline void pending_save(struct pending_syscall *p)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&pending, &tid, p, BPF_ANY);
+}
+
+/* The call this thread entered, removed from the table; false if none. */
+static __always_inline bool pending_take(struct pending_syscall *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
+
+	if (!p)
+		return false;
+	__builtin_memcpy(out, p, sizeof(*out));
+	bpf_map_delete_elem(&pending, &tid);
+	return true;
+}
+
+static __always_inline const struct cred *current_cred(void)
+{
+	return BPF_CORE_READ(current_task(), real_cred);
+}
+
+static __always_inline __u32 current_fsid(__u32 event)
+{
+	const struct cred *cred = current_cred();
+
+	return event == BOMBUS_PRIV_SETUID ? BPF_CORE_READ(cred, fsuid.val) : BPF_CORE_READ(cred, fsgid.val);
+}
+
+static __always_inline int setid_enter(__u32 event, __u32 flags)
+{
+	struct pending_syscall p = { .event = event, .flags = flags };
+
+	if (flags == LSM_SETID_FS)
+		p.fsid_before = current_fsid(event);
+	pending_save(&p);
+	return 0;
+}
+
+static __always_inline int setid_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!pending_take(&p))
+		return 0;
+	/* setfs*id returns the previous value, not an error: it applied when
+	 * the value changed. */
+	if (p.flags == LSM_SETID_FS ? current_fsid(p.event) == p.fsid_before : ctx->ret != 0)
+		return 0;
+	report_setid(p.event, current_cred(), p.flags);
+	return 0;
+}
+
+#define SETID_SYSCALL(sys, event, flags)                                         \
+	SEC("tracepoint/syscalls/sys_enter_" #sys)                               \
+	int sys##_enter(struct trace_event_raw_sys_enter *ctx)                   \
+	{                                                                        \
+		return setid_enter(event, flags);                                \
+	}                                                                        \
+	SEC("tracepoint/syscalls/sys_exit_" #sys)                                \
+	int sys##_exit(struct trace_event_raw_sys_exit *ctx)                     \
+	{                                                                        \
+		return setid_exit(ctx);                                          \
+	}
+
+SETID_SYSCALL(setuid, BOMBUS_PRIV_SETUID, LSM_SETID_ID)
+SETID_SYSCALL(setreuid, BOMBUS_PRIV_SETUID, LSM_SETID_RE)
+SETID_SYSCALL(setresuid, BOMBUS_PRIV_SETUID, LSM_SETID_RES)
+SETID_SYSCALL(setfsuid, BOMBUS_PRIV_SETUID, LSM_SETID_FS)
+SETID_SYSCALL(setgid, BOMBUS_PRIV_SETGID, LSM_SETID_ID)
+SETID_SYSCALL(setregid, BOMBUS_PRIV_SETGID, LSM_SETID_RE)
+SETID_SYSCALL(setresgid, BOMBUS_PRIV_SETGID, LSM_SETID_RES)
+SETID_SYSCALL(setfsgid, BOMBUS_PRIV_SETGID, LSM_SETID_FS)
+
+/* Saves the entry of a syscall whose exit reports it. */
+static __always_inline int enter_with(__u32 event, __u64 arg0, __u64 arg1)
+{
+	struct pending_syscall p = { .event = event, .arg0 = arg0, .arg1 = arg1 };
+
+	if (event == BOMBUS_PRIV_PRCTL)
+		read_prctl_name(p.name, (__u32)arg0, arg1);
+	pending_save(&p);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_capset")
+int capset_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_with(BOMBUS_PRIV_SETCAPS, 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_capset")
+int capset_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+	const struct cred *cred;
+
+	if (!pending_take(&p) || ctx->ret != 0)
+		return 0;
+	cred = current_cred();
+	report_caps(read_caps(&cred->cap_effective), read_caps(&cred->cap_inheritable),
+		    read_caps(&cred->cap_permitted));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_prctl")
+int prctl_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_with(BOMBUS_PRIV_PRCTL, ctx->args[0], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_prctl")
+int prctl_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!pending_take(&p) || ctx->ret < 0)
+		return 0;
+	report_prctl((__u32)p.arg0, p.arg1, p.name);
+	return 0;
+}
+
+/* User namespaces: unshare() returns 0 in the caller; clone() and clone3()
+ * return the child's pid in the caller (and 0 in the child, not reported). */
+static __always_inline int userns_enter(__u64 flags)
+{
+	return flags & CLONE_NEWUSER ? enter_with(BOMBUS_PRIV_CREATE_USER_NS, flags, 0) : 0;
+}
+
+static __always_inline int userns_exit(struct trace_event_raw_sys_exit *ctx, bool returns_pid)
+{
+	struct pending_syscall p;
+	long ret = ctx->ret;
+
+	if (!pending_take(&p) || (returns_pid ? ret <= 0 : ret != 0))
+		return 0;
+	report_userns();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_unshare")
+int unshare_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return userns_enter(ctx->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_unshare")
+int unshare_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return userns_exit(ctx, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone")
+int clone_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return userns_enter(ctx->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone")
+int clone_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return userns_exit(ctx, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone3")
+int clone3_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 flags = 0; /* struct clone_args starts with the flags */
+
+	bpf_probe_read_user(&flags, sizeof(flags), (const void *)ctx->args[0]);
+	return userns_enter(flags);
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone3")
+int clone3_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return userns_exit(ctx, true);
+}
+
+/* ptrace attach/seize and process_vm_readv/writev: the kernel checks
+ * PTRACE_MODE_ATTACH_REALCREDS for each. */
+SEC("tracepoint/syscalls/sys_enter_ptrace")
+int ptrace_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 request = ctx->args[0];
+
+	if (request != PTRACE_ATTACH && request != PTRACE_SEIZE)
+		return 0;
+	return enter_with(BOMBUS_PRIV_PTRACE_ACCESS_CHECK, ctx->args[1], 0);
+}
+
+static __always_inline int ptrace_exit_report(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall p;
+
+	if (!pending_take(&p) || ctx->ret < 0)
+		return 0;
+	report_ptrace((__u32)p.arg0, 0, PTRACE_MODE_ATTACH_REALCREDS);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int ptrace_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return ptrace_exit_report(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
+int vm_readv_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_with(BOMBUS_PRIV_PTRACE_ACCESS_CHECK, ctx->args[0], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_process_vm_readv")
+int vm_readv_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return ptrace_exit_report(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
+int vm_writev_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_with(BOMBUS_PRIV_PTRACE_ACCESS_CHECK, ctx->args[0], 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
+int vm_writev_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return ptrace_exit_report(ctx);
+}

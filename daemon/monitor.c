@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+
+#include <bpf/libbpf.h>
+
+#include "../bpf/bombus.h"
+#include "bpf-load.h"
+#include "daemon.h"
+#include "log.h"
+#include "monitor.h"
+
+static void on_batch_done(void *userdata)
+{
+	struct monitor *m = userdata;
+
+	daemon_flush(m->daemon);
+}
+
+
+static void on_record(void *userdata, const void *data, size_t size)
+{
+	struct monitor *m = userdata;
+	const struct bombus_record_header *hdr = data;
+
+	if (m->guest && size >= sizeof(*hdr) && hdr->kind == m->guest->guest_kind) {
+		m->guest->record(m->guest->record_userdata, data, size);
+		return;
+	}
+	if (m->after)
+		ringbuf_source_drain(m->after->records);
+	m->record(m->record_userdata, data, size);
+}
+
+/* Makes @m's object use its host's ring and counters. */
+static int share_host_ring(struct monitor *m, struct bpf_map *records, struct bpf_map *counters)
+{
+	struct bpf_map *host_records = bpf_object__find_map_by_name(m->host->obj, "records");
+	int r;
+
+	if (m->host->guest)
+		return -EBUSY;
+	r = bpf_map__reuse_fd(records, bpf_map__fd(host_records));
+	if (r >= 0)
+		r = bpf_map__reuse_fd(counters, m->host->counters_fd);
+	return r;
+}
+
+int monitor_start(struct monitor *m, ringbuf_record_fn record, void *userdata)
+{
+	const struct config *config = &m->daemon->config;
+	struct bpf_map *records = bpf_object__find_map_by_name(m->obj, "records");
+	struct bpf_map *counters = bpf_object__find_map_by_name(m->obj, "counters");
+	int r;
+
+	m->counters_fd = -1;
+	if (!records || !counters)
+		return log_error_errno(ENOENT, "%s: the BPF object lacks its records or counters map", m->name);
+	if (m->host)
+		r = share_host_ring(m, records, counters);
+	else
+		r = bpf_map__set_max_entries(records, (uint32_t)config->ringbuf_bytes);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot set up the ring buffer: %m", m->name);
+	hooks_disable(m->hooks, m->n_hooks, config->disabled_hooks);
+	r = hooks_select(m->hooks, m->n_hooks, m->obj, config->hook_mode);
+	if (r < 0)
+		return r;
+	r = bpf_object_load_logged(m->obj, m->name, m->hooks, m->n_hooks);
+	if (r < 0)
+		return r;
+	r = hooks_attach(m->hooks, m->n_hooks, m->obj, m->name);
+	if (r < 0)
+		return r;
+	/* A separate source per monitor: records of one never wait behind a
+	 * flood of another's. */
+	m->record = record;
+	m->record_userdata = userdata;
+	if (m->host) {
+		m->host->guest = m;
+		return 0;
+	}
+	m->after = m->daemon->process_monitor;
+	m->counters_fd = bpf_map__fd(counters);
+	r = ringbuf_source_new(m->daemon->event, bpf_map__fd(records), on_record, on_batch_done, m, &m->records);
+	if (r < 0) {
+		hooks_detach(m->hooks, m->n_hooks);
+		return log_error_errno(r, "%s: cannot read the ring buffer: %m", m->name);
+	}
+	return 0;
+}
+
+void monitor_detach(struct monitor *m)
+{
+	hooks_detach(m->hooks, m->n_hooks);
+}
+
+void monitor_drain(struct monitor *m)
+{
+	ringbuf_source_drain(m->records);
+}
+
+void monitor_close(struct monitor *m)
+{
+	hooks_detach(m->hooks, m->n_hooks);
+	ringbuf_source_free(m->records);
+	m->records = NULL;
+	if (m->host)
+		m->host->guest = NULL;
+}
+
+uint64_t monitor_lost(const struct monitor *m)
+{
+	return m->host ? 0 : percpu_counter_sum(m->counters_fd, BOMBUS_COUNTER_RINGBUF_FULL);
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdlib.h>
+
+#include "text.h"
+#include "unit.h"
+
+#define AREA(s) s, sizeof(s) - 1
+
+static void args_skip_argv0_and_join(void)
+{
+	char *s;
+
+	s = args_join(AREA("ls\0-lah\0"), false);
+	CHECK_STR(s, "-lah");
+	free(s);
+	s = args_join(AREA("sh\0-c\0byobu-status tmux_left\0"), false);
+	CHECK_STR(s, "-c byobu-status tmux_left");
+	free(s);
+	s = args_join(AREA("true\0"), false);
+	CHECK_STR(s, "");
+	free(s);
+	s = args_join("", 0, false);
+	CHECK_STR(s, "");
+	free(s);
+	/* empty arguments keep their place */
+	s = args_join(AREA("prog\0\0x\0"), false);
+	CHECK_STR(s, " x");
+	free(s);
+}
+
+static void args_truncated_stay_valid(void)
+{
+	char *s;
+
+	/* cut inside the last argument: kept up to the cut */
+	s = args_join(AREA("prog\0first\0seco"), true);
+	CHECK_STR(s, "first seco");
+	free(s);
+	/* cut inside a multi-byte character: the partial character goes */
+	s = args_join(AREA("prog\0caf\xc3"), true);
+	CHECK_STR(s, "caf");
+	free(s);
+	/* cut inside argv[0]: nothing */
+	s = args_join(AREA("very-long-progr"), true);
+	CHECK_STR(s, "");
+	free(s);
+}
+
+static void invalid_utf8_replaced(void)
+{
+	char *s;
+
+	s = args_join(AREA("p\0a\xff" "b\0\xc3\xa9t\xc3\xa9\0"), false);
+	CHECK_STR(s, "a\xef\xbf\xbd" "b \xc3\xa9t\xc3\xa9");
+	free(s);
+	/* overlong encoding of '/', and a UTF-16 surrogate */
+	s = args_join(AREA("p\0\xc0\xaf\0\xed\xa0\x80\0"), false);
+	CHECK_STR(s, "\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(s);
+	/* a truncated character not at a cut is invalid, not dropped */
+	s = args_join(AREA("p\0\xe2\x82\0"), false);
+	CHECK_STR(s, "\xef\xbf\xbd\xef\xbf\xbd");
+	free(s);
+}
+
+static void path_from_leaf_first_names(void)
+{
+	char *path, *file;
+
+	CHECK_INT(binary_path_join(AREA("ls\0bin\0usr\0"), 3, false, false, false, &path, &file), 0);
+	CHECK_STR(path, "/usr/bin/ls");
+	CHECK_STR(file, "ls");
+	free(path), free(file);
+
+	CHECK_INT(binary_path_join(AREA("memfd:fileless-exec-test\0"), 1, true, false, false, &path, &file), 0);
+	CHECK_STR(path, "/memfd:fileless-exec-test (deleted)");
+	CHECK_STR(file, "memfd:fileless-exec-test");
+	free(path), free(file);
+
+	CHECK_INT(binary_path_join(AREA("x\0tmp\0"), 2, false, true, false, &path, &file), 0);
+	CHECK_STR(path, "/tmp/x (deleted)");
+	free(path), free(file);
+
+	CHECK_INT(binary_path_join(AREA("x\0deep\0"), 2, false, false, true, &path, &file), 0);
+	CHECK_STR(path, ".../deep/x");
+	free(path), free(file);
+
+	CHECK_INT(binary_path_join("", 0, 0, false, false, false, &path, &file), 0);
+	CHECK_STR(path, "/");
+	CHECK_STR(file, "");
+	free(path), free(file);
+}
+
+static void path_count_not_trusted(void)
+{
+	char *path, *file;
+
+	/* says 5 names, bytes hold 2 */
+	CHECK_INT(binary_path_join(AREA("ls\0bin\0"), 5, false, false, false, &path, &file), 0);
+	CHECK_STR(path, "/bin/ls");
+	free(path), free(file);
+	/* no terminating NUL */
+	CHECK_INT(binary_path_join("abc", 3, 1, false, false, false, &path, &file), 0);
+	CHECK_STR(path, "/abc");
+	free(path), free(file);
+	/* a name with a bad byte */
+	CHECK_INT(binary_path_join(AREA("a\xfe\0"), 1, false, false, false, &path, &file), 0);
+	CHECK_STR(path, "/a\xef\xbf\xbd");
+	free(path), free(file);
+}
+
+static void basename_of_proc_exe(void)
+{
+	char *s;
+
+	s = path_basename("/usr/bin/dash");
+	CHECK_STR(s, "dash");
+	free(s);
+	s = path_basename("/memfd:x (deleted)");
+	CHECK_STR(s, "memfd:x");
+	free(s);
+	s = path_basename("plain");
+	CHECK_STR(s, "plain");
+	free(s);
+}
+
+static void utf8_append_bounded(void)
+{
+	char out[8];
+	size_t len = 0;
+
+	out[0] = '\0';
+	/* room for 7 bytes: "ab" + 2 x 2-byte characters = 6, the third does not fit */
+	CHECK(!utf8_append(out, sizeof(out), &len, "ab\xc3\xa9\xc3\xa9\xc3\xa9", 8, false));
+	CHECK_STR(out, "ab\xc3\xa9\xc3\xa9");
+	CHECK_INT(len, 6);
+}
+
+static void strndup_sanitizes(void)
+{
+	char *s = utf8_strndup("ab\xff\0ignored", 10);
+
+	CHECK_STR(s, "ab\xef\xbf\xbd");
+	free(s);
+	s = path_basename("/tmp/\xc3(x");
+	CHECK_STR(s, "\xef\xbf\xbd(x");
+	free(s);
+}
+
+UNIT_MAIN(T(strndup_sanitizes), T(args_skip_argv0_and_join), T(args_truncated_stay_valid), T(invalid_utf8_replaced),
+	  T(path_from_leaf_first_names), T(path_count_not_trusted), T(basename_of_proc_exe),
+	  T(utf8_append_bounded))
