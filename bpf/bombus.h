@@ -162,18 +162,14 @@ enum bombus_iouring_flags {
  */
 struct bombus_iouring_record {
 	struct bombus_record_header hdr;
-	__u32 pid; /* thread-group id */
-	__u32 tid; /* the submitting thread (an io_uring kernel thread for SQPOLL) */
-	__u32 ppid;
+	__u32 pid;        /* thread-group id */
+	__u32 tid;        /* the submitting thread (an io_uring kernel thread for SQPOLL) */
+	__u64 start_ns;   /* CLOCK_BOOTTIME start of the thread-group leader */
 	__u8 opcode;      /* IORING_OP_* */
 	__u8 info;        /* enum bombus_iouring_info */
 	__u16 data_bytes; /* bytes of data[] sent */
-	__u64 start_ns;   /* CLOCK_BOOTTIME start of the thread-group leader */
-	__u64 parent_start_ns;
-	struct bombus_creds creds; /* for processes the daemon does not know */
-	__u64 open_flags;          /* open_how.flags, BOMBUS_IOURING_INFO_OPEN only */
-	__u32 flags;               /* enum bombus_iouring_flags */
-	__u32 pad;
+	__u32 flags;      /* enum bombus_iouring_flags */
+	__u64 open_flags; /* open_how.flags, BOMBUS_IOURING_INFO_OPEN only */
 	char data[BOMBUS_IOURING_DATA_MAX];
 };
 

@@ -105,8 +105,9 @@ static void on_record(void *userdata, const void *data, size_t size)
 	ev.process = process_cache_find(d->processes, r->pid, r->start_ns);
 	if (!ev.process) {
 		d->counters.cache_misses++;
-		scratch = (struct process){ .pid = r->pid, .tid = r->pid, .ppid = r->ppid, .start_ns = r->start_ns,
-					    .parent_start_ns = r->parent_start_ns, .creds = r->creds };
+		/* Identity and credentials unknown: shown as -1 (4294967295). */
+		scratch = (struct process){ .pid = r->pid, .tid = r->pid, .start_ns = r->start_ns };
+		memset(&scratch.creds, 0xff, offsetof(struct bombus_creds, pad));
 		ev.process = &scratch;
 	}
 	ev.parent = process_cache_find(d->processes, ev.process->ppid, ev.process->parent_start_ns);

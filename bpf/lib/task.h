@@ -47,26 +47,20 @@ static __always_inline __u32 task_auid(struct task_struct *task)
 	return (__u32)-1; /* kernel built without audit */
 }
 
-/* Identity, parent reference and objective credentials of @task, as every
- * record carrying a process has them. */
-static __always_inline void task_identity(struct task_struct *task, __u32 *pid, __u32 *tid, __u32 *ppid,
-					  __u64 *start_ns, __u64 *parent_start_ns, struct bombus_creds *creds)
+/* Fills identity, parent reference and objective credentials. */
+static __always_inline void process_identity(struct bombus_process_record *r,
+					     struct task_struct *task)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 	const struct cred *cred = BPF_CORE_READ(task, real_cred);
 
-	*pid = BPF_CORE_READ(task, tgid);
-	*tid = BPF_CORE_READ(task, pid);
-	*start_ns = task_start_boottime(task);
-	*ppid = BPF_CORE_READ(parent, tgid);
-	*parent_start_ns = task_start_boottime(parent);
-	creds_from_cred(creds, cred);
-	creds->auid = task_auid(task);
-}
-
-static __always_inline void process_identity(struct bombus_process_record *r, struct task_struct *task)
-{
-	task_identity(task, &r->pid, &r->tid, &r->ppid, &r->start_ns, &r->parent_start_ns, &r->creds);
+	r->pid = BPF_CORE_READ(task, tgid);
+	r->tid = BPF_CORE_READ(task, pid);
+	r->start_ns = task_start_boottime(task);
+	r->ppid = BPF_CORE_READ(parent, tgid);
+	r->parent_start_ns = task_start_boottime(parent);
+	creds_from_cred(&r->creds, cred);
+	r->creds.auid = task_auid(task);
 }
 
 #endif
