@@ -24,6 +24,11 @@ enum event_category {
 	CATEGORY_IOURING = 1 << 2,   /* IOUringEvent */
 };
 
+/* Categories a program can make as many events of as it likes (an io_uring
+ * NOP loop): they may fill at most half of an output's queue, the rest stays
+ * for the others, which a flood must not crowd out. */
+#define CATEGORIES_BULK CATEGORY_IOURING
+
 struct event {
 	enum event_type type;
 	uint64_t time_ns;        /* CLOCK_BOOTTIME */

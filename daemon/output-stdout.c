@@ -74,6 +74,7 @@ static void stdout_flush(struct output *base)
 static int stdout_emit(struct output *base, const struct event *ev, const char *json, size_t len)
 {
 	struct stdout_output *o = (struct stdout_output *)base;
+	size_t limit = event_type_category(ev->type) & CATEGORIES_BULK ? o->size / 2 : o->size;
 
 	/* Full: write out what is queued first, unless the reader is slow and
 	 * we are already waiting for it. */
@@ -84,7 +85,7 @@ static int stdout_emit(struct output *base, const struct event *ev, const char *
 		o->len -= o->head;
 		o->head = 0;
 	}
-	if (o->len + len + 1 > o->size) {
+	if (o->len + len + 1 > o->size || o->len - o->head + len + 1 > limit) {
 		base->dropped++;
 		return -ENOBUFS;
 	}
