@@ -30,11 +30,11 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define AF_UNIX 1
-#define AF_INET 2
-#define AF_INET6 10
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
+#define AF_UNIX		 1
+#define AF_INET		 2
+#define AF_INET6	 10
+#define S_IFMT		 00170000
+#define S_IFSOCK	 0140000
 #define REQ_F_FIXED_FILE 1 /* = IOSQE_FIXED_FILE, bit 0 on every kernel */
 /* Fixed file pointers keep FFS_* flags in their low bits (two or three of
  * them depending on the kernel); a struct file is aligned far beyond that. */

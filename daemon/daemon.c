@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -88,6 +89,22 @@ int daemon_add_output(struct daemon *d, struct output *o)
 		return -E2BIG;
 	d->outputs[d->n_outputs++] = o;
 	return 0;
+}
+
+void daemon_event_process(struct daemon *d, struct event *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+			  const struct bombus_creds *creds, struct process *scratch)
+{
+	ev->process = process_cache_find(d->processes, pid, start_ns);
+	if (!ev->process) {
+		d->counters.cache_misses++;
+		*scratch = (struct process){ .pid = pid, .tid = tid, .start_ns = start_ns };
+		if (creds)
+			scratch->creds = *creds;
+		else
+			memset(&scratch->creds, 0xff, offsetof(struct bombus_creds, pad));
+		ev->process = scratch;
+	}
+	ev->parent = process_cache_find(d->processes, ev->process->ppid, ev->process->parent_start_ns);
 }
 
 void daemon_emit(struct daemon *d, const struct event *ev)

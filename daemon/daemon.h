@@ -64,6 +64,13 @@ int daemon_add_output(struct daemon *d, struct output *o);
 /* Takes ownership of a started monitor. */
 int daemon_add_monitor(struct daemon *d, struct monitor *m);
 
+/* Sets @ev's process and parent for a record about (@pid, @start_ns) from the
+ * process cache (the process monitor's earlier records handled). A process
+ * the cache does not know is counted and made in @scratch (the caller clears
+ * it) from @tid and @creds; its ids are -1 (unknown) when @creds is NULL. */
+void daemon_event_process(struct daemon *d, struct event *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+			  const struct bombus_creds *creds, struct process *scratch);
+
 /* Serializes @ev once and hands it to every output that wants its category;
  * nothing is serialized when none does. */
 void daemon_emit(struct daemon *d, const struct event *ev);

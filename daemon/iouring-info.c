@@ -21,24 +21,12 @@ struct open_flag {
 /* Ascending by lowest bit (the asm-generic values, x86-64 among others); a
  * compound flag comes before the single flag holding its lowest bit. */
 static const struct open_flag open_flags[] = {
-	{ O_CREAT, "O_CREAT" },
-	{ O_EXCL, "O_EXCL" },
-	{ O_NOCTTY, "O_NOCTTY" },
-	{ O_TRUNC, "O_TRUNC" },
-	{ O_APPEND, "O_APPEND" },
-	{ O_NONBLOCK, "O_NONBLOCK" },
-	{ O_SYNC, "O_SYNC" },
-	{ O_DSYNC, "O_DSYNC" },
-	{ FASYNC, "O_ASYNC" },
-	{ O_DIRECT, "O_DIRECT" },
-	{ O_LARGEFILE, "O_LARGEFILE" },
-	{ O_TMPFILE, "O_TMPFILE" },
-	{ O_DIRECTORY, "O_DIRECTORY" },
-	{ O_NOFOLLOW, "O_NOFOLLOW" },
-	{ O_NOATIME, "O_NOATIME" },
-	{ O_CLOEXEC, "O_CLOEXEC" },
-	{ __O_SYNC, "__O_SYNC" },
-	{ O_PATH, "O_PATH" },
+	{ O_CREAT, "O_CREAT" },		{ O_EXCL, "O_EXCL" },		{ O_NOCTTY, "O_NOCTTY" },
+	{ O_TRUNC, "O_TRUNC" },		{ O_APPEND, "O_APPEND" },	{ O_NONBLOCK, "O_NONBLOCK" },
+	{ O_SYNC, "O_SYNC" },		{ O_DSYNC, "O_DSYNC" },		{ FASYNC, "O_ASYNC" },
+	{ O_DIRECT, "O_DIRECT" },	{ O_LARGEFILE, "O_LARGEFILE" }, { O_TMPFILE, "O_TMPFILE" },
+	{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },	{ O_NOATIME, "O_NOATIME" },
+	{ O_CLOEXEC, "O_CLOEXEC" },	{ __O_SYNC, "__O_SYNC" },	{ O_PATH, "O_PATH" },
 	{ __O_TMPFILE, "__O_TMPFILE" },
 };
 
@@ -129,7 +117,8 @@ int iouring_op_info_json(const struct bombus_iouring_record *r, json_object **re
 		if (!err)
 			err = json_add_string(o, "access_flags", open_access_to_string(r->open_flags));
 		if (!err)
-			err = json_add_string(o, "creation_flags", open_flags_to_string(r->open_flags, flags));
+			err = json_add_string(o, "creation_flags",
+					      open_flags_to_string(r->open_flags, flags));
 		break;
 	case BOMBUS_IOURING_INFO_PATH:
 		if (have_data)

@@ -75,7 +75,9 @@ static int check_tracepoint(const struct btf *btf)
 			continue;
 		if (tracepoint_passes_request(btf, submit_methods[i].target))
 			return 0;
-		return log_error_errno(EOPNOTSUPP, "iouringmon: tracepoint %s of this kernel does not pass the request (kernels before 6.0), io_uring cannot be monitored",
+		return log_error_errno(EOPNOTSUPP,
+				       "iouringmon: tracepoint %s of this kernel does not pass the request "
+				       "(kernels before 6.0), io_uring cannot be monitored",
 				       submit_methods[i].target);
 	}
 	return 0; /* none: the hook layer says so */
@@ -100,19 +102,12 @@ static void on_record(void *userdata, const void *data, size_t size)
 		return;
 	}
 	ev.time_ns = r->hdr.time_ns;
-	/* The process monitor's records up to now are handled (monitor.c):
-	 * a miss is a process it lost or the cache refused. */
-	ev.process = process_cache_find(d->processes, r->pid, r->start_ns);
-	if (!ev.process) {
-		d->counters.cache_misses++;
-		/* Identity and credentials unknown: shown as -1 (4294967295). */
-		scratch = (struct process){ .pid = r->pid, .tid = r->pid, .start_ns = r->start_ns };
-		memset(&scratch.creds, 0xff, offsetof(struct bombus_creds, pad));
-		ev.process = &scratch;
-	}
-	ev.parent = process_cache_find(d->processes, ev.process->ppid, ev.process->parent_start_ns);
+	/* A miss is a process ProcMon lost or the cache refused: the record
+	 * carries only the key, its ids are unknown. */
+	daemon_event_process(d, &ev, r->pid, r->pid, r->start_ns, NULL, &scratch);
 	ev.fields = json_object_new_object();
-	err = ev.fields ? json_add_string(ev.fields, "opcode", iouring_opcode_name(&m->opcodes, r->opcode, unknown))
+	err = ev.fields ? json_add_string(ev.fields, "opcode",
+					  iouring_opcode_name(&m->opcodes, r->opcode, unknown))
 			: -ENOMEM;
 	if (!err)
 		err = iouring_op_info_json(r, &op_info);
@@ -153,7 +148,9 @@ static int configured_opcodes(struct iouring_monitor *m, bool enabled[IOURING_OP
 	}
 	r = iouring_opcodes_select(&m->opcodes, list, enabled, &bad);
 	if (r == -EINVAL)
-		return log_error_errno(r, "--iouring-opcodes: '%s' is no io_uring opcode of this kernel (names as OPENAT or IORING_OP_OPENAT, 'all', '-NAME' to leave one out)",
+		return log_error_errno(r,
+				       "--iouring-opcodes: '%s' is no io_uring opcode of this kernel (names "
+				       "as OPENAT or IORING_OP_OPENAT, 'all', '-NAME' to leave one out)",
 				       bad);
 	if (r < 0)
 		return log_error_errno(r, "iouringmon: %m");
@@ -182,11 +179,15 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 		return log_error_errno(ENOMEM, "iouringmon: %m");
 	m->daemon = d;
 	memcpy(m->hooks, iouring_hook_table, sizeof(m->hooks));
-	m->monitor = (struct monitor){ .name = "iouringmon", .daemon = d, .hooks = m->hooks,
-				       .n_hooks = ELEMENTSOF(m->hooks), .free = iouring_monitor_free };
+	m->monitor = (struct monitor){ .name = "iouringmon",
+				       .daemon = d,
+				       .hooks = m->hooks,
+				       .n_hooks = ELEMENTSOF(m->hooks),
+				       .free = iouring_monitor_free };
 	r = btf ? iouring_opcodes_from_btf(btf, &m->opcodes) : -errno;
 	if (r == -ENOENT) {
-		log_warning("iouringmon: this kernel has no io_uring (no enum io_uring_op in its BTF), io_uring is not monitored");
+		log_warning("iouringmon: this kernel has no io_uring (no enum io_uring_op in its BTF), "
+			    "io_uring is not monitored");
 		r = -EOPNOTSUPP;
 	} else if (r < 0) {
 		log_error_errno(r, "iouringmon: cannot read the io_uring opcodes from the kernel's BTF: %m");

@@ -10,9 +10,9 @@
 #define SOCKADDR_TEXT_MAX (1 + 3 * 107 + 1)
 
 struct sockaddr_text {
-	int family;                    /* AF_* of the address, 0 when too short */
-	char addr[SOCKADDR_TEXT_MAX];  /* "" for an unnamed AF_UNIX socket */
-	int port;                      /* AF_INET and AF_INET6 only; -1 otherwise */
+	int family;		      /* AF_* of the address, 0 when too short */
+	char addr[SOCKADDR_TEXT_MAX]; /* "" for an unnamed AF_UNIX socket */
+	int port;		      /* AF_INET and AF_INET6 only; -1 otherwise */
 };
 
 /*

@@ -136,7 +136,8 @@ int main(int argc, char *argv[])
 	listen4 = tcp_listener(AF_INET, &port4);
 	listen6 = tcp_listener(AF_INET6, &port6);
 	listen_unix = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listen_unix < 0 || bind(listen_unix, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(listen_unix, 4) < 0)
+	if (listen_unix < 0 || bind(listen_unix, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(listen_unix, 4) < 0)
 		die("unix listen", errno);
 	sin.sin_port = htons((uint16_t)port4);
 	sin6.sin6_port = htons((uint16_t)port6);
@@ -173,7 +174,8 @@ int main(int argc, char *argv[])
 
 	io_uring_queue_exit(&ring);
 	unlink(sun.sun_path);
-	printf("{\"pid\": %d, \"sqpoll\": %s, \"created\": \"%s\", \"port4\": %d, \"port6\": %d, \"unix\": \"%s\"}\n",
+	printf("{\"pid\": %d, \"sqpoll\": %s, \"created\": \"%s\", \"port4\": %d, \"port6\": %d, \"unix\": "
+	       "\"%s\"}\n",
 	       getpid(), sqpoll ? "true" : "false", created, port4, port6, sun.sun_path);
 	return 0;
 }

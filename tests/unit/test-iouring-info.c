@@ -35,10 +35,12 @@ static void creation_flags(void)
 	CHECK_STR(open_flags_to_string(O_DSYNC, buf), "O_DSYNC");
 	CHECK_STR(open_flags_to_string(O_TMPFILE | O_RDWR, buf), "O_TMPFILE");
 	CHECK_STR(open_flags_to_string(O_DIRECTORY, buf), "O_DIRECTORY");
-	CHECK_STR(open_flags_to_string(O_PATH | O_NOATIME | O_TRUNC | O_APPEND | O_NOCTTY | FASYNC | O_DIRECT, buf),
+	CHECK_STR(open_flags_to_string(O_PATH | O_NOATIME | O_TRUNC | O_APPEND | O_NOCTTY | FASYNC | O_DIRECT,
+				       buf),
 		  "O_NOCTTY | O_TRUNC | O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_PATH");
 	/* bits without a name, as one mask after the named ones */
-	CHECK_STR(open_flags_to_string(0x80000000ULL | (1ULL << 40) | O_CREAT, buf), "O_CREAT | 0x10080000000");
+	CHECK_STR(open_flags_to_string(0x80000000ULL | (1ULL << 40) | O_CREAT, buf),
+		  "O_CREAT | 0x10080000000");
 	/* every bit set fits */
 	CHECK(strlen(open_flags_to_string(~0ULL, buf)) < OPEN_FLAGS_STRING_MAX - 1);
 }
@@ -62,9 +64,10 @@ static const char *info_text(const struct bombus_iouring_record *r)
 
 	if (iouring_op_info_json(r, &o) < 0)
 		return "(error)";
-	snprintf(text, sizeof(text), "%s",
-		 o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-		   : "(none)");
+	snprintf(
+		text, sizeof(text), "%s",
+		o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+		  : "(none)");
 	json_object_put(o);
 	return text;
 }
@@ -79,8 +82,8 @@ static void op_info_open(void)
 	struct bombus_iouring_record *r = record(BOMBUS_IOURING_INFO_OPEN, "/etc/passwd", 12);
 
 	r->open_flags = O_RDONLY | O_LARGEFILE;
-	CHECK_STR(info_text(r),
-		  "{\"path\":\"/etc/passwd\",\"access_flags\":\"O_RDONLY\",\"creation_flags\":\"O_LARGEFILE\"}");
+	CHECK_STR(info_text(r), "{\"path\":\"/etc/"
+				"passwd\",\"access_flags\":\"O_RDONLY\",\"creation_flags\":\"O_LARGEFILE\"}");
 	/* the path could not be read: the flags are still known */
 	r->flags = BOMBUS_IOURING_DATA_UNREADABLE;
 	CHECK_STR(info_text(r), "{\"access_flags\":\"O_RDONLY\",\"creation_flags\":\"O_LARGEFILE\"}");
@@ -100,7 +103,9 @@ static void op_info_path(void)
 
 		memset(p, 'x', BOMBUS_IOURING_DATA_MAX - 1);
 		p[BOMBUS_IOURING_DATA_MAX - 1] = '\0';
-		CHECK_INT(iouring_op_info_json(record(BOMBUS_IOURING_INFO_PATH, p, BOMBUS_IOURING_DATA_MAX), &o), 0);
+		CHECK_INT(iouring_op_info_json(record(BOMBUS_IOURING_INFO_PATH, p, BOMBUS_IOURING_DATA_MAX),
+					       &o),
+			  0);
 		CHECK_INT(strlen(json_object_get_string(json_object_object_get(o, "path"))),
 			  BOMBUS_IOURING_DATA_MAX - 1);
 		json_object_put(o);
@@ -110,8 +115,12 @@ static void op_info_path(void)
 
 static void op_info_sockaddr(void)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(443), .sin_addr.s_addr = htonl(0x7f000001) };
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(22), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(443),
+				   .sin_addr.s_addr = htonl(0x7f000001) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(22),
+				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/run/a.sock" };
 	struct sockaddr_storage other = { .ss_family = AF_VSOCK };
 	struct bombus_iouring_record *r;
@@ -120,7 +129,8 @@ static void op_info_sockaddr(void)
 		  "{\"addr\":\"127.0.0.1\",\"port\":443}");
 	CHECK_STR(info_text(record(BOMBUS_IOURING_INFO_SOCKADDR, &sin6, sizeof(sin6))),
 		  "{\"addr\":\"::1\",\"port\":22}");
-	CHECK_STR(info_text(record(BOMBUS_IOURING_INFO_SOCKADDR, &sun, sizeof(sun))), "{\"addr\":\"/run/a.sock\"}");
+	CHECK_STR(info_text(record(BOMBUS_IOURING_INFO_SOCKADDR, &sun, sizeof(sun))),
+		  "{\"addr\":\"/run/a.sock\"}");
 	CHECK_STR(info_text(record(BOMBUS_IOURING_INFO_SOCKADDR, &other, 16)), "{\"family\":40}");
 	/* nothing usable: an empty op_info */
 	CHECK_STR(info_text(record(BOMBUS_IOURING_INFO_SOCKADDR, &sin, 0)), "{}");

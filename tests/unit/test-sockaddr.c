@@ -27,7 +27,9 @@ static void inet(void)
 static const char *format6(const char *text, uint32_t scope, size_t len, int *port)
 {
 	static struct sockaddr_text t;
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(8080), .sin6_scope_id = scope };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(8080),
+				     .sin6_scope_id = scope };
 
 	inet_pton(AF_INET6, text, &sin6.sin6_addr);
 	if (sockaddr_format(&sin6, len, &t) < 0)
@@ -48,9 +50,11 @@ static void inet6_canonical(void)
 		  "2001:db8::1");
 	/* the longest run of zeros is compressed, the first of equal ones */
 	CHECK_STR(format6("2001:db8:0:0:1:0:0:0", 0, sizeof(struct sockaddr_in6), &port), "2001:db8:0:0:1::");
-	CHECK_STR(format6("2001:db8:0:0:1:0:0:1", 0, sizeof(struct sockaddr_in6), &port), "2001:db8::1:0:0:1");
+	CHECK_STR(format6("2001:db8:0:0:1:0:0:1", 0, sizeof(struct sockaddr_in6), &port),
+		  "2001:db8::1:0:0:1");
 	/* a single zero group is not compressed */
-	CHECK_STR(format6("2001:db8:0:1:1:1:1:1", 0, sizeof(struct sockaddr_in6), &port), "2001:db8:0:1:1:1:1:1");
+	CHECK_STR(format6("2001:db8:0:1:1:1:1:1", 0, sizeof(struct sockaddr_in6), &port),
+		  "2001:db8:0:1:1:1:1:1");
 	CHECK_STR(format6("::ffff:192.0.2.1", 0, sizeof(struct sockaddr_in6), &port), "::ffff:192.0.2.1");
 	/* the zone of a link-local address */
 	CHECK_STR(format6("fe80::1", 3, sizeof(struct sockaddr_in6), &port), "fe80::1%3");
