@@ -76,9 +76,9 @@ static int stdout_emit(struct output *base, const struct event *ev, const char *
 	struct stdout_output *o = (struct stdout_output *)base;
 	size_t limit = event_type_category(ev->type) & CATEGORIES_BULK ? o->size / 2 : o->size;
 
-	/* Full: write out what is queued first, unless the reader is slow and
-	 * we are already waiting for it. */
-	if (o->len + len + 1 > o->size)
+	/* Full (for this event): write out what is queued first, unless the
+	 * reader is slow and we are already waiting for it. */
+	if (o->len + len + 1 > o->size || o->len - o->head + len + 1 > limit)
 		stdout_flush(base);
 	if (o->head > 0 && o->len + len + 1 > o->size) {
 		memmove(o->buf, o->buf + o->head, o->len - o->head);
