@@ -188,12 +188,27 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
+/* Exited processes are freed a grace period after their exit, counted up to
+ * here: while a ring has a backlog, records about a process that exited
+ * seconds ago may still be queued (an io_uring flood), and they must find it. */
+static uint64_t gc_horizon(struct daemon *d)
+{
+	uint64_t now = now_boot_ns(), horizon = now;
+
+	for (size_t i = 0; i < d->n_monitors; i++) {
+		uint64_t t = monitor_read_until(d->monitors[i], now);
+
+		horizon = t < horizon ? t : horizon;
+	}
+	return horizon;
+}
+
 static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
 
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
-	process_cache_gc(d->processes, now_boot_ns());
+	process_cache_gc(d->processes, gc_horizon(d));
 	sd_event_source_set_time(s, usec + HOUSEKEEPING_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }

@@ -22,6 +22,8 @@ static void on_record(void *userdata, const void *data, size_t size)
 	struct monitor *m = userdata;
 	const struct bombus_record_header *hdr = data;
 
+	if (size >= sizeof(*hdr))
+		m->last_record_ns = hdr->time_ns;
 	if (m->guest && size >= sizeof(*hdr) && hdr->kind == m->guest->guest_kind) {
 		m->guest->record(m->guest->record_userdata, data, size);
 		return;
@@ -106,6 +108,11 @@ void monitor_close(struct monitor *m)
 	m->records = NULL;
 	if (m->host)
 		m->host->guest = NULL;
+}
+
+uint64_t monitor_read_until(const struct monitor *m, uint64_t now)
+{
+	return ringbuf_source_behind(m->records) && m->last_record_ns < now ? m->last_record_ns : now;
 }
 
 uint64_t monitor_lost(const struct monitor *m)
