@@ -35,10 +35,12 @@ static void stdout_write_pending(struct stdout_output *o)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			/* Resume when the reader has made room. */
+			/* Resume when the reader has made room. Once the loop has
+			 * finished no source can be added (the drain at exit): the
+			 * data stays queued and stdout_free() writes it, blocking. */
 			if (!o->writable &&
 			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) < 0)
-				break;
+				return;
 			sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
 			return;
 		}
