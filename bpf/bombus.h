@@ -18,12 +18,15 @@
 #define BOMBUS_PATH_COMPONENTS 48  /* directory levels of binary_path */
 #define BOMBUS_NAME_MAX 256        /* bytes of one path component, NUL included */
 #define BOMBUS_PATH_MAX 8192       /* bytes of all components (a power of two) */
+#define BOMBUS_IOURING_DATA_MAX 4096 /* a path as getname() copied it (PATH_MAX) */
+#define BOMBUS_SOCKADDR_MAX 128    /* sizeof(struct sockaddr_storage) */
 
 enum bombus_record_kind {
 	BOMBUS_RECORD_EXEC = 1,
 	BOMBUS_RECORD_CLONE = 2,
 	BOMBUS_RECORD_EXIT = 3,
 	BOMBUS_RECORD_PRIVILEGE = 4,
+	BOMBUS_RECORD_IOURING = 5,
 };
 
 /* bombus_process_record.secureexec; names in docs/events.md. */
@@ -148,6 +151,39 @@ struct bombus_privilege_record {
 			__u64 start_ns; /* 0 when the hook cannot tell */
 		} target;
 	};
+};
+
+/* bombus_iouring_record.info: what data[] holds. */
+enum bombus_iouring_info {
+	BOMBUS_IOURING_INFO_NONE = 0,     /* nothing: the opcode has no op_info */
+	BOMBUS_IOURING_INFO_OPEN = 1,     /* NUL-terminated path; open_flags set */
+	BOMBUS_IOURING_INFO_PATH = 2,     /* NUL-terminated path */
+	BOMBUS_IOURING_INFO_SOCKADDR = 3, /* a struct sockaddr of data_bytes bytes */
+};
+
+/* bombus_iouring_record.flags */
+enum bombus_iouring_flags {
+	BOMBUS_IOURING_DATA_UNREADABLE = 1 << 0, /* a kernel read failed: op_info incomplete */
+	BOMBUS_IOURING_NOT_SOCKET = 1 << 1,      /* accept on a descriptor that is no socket */
+};
+
+/*
+ * One io_uring request, sent when it is submitted (after the kernel prepared
+ * it). The identity is that of the process owning the submission: the
+ * io_uring_enter() caller, or for an SQPOLL ring the process whose kernel
+ * thread submits (see bpf/iouringmon.bpf.c).
+ */
+struct bombus_iouring_record {
+	struct bombus_record_header hdr;
+	__u32 pid;        /* thread-group id */
+	__u32 tid;        /* the submitting thread (an io_uring kernel thread for SQPOLL) */
+	__u64 start_ns;   /* CLOCK_BOOTTIME start of the thread-group leader */
+	__u8 opcode;      /* IORING_OP_* */
+	__u8 info;        /* enum bombus_iouring_info */
+	__u16 data_bytes; /* bytes of data[] sent */
+	__u32 flags;      /* enum bombus_iouring_flags */
+	__u64 open_flags; /* open_how.flags, BOMBUS_IOURING_INFO_OPEN only */
+	char data[BOMBUS_IOURING_DATA_MAX];
 };
 
 #endif /* BOMBUS_H */

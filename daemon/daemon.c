@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -155,6 +156,22 @@ void daemon_categories_changed(struct daemon *d)
 	}
 }
 
+void daemon_event_process(struct daemon *d, struct event *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+			  const struct bombus_creds *creds, struct process *scratch)
+{
+	ev->process = process_cache_find(d->processes, pid, start_ns);
+	if (!ev->process) {
+		d->counters.cache_misses++;
+		*scratch = (struct process){ .pid = pid, .tid = tid, .start_ns = start_ns };
+		if (creds)
+			scratch->creds = *creds;
+		else
+			memset(&scratch->creds, 0xff, offsetof(struct bombus_creds, pad));
+		ev->process = scratch;
+	}
+	ev->parent = process_cache_find(d->processes, ev->process->ppid, ev->process->parent_start_ns);
+}
+
 void daemon_emit(struct daemon *d, const struct event *ev)
 {
 	uint32_t category = event_type_category(ev->type);
@@ -194,7 +211,7 @@ void daemon_log_counters(struct daemon *d)
 {
 	struct process_cache_stats cache = process_cache_stats(d->processes);
 	uint64_t dropped = d->counters.malformed + d->counters.no_memory, lost = 0;
-	char outputs[256] = "";
+	char outputs[256] = "", rings[256] = "";
 	size_t len = 0;
 
 	for (size_t i = 0; i < d->n_outputs; i++) {
@@ -204,15 +221,38 @@ void daemon_log_counters(struct daemon *d)
 		if (len >= sizeof(outputs))
 			break;
 	}
-	for (size_t i = 0; i < d->n_monitors; i++)
-		lost += monitor_lost(d->monitors[i]);
+	/* Per ring: a monitor without its own (a guest) loses in its host's. */
+	len = 0;
+	for (size_t i = 0; i < d->n_monitors; i++) {
+		uint64_t n = monitor_lost(d->monitors[i]);
+
+		lost += n;
+		if (!d->monitors[i]->host && len < sizeof(rings))
+			len += (size_t)snprintf(rings + len, sizeof(rings) - len, "%s%s=%" PRIu64, len ? " " : "",
+						d->monitors[i]->name, n);
+	}
 	log_printf(LOG_NOTICE,
-		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64
+		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (%s)"
 		   " events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64 " no_memory=%" PRIu64 "%s)"
 		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64,
-		   d->counters.emitted, lost, dropped, d->counters.malformed,
+		   d->counters.emitted, lost, rings, dropped, d->counters.malformed,
 		   d->counters.no_memory, outputs, cache.entries, cache.exited, cache.full_refusals,
 		   d->counters.cache_misses);
+}
+
+/* Exited processes are freed a grace period after their exit, counted up to
+ * here: while a ring has a backlog, records about a process that exited
+ * seconds ago may still be queued (an io_uring flood), and they must find it. */
+static uint64_t gc_horizon(struct daemon *d)
+{
+	uint64_t now = now_boot_ns(), horizon = now;
+
+	for (size_t i = 0; i < d->n_monitors; i++) {
+		uint64_t t = monitor_read_until(d->monitors[i], now);
+
+		horizon = t < horizon ? t : horizon;
+	}
+	return horizon;
 }
 
 static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
@@ -220,7 +260,7 @@ static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 	struct daemon *d = userdata;
 
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
-	process_cache_gc(d->processes, now_boot_ns());
+	process_cache_gc(d->processes, gc_horizon(d));
 	sd_event_source_set_time(s, usec + HOUSEKEEPING_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }

@@ -45,6 +45,7 @@ struct config {
 	unsigned max_subscriptions_per_client;
 	size_t subscriber_backlog_bytes; /* queued per subscription, beyond: dropped and counted */
 	size_t subscriber_window_bytes;  /* sent per subscription before it must acknowledge */
+	const char *iouring_opcodes; /* --iouring-opcodes list; NULL: all */
 };
 
 void config_init_defaults(struct config *c);
@@ -69,7 +70,7 @@ struct daemon {
 		uint64_t emitted;         /* events handed to at least one output */
 		uint64_t malformed;       /* kernel records that failed validation */
 		uint64_t no_memory;       /* events lost to allocation failure */
-		uint64_t cache_misses;    /* exits of processes the cache did not know */
+		uint64_t cache_misses;    /* events of processes the cache did not know */
 	} counters;
 };
 
@@ -85,6 +86,12 @@ int daemon_add_monitor(struct daemon *d, struct monitor *m);
 uint32_t daemon_wanted_categories(const struct daemon *d);
 /* After an output changed its categories: tells the monitors' BPF programs. */
 void daemon_categories_changed(struct daemon *d);
+/* Sets @ev's process and parent for a record about (@pid, @start_ns) from the
+ * process cache (the process monitor's earlier records handled). A process
+ * the cache does not know is counted and made in @scratch (the caller clears
+ * it) from @tid and @creds; its ids are -1 (unknown) when @creds is NULL. */
+void daemon_event_process(struct daemon *d, struct event *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
+			  const struct bombus_creds *creds, struct process *scratch);
 
 /* Serializes @ev once and hands it to every output that wants its category;
  * nothing is serialized when none does. */

@@ -12,6 +12,7 @@ static const char *const type_names[_EVENT_TYPE_MAX] = {
 	[EVENT_PROCESS_CLONE] = "ProcessClone",
 	[EVENT_PROCESS_EXIT] = "ProcessExit",
 	[EVENT_PROCESS_EVENT] = "ProcessEvent",
+	[EVENT_IOURING] = "IOUringEvent",
 };
 
 const char *event_type_to_string(enum event_type type)
@@ -29,6 +30,8 @@ enum event_category event_type_category(enum event_type type)
 		return CATEGORY_PROCESS;
 	case EVENT_PROCESS_EVENT:
 		return CATEGORY_PRIVILEGE;
+	case EVENT_IOURING:
+		return CATEGORY_IO_URING;
 	}
 }
 

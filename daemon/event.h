@@ -13,6 +13,7 @@ enum event_type {
 	EVENT_PROCESS_CLONE,
 	EVENT_PROCESS_EXIT,
 	EVENT_PROCESS_EVENT, /* the privilege family: "process_event" says which */
+	EVENT_IOURING,       /* IOUringEvent: "opcode", "op_info" */
 	_EVENT_TYPE_MAX,
 };
 
@@ -23,6 +24,11 @@ enum event_category {
 	CATEGORY_IO_URING = BOMBUS_CATEGORY_IO_URING,   /* IOUringEvent */
 	CATEGORY_ALL = CATEGORY_PROCESS | CATEGORY_PRIVILEGE | CATEGORY_IO_URING,
 };
+
+/* Categories a program can make as many events of as it likes (an io_uring
+ * NOP loop): they may fill at most half of an output's queue, the rest stays
+ * for the others, which a flood must not crowd out. */
+#define CATEGORIES_BULK CATEGORY_IO_URING
 
 struct event {
 	enum event_type type;

@@ -65,7 +65,7 @@ static enum hook_mode method_mode(enum attach_method method)
 	}
 }
 
-static struct btf *vmlinux_btf(void)
+const struct btf *kernel_btf(void)
 {
 	static struct btf *btf;
 
@@ -77,7 +77,7 @@ static struct btf *vmlinux_btf(void)
 static int btf_id(const char *prefix, const char *name, int kind)
 {
 	char full[256];
-	struct btf *btf = vmlinux_btf();
+	const struct btf *btf = kernel_btf();
 	int id;
 
 	if (!btf)

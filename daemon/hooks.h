@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct bpf_object;
+struct btf;
 
 enum attach_method {
 	ATTACH_LSM,        /* BPF LSM hook: lsm/HOOK */
@@ -72,6 +73,10 @@ struct hook *hooks_find(struct hook *hooks, size_t n_hooks, const char *name);
  * and hook, and detaches what was attached. */
 int hooks_attach(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, const char *monitor);
 void hooks_detach(struct hook *hooks, size_t n_hooks);
+
+/* The running kernel's BTF, loaded on first use and kept; NULL (errno set)
+ * when it cannot be read. */
+const struct btf *kernel_btf(void);
 
 /* The hook and method a program belongs to, for error messages. */
 const struct hook *hooks_find_program(const struct hook *hooks, size_t n_hooks, const char *program,

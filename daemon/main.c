@@ -17,6 +17,7 @@
 #include "log.h"
 #include "output.h"
 #include "proc-seed.h"
+#include "iouringmon.h"
 #include "monitor.h"
 #include "procmon-privilege.h"
 #include "procmon.h"
@@ -41,6 +42,9 @@ static void help(void)
 	       "                        attach method of hooks that offer it\n"
 	       "  --ringbuf-size=BYTES  Kernel ring buffer per monitor (power of two, default 8M)\n"
 	       "  --disable-hook=NAME   Do not load hook NAME (repeatable; names in docs/hook-modes.md)\n"
+	       "  --iouring-opcodes=LIST  io_uring opcodes to report: comma-separated names\n"
+	       "                        (OPENAT or IORING_OP_OPENAT), 'all' (default), '-NAME'\n"
+	       "                        to leave one out (\"-NOP\": all but IORING_OP_NOP)\n"
 	       "  -v, --verbose         Debug messages, libbpf's log and verifier output\n"
 	       "  -h, --help            Show this help\n"
 	       "      --version         Show the version\n\n"
@@ -58,17 +62,20 @@ struct args {
 	size_t ringbuf_bytes; /* 0: not given */
 	const char *disabled_hooks[CONFIG_MAX_DISABLED_HOOKS];
 	size_t n_disabled_hooks;
+	const char *iouring_opcodes; /* NULL: not given */
 };
 
 static int parse_argv(int argc, char *argv[], struct args *a)
 {
-	enum { ARG_STDOUT = 0x100, ARG_CONFIG, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_DISABLE_HOOK, ARG_VERSION };
+	enum { ARG_STDOUT = 0x100, ARG_CONFIG, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_DISABLE_HOOK, ARG_IOURING_OPCODES,
+	       ARG_VERSION };
 	static const struct option options[] = {
 		{ "stdout", no_argument, NULL, ARG_STDOUT },
 		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "hook-mode", required_argument, NULL, ARG_HOOK_MODE },
 		{ "ringbuf-size", required_argument, NULL, ARG_RINGBUF_SIZE },
 		{ "disable-hook", required_argument, NULL, ARG_DISABLE_HOOK },
+		{ "iouring-opcodes", required_argument, NULL, ARG_IOURING_OPCODES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
@@ -99,6 +106,10 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 			if (a->n_disabled_hooks >= ELEMENTSOF(a->disabled_hooks))
 				return log_error_errno(E2BIG, "--disable-hook: more than %d hooks", CONFIG_MAX_DISABLED_HOOKS);
 			a->disabled_hooks[a->n_disabled_hooks++] = optarg;
+			break;
+		case ARG_IOURING_OPCODES:
+			/* names are checked against the kernel's at start */
+			a->iouring_opcodes = optarg;
 			break;
 		case 'v':
 			a->verbose = true;
@@ -142,6 +153,8 @@ static int load_config(const struct args *a, struct config *c)
 		unsigned line = c->disabled_hooks[i].line;
 
 		r = procmon_hook_check(hook);
+		if (r == -ENOENT)
+			r = iouring_monitor_hook_check(hook);
 		if (r == -ENOENT && line == 0)
 			return log_error_errno(r, "--disable-hook: no hook is called '%s'", hook);
 		if (r == -ENOENT)
@@ -159,6 +172,8 @@ static int load_config(const struct args *a, struct config *c)
 		c->hook_mode = a->hook_mode;
 	if (a->ringbuf_bytes)
 		c->ringbuf_bytes = a->ringbuf_bytes;
+	if (a->iouring_opcodes)
+		c->iouring_opcodes = a->iouring_opcodes;
 	return 0;
 }
 
@@ -211,6 +226,7 @@ static int add_output(struct daemon *d, int r, struct output *out, const char *w
 static int (*const monitor_starts[])(struct daemon *d, struct monitor **ret) = {
 	procmon_start,
 	privilege_monitor_start,
+	iouring_monitor_start,
 };
 
 int main(int argc, char *argv[])
@@ -255,11 +271,15 @@ int main(int argc, char *argv[])
 	}
 	if (r < 0)
 		return EXIT_FAILURE;
-	/* The process monitor first: the others refer to its cache. */
+	/* The process monitor first: the others need its cache. A monitor
+	 * of what this kernel lacks (-EOPNOTSUPP, warned) is left out. */
 	for (size_t i = 0; i < ELEMENTSOF(monitor_starts); i++) {
 		struct monitor *m;
 
-		if (monitor_starts[i](d, &m) < 0)
+		r = monitor_starts[i](d, &m);
+		if (r == -EOPNOTSUPP)
+			continue;
+		if (r < 0)
 			return EXIT_FAILURE;
 		if (daemon_add_monitor(d, m) < 0) {
 			log_error("too many monitors");

@@ -23,6 +23,8 @@ static void on_record(void *userdata, const void *data, size_t size)
 	struct monitor *m = userdata;
 	const struct bombus_record_header *hdr = data;
 
+	if (size >= sizeof(*hdr))
+		m->last_record_ns = hdr->time_ns;
 	if (m->guest && size >= sizeof(*hdr) && hdr->kind == m->guest->guest_kind) {
 		m->guest->record(m->guest->record_userdata, data, size);
 		return;
@@ -126,6 +128,11 @@ int monitor_set_wanted(struct monitor *m, uint32_t categories)
 	if (!wanted)
 		return -ENOENT;
 	return bpf_map_update_elem(bpf_map__fd(wanted), &key, &categories, BPF_ANY) < 0 ? -errno : 0;
+}
+
+uint64_t monitor_read_until(const struct monitor *m, uint64_t now)
+{
+	return ringbuf_source_behind(m->records) && m->last_record_ns < now ? m->last_record_ns : now;
 }
 
 uint64_t monitor_lost(const struct monitor *m)

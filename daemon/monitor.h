@@ -30,6 +30,7 @@ struct monitor {
 	struct monitor *after;
 	ringbuf_record_fn record;
 	void *record_userdata;
+	uint64_t last_record_ns; /* kernel time of the last record read */
 
 	/* A guest writes its records into its host's ring (and counters), so
 	 * that the records of both about one process are read in the order
@@ -54,6 +55,9 @@ void monitor_close(struct monitor *m);
 /* Tells the BPF programs which enum event_category bits some output wants
  * (map "wanted"): hooks of other categories submit nothing. */
 int monitor_set_wanted(struct monitor *m, uint32_t categories);
+/* The time up to which @m's ring has been read: @now, or while it has a
+ * backlog, the time of the last record read (those left are later). */
+uint64_t monitor_read_until(const struct monitor *m, uint64_t now);
 /* Records lost because the ring buffer was full (0 for a guest: its host
  * counts them). */
 uint64_t monitor_lost(const struct monitor *m);

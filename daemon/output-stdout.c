@@ -35,13 +35,13 @@ static void stdout_write_pending(struct stdout_output *o)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN) {
-			/* Resume when the reader has made room. When the loop can
-			 * no longer watch the fd (it has finished: the final drain
-			 * at exit), the bytes stay queued for stdout_free's
-			 * blocking write. */
-			if (o->writable || sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT,
-							   on_writable, o) >= 0)
-				sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
+			/* Resume when the reader has made room. Once the loop has
+			 * finished no source can be added (the drain at exit): the
+			 * data stays queued and stdout_free() writes it, blocking. */
+			if (!o->writable &&
+			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) < 0)
+				return;
+			sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
 			return;
 		}
 		if (errno == EPIPE)
@@ -76,17 +76,18 @@ static void stdout_flush(struct output *base)
 static int stdout_emit(struct output *base, const struct event *ev, const char *json, size_t len)
 {
 	struct stdout_output *o = (struct stdout_output *)base;
+	size_t limit = event_type_category(ev->type) & CATEGORIES_BULK ? o->size / 2 : o->size;
 
-	/* Full: write out what is queued first, unless the reader is slow and
-	 * we are already waiting for it. */
-	if (o->len + len + 1 > o->size)
+	/* Full (for this event): write out what is queued first, unless the
+	 * reader is slow and we are already waiting for it. */
+	if (o->len + len + 1 > o->size || o->len - o->head + len + 1 > limit)
 		stdout_flush(base);
 	if (o->head > 0 && o->len + len + 1 > o->size) {
 		memmove(o->buf, o->buf + o->head, o->len - o->head);
 		o->len -= o->head;
 		o->head = 0;
 	}
-	if (o->len + len + 1 > o->size) {
+	if (o->len + len + 1 > o->size || o->len - o->head + len + 1 > limit) {
 		base->dropped++;
 		return -ENOBUFS;
 	}

@@ -29,8 +29,9 @@ struct output {
 struct daemon;
 
 /* The embedded mode: one JSON object per line on @fd. At most @max_buffer
- * bytes wait for a slow reader; beyond that events are dropped and counted.
- * When the reader goes away (EPIPE) the daemon stops. */
+ * bytes wait for a slow reader, of which events of CATEGORIES_BULK fill at
+ * most half; beyond that events are dropped and counted. When the reader
+ * goes away (EPIPE) the daemon stops. */
 int output_stdout_new(struct daemon *d, int fd, size_t max_buffer, struct output **ret);
 
 /* Logs events of @categories to the journal (sd_journal_sendv, from a writer

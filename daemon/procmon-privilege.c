@@ -180,13 +180,7 @@ static void on_record(void *userdata, const void *data, size_t size)
 		return;
 	}
 	ev.time_ns = r->hdr.time_ns;
-	ev.process = process_cache_find(d->processes, r->pid, r->start_ns);
-	if (!ev.process) {
-		d->counters.cache_misses++;
-		scratch = (struct process){ .pid = r->pid, .tid = r->tid, .start_ns = r->start_ns, .creds = r->creds };
-		ev.process = &scratch;
-	}
-	ev.parent = process_cache_find(d->processes, ev.process->ppid, ev.process->parent_start_ns);
+	daemon_event_process(d, &ev, r->pid, r->tid, r->start_ns, &r->creds, &scratch);
 	detail = process_event_json(m, r);
 	ev.fields = json_object_new_object();
 	if (!detail || !ev.fields || json_object_object_add(ev.fields, "process_event", detail) < 0) {

@@ -22,6 +22,7 @@ struct ringbuf_source {
 	void *userdata;
 	size_t in_batch;
 	size_t batch_limit;
+	bool behind; /* the last reading stopped at the batch bound */
 };
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -39,6 +40,7 @@ static int consume(struct ringbuf_source *s, size_t limit)
 	s->in_batch = 0;
 	s->batch_limit = limit;
 	r = ring_buffer__consume(s->rb);
+	s->behind = r == BATCH_FULL;
 	if (s->in_batch && s->batch_done)
 		s->batch_done(s->userdata);
 	return r == BATCH_FULL ? 0 : r;
@@ -105,6 +107,11 @@ void ringbuf_source_drain(struct ringbuf_source *s)
 {
 	if (s)
 		consume(s, SIZE_MAX);
+}
+
+bool ringbuf_source_behind(const struct ringbuf_source *s)
+{
+	return s && s->behind;
 }
 
 void ringbuf_source_free(struct ringbuf_source *s)

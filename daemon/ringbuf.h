@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ int ringbuf_source_new(sd_event *event, int map_fd, ringbuf_record_fn record, ri
 /* Reads everything left, ignoring the batch bound (at shutdown). */
 void ringbuf_source_drain(struct ringbuf_source *s);
 void ringbuf_source_free(struct ringbuf_source *s);
+/* Whether the last reading left records in the ring (a backlog). */
+bool ringbuf_source_behind(const struct ringbuf_source *s);
 
 /* Sum over CPUs of a per-CPU u64 counter map entry. */
 uint64_t percpu_counter_sum(int map_fd, uint32_t key);
