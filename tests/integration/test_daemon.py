@@ -84,14 +84,17 @@ def test_events_queued_at_exit_reach_a_slow_reader(pipe_flags):
     _, err = finish(proc, err)
     assert proc.returncode == 0, err
     lines = out.split(b"\n")
-    assert lines.pop() == b"", f"stdout ends in a cut line: ...{out[-200:]!r}"
+    assert lines.pop() == b"", f"stdout ends in a cut line: ...{out[-200:]!r}\nbombusd said:\n{err}"
     events = [json.loads(line) for line in lines]
     for event in events:
         procinfo.assert_event_shape(event)
     # by pid: another run of this test elsewhere on the machine makes the same processes
-    assert sorted(e["process"]["pid"] for e in events
-                  if e["type"] == "ProcessExit" and e["process"]["pid"] in pids) == sorted(pids)
-    assert counters(err)[-1]["emitted"] == len(events), err
+    queued = sorted(e["process"]["pid"] for e in events if e["type"] == "ProcessExit" and e["process"]["pid"] in pids)
+    assert queued == sorted(pids), f"{len(queued)} of the 3 exits reached stdout; bombusd said:
+{err}"
+    assert counters(err) and counters(err)[-1]["emitted"] == len(events), \
+        f"{len(events)} events on stdout; bombusd said:
+{err}"
 
 
 def test_signal_right_after_ready_stops_cleanly():
