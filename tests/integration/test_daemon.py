@@ -89,12 +89,11 @@ def test_events_queued_at_exit_reach_a_slow_reader(pipe_flags):
     for event in events:
         procinfo.assert_event_shape(event)
     # by pid: another run of this test elsewhere on the machine makes the same processes
-    queued = sorted(e["process"]["pid"] for e in events if e["type"] == "ProcessExit" and e["process"]["pid"] in pids)
-    assert queued == sorted(pids), f"{len(queued)} of the 3 exits reached stdout; bombusd said:
-{err}"
+    queued = sorted(e["process"]["pid"] for e in events
+                    if e["type"] == "ProcessExit" and e["process"]["pid"] in pids)
+    assert queued == sorted(pids), f"{len(queued)} of the 3 exits reached stdout; bombusd said:\n{err}"
     assert counters(err) and counters(err)[-1]["emitted"] == len(events), \
-        f"{len(events)} events on stdout; bombusd said:
-{err}"
+        f"{len(events)} events on stdout; bombusd said:\n{err}"
 
 
 def test_signal_right_after_ready_stops_cleanly():
