@@ -13,7 +13,7 @@ import bpfstate
 import procinfo
 from runner import AS_UNPRIVILEGED, ROOT, bombusd_binary, finish, spawn_ready
 
-COUNTERS = re.compile(r"counters: events_emitted=(\d+) events_lost_kernel=(\d+)"
+COUNTERS = re.compile(r"counters: events_emitted=(\d+) events_lost_kernel=(\d+)(?: \([^)]*\))?"
                       r" events_dropped_userspace=(\d+)")
 F_SETPIPE_SZ = 1031
 
