@@ -35,6 +35,16 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+const struct bpf_object_open_opts *bpf_open_opts(void)
+{
+	static const struct bpf_object_open_opts opts = {
+		.sz = sizeof(opts),
+		.btf_custom_path = "/sys/kernel/btf/vmlinux",
+	};
+
+	return &opts;
+}
+
 void bpf_log_setup(bool v)
 {
 	verbose = v;

@@ -12,6 +12,12 @@
  * otherwise kept only to name the program that failed. */
 void bpf_log_setup(bool verbose);
 
+/* Options for opening every monitor's skeleton: CO-RE against the kernel's
+ * vmlinux BTF only. Without this libbpf also searches kernel-module BTFs for
+ * a type it does not find in vmlinux (e.g. a struct flavor of another kernel
+ * version), which needs CAP_SYS_ADMIN: the service runs without it. */
+const struct bpf_object_open_opts *bpf_open_opts(void);
+
 /* bpf_object__load() with a one-line error naming the rejected program and
  * its hook, e.g. "procmon: BPF program exec_tp_btf (hook exec, via
  * tp_btf/sched_process_exec) was rejected by the kernel: Permission denied". */

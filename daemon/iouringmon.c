@@ -7,6 +7,7 @@
 
 #include <bpf/btf.h>
 
+#include "bpf-load.h"
 #include "daemon.h"
 #include "iouring-info.h"
 #include "iouringmon.bpf.skel.h"
@@ -202,7 +203,7 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 		free(m);
 		return r;
 	}
-	m->skel = iouringmon_bpf__open();
+	m->skel = iouringmon_bpf__open_opts(bpf_open_opts());
 	if (!m->skel) {
 		r = log_error_errno(errno, "iouringmon: cannot open the BPF object: %m");
 		iouring_monitor_free(&m->monitor);

@@ -216,7 +216,7 @@ int privilege_monitor_start(struct daemon *d, struct monitor **ret)
 	m->monitor = (struct monitor){ .name = "procmon-privilege", .daemon = d, .hooks = m->hooks,
 				       .n_hooks = ELEMENTSOF(m->hooks), .free = privilege_monitor_free,
 				       .host = d->process_monitor, .guest_kind = BOMBUS_RECORD_PRIVILEGE };
-	m->skel = procmon_privilege_bpf__open();
+	m->skel = procmon_privilege_bpf__open_opts(bpf_open_opts());
 	if (!m->skel) {
 		r = log_error_errno(errno, "procmon-privilege: cannot open the BPF object: %m");
 		free(m);

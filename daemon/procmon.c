@@ -204,7 +204,7 @@ int procmon_start(struct daemon *d, struct monitor **ret)
 	memcpy(pm->hooks, procmon_hook_table, sizeof(pm->hooks));
 	pm->monitor = (struct monitor){ .name = "procmon", .daemon = d, .hooks = pm->hooks,
 					.n_hooks = ELEMENTSOF(pm->hooks), .free = procmon_free };
-	pm->skel = procmon_bpf__open();
+	pm->skel = procmon_bpf__open_opts(bpf_open_opts());
 	if (!pm->skel) {
 		r = log_error_errno(errno, "procmon: cannot open the BPF object: %m");
 		free(pm);
