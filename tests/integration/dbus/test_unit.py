@@ -177,6 +177,10 @@ def test_sandboxed_service(installed):
     tmp.chmod(0o755)
     bus = stack.Stack(tmp, polkit=False, journald=False).start()
     markers = Markers()
+    # The installed binary is under /usr; the one under test may be in a
+    # clone under /tmp, which the sandbox's own /tmp would hide.
+    binary = tmp / "bombusd"
+    shutil.copy(stack.bombusd_binary(), binary)
     sandbox = "; ".join([
         "set -e",
         f"mkdir {tmp}/dev && mount --bind /dev {tmp}/dev",
@@ -191,7 +195,7 @@ def test_sandboxed_service(installed):
         # The sandbox holds: nothing can be written, there is no network.
         "! touch /usr/.bombus-probe 2>/dev/null && ! touch /sys/kernel/tracing/.probe 2>/dev/null",
         "[ \"$(ip -o link | wc -l)\" = 1 ]",
-        f"exec setpriv --bounding-set={bounding} --inh-caps=-all --no-new-privs -- {stack.bombusd_binary()}"
+        f"exec setpriv --bounding-set={bounding} --inh-caps=-all --no-new-privs -- {binary}"
         f" --config={bus.bombusd_config}",
     ])
     daemon = subprocess.Popen(["unshare", "--mount", "--net", "--propagation", "private", "--", "sh", "-c", sandbox],
