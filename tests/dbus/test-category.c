@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "category.h"
-#include "check.h"
+#include "../unit/unit.h"
 
 static void test_every_event_type_is_named(void)
 {
@@ -52,5 +52,5 @@ int main(void)
 {
 	test_every_event_type_is_named();
 	test_categories();
-	return check_failures ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }

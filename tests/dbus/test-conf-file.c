@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "category.h"
-#include "check.h"
+#include "../unit/unit.h"
 #include "conf-file.h"
 
 static char path[] = "/tmp/bombus-test-conf-XXXXXX";
@@ -197,5 +197,5 @@ int main(int argc, char *argv[])
 	test_errors();
 	test_missing_file();
 	test_sizes();
-	return check_failures ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,7 +6,7 @@
 
 #include "api.h"
 #include "category.h"
-#include "check.h"
+#include "../unit/unit.h"
 #include "subscription-filter.h"
 
 /* A bus that never connects: enough to build and read messages. */
@@ -167,5 +167,5 @@ int main(void)
 	test_prefix();
 	test_match();
 	sd_bus_close_unref(bus);
-	return check_failures ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }
