@@ -20,6 +20,7 @@
 #define BOMBUS_PATH_MAX 8192       /* bytes of all components (a power of two) */
 #define BOMBUS_IOURING_DATA_MAX 4096 /* a path as getname() copied it (PATH_MAX) */
 #define BOMBUS_SOCKADDR_MAX 128    /* sizeof(struct sockaddr_storage) */
+#define BOMBUS_IMA_HASH_MAX 64     /* bytes of the largest IMA digest (sha512) */
 
 enum bombus_record_kind {
 	BOMBUS_RECORD_EXEC = 1,
@@ -45,6 +46,10 @@ enum bombus_process_flags {
 	BOMBUS_PROC_PATH_PSEUDO = 1 << 3,    /* no directory at all (memfd): "/NAME (deleted)" */
 	BOMBUS_PROC_ARGS_TRUNCATED = 1 << 4, /* argv area longer than BOMBUS_ARGS_MAX */
 	BOMBUS_PROC_PATH_LOOKUP_FAILED = 1 << 5, /* a kernel read failed mid-walk */
+	/* data holds the whole path as bpf_d_path wrote it (" (deleted)"
+	 * included), not names: path_components is 1 */
+	BOMBUS_PROC_PATH_FULL = 1 << 6,
+	BOMBUS_PROC_HAS_IMA_HASH = 1 << 7, /* ima_algo and ima_hash are set */
 };
 
 /*
@@ -63,6 +68,11 @@ enum bombus_category {
 /* Per-CPU counters kept by the BPF programs (map "counters"). */
 enum bombus_kernel_counter {
 	BOMBUS_COUNTER_RINGBUF_FULL = 0, /* records lost: ring buffer had no room */
+	/* execs whose bprm_committing_creds data had no room (task storage
+	 * allocation failed): path walked and secureexec from the syscall
+	 * entry instead, no IMA hash */
+	BOMBUS_COUNTER_EXEC_DATA_LOST,
+	BOMBUS_COUNTER_IMA_HASH_FAILED, /* bpf_ima_file_hash returned an error */
 	BOMBUS_COUNTER_MAX,
 };
 
@@ -82,9 +92,10 @@ struct bombus_creds {
 
 /*
  * Exec, clone and exit: one layout. For exec and clone the kernel also sends
- * the binary (path components, leaf first, each NUL-terminated) followed by
- * the raw argv area; exit carries no strings because the mm is gone by then,
- * and the daemon takes them from its process cache.
+ * the binary (path components, leaf first, each NUL-terminated, or the whole
+ * path: BOMBUS_PROC_PATH_FULL) followed by the raw argv area; exit carries no
+ * strings because the mm is gone by then, and the daemon takes them from its
+ * process cache.
  */
 struct bombus_process_record {
 	struct bombus_record_header hdr;
@@ -99,7 +110,9 @@ struct bombus_process_record {
 	__u16 path_components; /* how many names data[] holds */
 	__u16 path_bytes;      /* bytes of data[] used by the names */
 	__u16 args_bytes;      /* bytes of argv following the names */
-	__u16 pad[3];
+	__u16 ima_algo;        /* the kernel's enum hash_algo, exec only */
+	__u16 pad[2];
+	__u8 ima_hash[BOMBUS_IMA_HASH_MAX]; /* digest, as long as ima_algo's */
 	/* names, then argv; sized so the BPF side can bound offsets for the
 	 * verifier with a mask (off & (2 * BOMBUS_PATH_MAX - 1)) */
 	char data[2 * BOMBUS_PATH_MAX + BOMBUS_ARGS_MAX];

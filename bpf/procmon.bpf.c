@@ -4,9 +4,12 @@
  *
  * Hooks and their attach methods (the daemon picks one method per hook, see
  * daemon/procmon.c):
- *   exec_creds  lsm/bprm_committing_creds, fentry/security_bprm_committing_creds,
+ *   exec_creds  what exec grants, before the new program runs (lib/exec.h):
+ *               lsm/bprm_committing_creds, or fentry/security_bprm_committing_creds
+ *               with fentry/security_file_open: privileges and path (bpf_d_path);
  *               or tracepoints syscalls/sys_enter_execve{,at}: the credentials
- *               a task had before exec, to tell which privileges exec gave it.
+ *               before exec only.
+ *   ima_hash    (optional) lsm.s/bprm_committed_creds: the binary's IMA digest.
  *   exec        tp_btf/sched_process_exec: emits ProcessExec.
  *   fork        tp_btf/sched_process_fork: emits ProcessClone (new processes
  *               only, never threads).
@@ -26,20 +29,9 @@
 #include "lib/records.h"
 #include "lib/task.h"
 #include "lib/binary.h"
+#include "lib/exec.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Credentials before exec, keyed by the exec'ing thread's id. */
-struct pre_exec_creds {
-	__u64 cap_ambient;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct pre_exec_creds);
-} pre_exec SEC(".maps");
 
 /* Records are built here: they are too large for the BPF stack. */
 struct {
@@ -49,48 +41,67 @@ struct {
 	__type(value, struct bombus_process_record);
 } scratch SEC(".maps");
 
-static __always_inline void save_pre_exec_creds(const struct cred *cred)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pre_exec_creds saved = {
-		.cap_ambient = read_caps(&cred->cap_ambient),
-	};
-
-	bpf_map_update_elem(&pre_exec, &tid, &saved, BPF_ANY);
-}
-
-static __always_inline void save_current_creds(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	save_pre_exec_creds(BPF_CORE_READ(task, real_cred));
-}
-
 SEC("lsm/bprm_committing_creds")
 int BPF_PROG(exec_creds_lsm, struct linux_binprm *bprm)
 {
-	save_current_creds();
+	struct exec_info *info = exec_creds_collect(bprm);
+
+	if (info)
+		exec_path_save(info, bprm->file);
 	return 0;
 }
 
 SEC("fentry/security_bprm_committing_creds")
 int BPF_PROG(exec_creds_fentry, struct linux_binprm *bprm)
 {
-	save_current_creds();
+	exec_creds_collect(bprm);
+	return 0;
+}
+
+/* fentry mode: the paths of the files exec opens (see lib/exec.h). */
+SEC("fentry/security_file_open")
+int BPF_PROG(exec_open_fentry, struct file *file)
+{
+	struct exec_info *info;
+
+	if (!(file->f_flags & __FMODE_EXEC))
+		return 0;
+	info = exec_info_get();
+	if (info)
+		exec_path_save(info, file);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_execve")
 int exec_creds_tp(void *ctx)
 {
-	save_current_creds();
+	save_pre_exec_creds();
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
 int exec_creds_tp_at(void *ctx)
 {
-	save_current_creds();
+	save_pre_exec_creds();
+	return 0;
+}
+
+/* After the exec_creds hook, where IMA has measured the file (bprm_check). */
+SEC("lsm.s/bprm_committed_creds")
+int BPF_PROG(ima_hash_lsm, struct linux_binprm *bprm)
+{
+	struct exec_info *info = exec_info_get();
+	long algo;
+
+	if (!info)
+		return 0;
+	algo = bpf_ima_file_hash(bprm->file, info->ima_hash, sizeof(info->ima_hash));
+	if (algo < 0) {
+		count(BOMBUS_COUNTER_IMA_HASH_FAILED);
+		return 0;
+	}
+	info->ima_algo = algo;
+	info->flags |= EXEC_INFO_IMA;
 	return 0;
 }
 
@@ -120,41 +131,35 @@ static __always_inline void record_finish(struct bombus_process_record *r)
 	record_submit(r, size);
 }
 
-/* Which privileges exec granted, from the credentials before and after. */
-static __always_inline __u32 exec_secureexec(const struct bombus_creds *now, __u32 old_tid)
-{
-	struct pre_exec_creds *before = bpf_map_lookup_elem(&pre_exec, &old_tid);
-	__u32 flags = 0;
-	__u64 gained;
-
-	if (now->euid != now->uid)
-		flags |= BOMBUS_SECUREEXEC_SETUID;
-	if (now->egid != now->gid)
-		flags |= BOMBUS_SECUREEXEC_SETGID;
-	if (!before)
-		return flags;
-	/* Unless its uid or euid is 0 (root's capabilities come from being
-	 * root), exec leaves a process only its ambient capabilities, whatever
-	 * it held before (a setuid with keep-caps keeps a permitted set that
-	 * exec drops): permitted ones beyond the ambient set it had come from
-	 * the file's capability xattr. */
-	gained = now->cap_permitted & ~before->cap_ambient;
-	if (gained && now->uid != 0 && now->euid != 0)
-		flags |= BOMBUS_SECUREEXEC_FILE_CAPS;
-	bpf_map_delete_elem(&pre_exec, &old_tid);
-	return flags;
-}
-
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_tp_btf, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct bombus_process_record *r = record_begin(BOMBUS_RECORD_EXEC);
+	struct task_struct *current = bpf_get_current_task_btf();
+	const struct exec_path *path = NULL;
+	struct exec_info *info;
 
 	if (!r)
 		return 0;
 	process_identity(r, task);
-	r->secureexec = exec_secureexec(&r->creds, old_pid);
-	process_binary(r, task);
+	info = bpf_task_storage_get(&exec_infos, current, NULL, 0);
+	if (info && (info->flags & EXEC_INFO_CREDS)) {
+		r->secureexec = info->secureexec;
+		path = exec_path_find(info);
+	} else {
+		r->secureexec = secureexec_since_syscall(&r->creds, old_pid);
+	}
+	if (info && (info->flags & EXEC_INFO_IMA)) {
+		r->flags |= BOMBUS_PROC_HAS_IMA_HASH;
+		r->ima_algo = info->ima_algo;
+		__builtin_memcpy(r->ima_hash, info->ima_hash, sizeof(r->ima_hash));
+	}
+	if (path)
+		process_binary(r, task, path->path, path->len, sizeof(path->path));
+	else
+		process_binary(r, task, NULL, 0, 0);
+	if (info)
+		bpf_task_storage_delete(&exec_infos, current);
 	record_finish(r);
 	return 0;
 }
@@ -170,7 +175,7 @@ int BPF_PROG(fork_tp_btf, struct task_struct *parent, struct task_struct *child)
 	if (!r)
 		return 0;
 	process_identity(r, child);
-	process_binary(r, child);
+	process_binary(r, child, NULL, 0, 0);
 	record_finish(r);
 	return 0;
 }

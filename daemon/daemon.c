@@ -212,6 +212,7 @@ void daemon_log_counters(struct daemon *d)
 	struct process_cache_stats cache = process_cache_stats(d->processes);
 	uint64_t dropped = d->counters.malformed + d->counters.no_memory, lost = 0;
 	char outputs[256] = "", rings[256] = "";
+	uint64_t exec_data_lost = 0, ima_hash_failures = 0;
 	size_t len = 0;
 
 	for (size_t i = 0; i < d->n_outputs; i++) {
@@ -227,6 +228,8 @@ void daemon_log_counters(struct daemon *d)
 		uint64_t n = monitor_lost(d->monitors[i]);
 
 		lost += n;
+		exec_data_lost += monitor_counter(d->monitors[i], BOMBUS_COUNTER_EXEC_DATA_LOST);
+		ima_hash_failures += monitor_counter(d->monitors[i], BOMBUS_COUNTER_IMA_HASH_FAILED);
 		if (!d->monitors[i]->host && len < sizeof(rings))
 			len += (size_t)snprintf(rings + len, sizeof(rings) - len, "%s%s=%" PRIu64, len ? " " : "",
 						d->monitors[i]->name, n);
@@ -234,10 +237,11 @@ void daemon_log_counters(struct daemon *d)
 	log_printf(LOG_NOTICE,
 		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (%s)"
 		   " events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64 " no_memory=%" PRIu64 "%s)"
-		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64,
+		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64
+		   " exec_data_lost=%" PRIu64 " ima_hash_failures=%" PRIu64,
 		   d->counters.emitted, lost, rings, dropped, d->counters.malformed,
 		   d->counters.no_memory, outputs, cache.entries, cache.exited, cache.full_refusals,
-		   d->counters.cache_misses);
+		   d->counters.cache_misses, exec_data_lost, ima_hash_failures);
 }
 
 /* Exited processes are freed a grace period after their exit, counted up to

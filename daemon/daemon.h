@@ -23,6 +23,7 @@ struct config {
 	bool stdout_output;       /* --stdout: no bus, no journal */
 	bool verbose;
 	enum hook_mode hook_mode;
+	bool ima_hash;            /* binary_ima_hash in ProcessExec, where IMA and BPF LSM allow */
 	size_t ringbuf_bytes;     /* per monitor, a power of two */
 	size_t stdout_buffer_bytes;
 	size_t process_cache_max; /* entries, live and exited */

@@ -20,6 +20,7 @@
 
 static const char *const method_names[_ATTACH_METHOD_MAX] = {
 	[ATTACH_LSM] = "lsm",
+	[ATTACH_LSM_SLEEPABLE] = "lsm.s",
 	[ATTACH_FENTRY] = "fentry",
 	[ATTACH_TP_BTF] = "tp_btf",
 	[ATTACH_TRACEPOINT] = "tracepoint",
@@ -57,6 +58,7 @@ static enum hook_mode method_mode(enum attach_method method)
 {
 	switch (method) {
 	case ATTACH_LSM:
+	case ATTACH_LSM_SLEEPABLE:
 		return HOOK_MODE_LSM;
 	case ATTACH_FENTRY:
 		return HOOK_MODE_FENTRY;
@@ -88,14 +90,15 @@ static int btf_id(const char *prefix, const char *name, int kind)
 }
 
 /* "r0 = 0; exit": the smallest valid program of any type. */
-static int load_trivial(enum bpf_prog_type type, enum bpf_attach_type attach, int attach_btf_id)
+static int load_trivial(enum bpf_prog_type type, enum bpf_attach_type attach, int attach_btf_id,
+			__u32 flags)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach,
-		    .attach_btf_id = (__u32)attach_btf_id);
+		    .attach_btf_id = (__u32)attach_btf_id, .prog_flags = flags);
 	int fd = bpf_prog_load(type, NULL, "GPL", insns, ELEMENTSOF(insns), &opts);
 
 	return fd < 0 ? -errno : fd;
@@ -120,11 +123,11 @@ static bool lsm_active(const char *lsm)
 	return false;
 }
 
-static int probe_btf_attach(enum bpf_prog_type type, enum bpf_attach_type attach, int id)
+static int probe_btf_attach(enum bpf_prog_type type, enum bpf_attach_type attach, int id, __u32 flags)
 {
 	_cleanup_close_ int prog = -1, link = -1;
 
-	prog = load_trivial(type, attach, id);
+	prog = load_trivial(type, attach, id, flags);
 	if (prog < 0)
 		return prog;
 	link = bpf_raw_tracepoint_open(NULL, prog);
@@ -171,7 +174,7 @@ static int probe_tracepoint(const char *target)
 	}
 	fclose(f);
 	attr.config = strtoull(id, NULL, 10);
-	prog = load_trivial(BPF_PROG_TYPE_TRACEPOINT, 0, 0);
+	prog = load_trivial(BPF_PROG_TYPE_TRACEPOINT, 0, 0, 0);
 	if (prog < 0)
 		return prog;
 	event = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
@@ -186,16 +189,19 @@ static int probe_method(const struct hook_method *m)
 
 	switch (m->method) {
 	case ATTACH_LSM:
+	case ATTACH_LSM_SLEEPABLE:
 		if (!lsm_active("bpf"))
 			return -EOPNOTSUPP;
 		id = btf_id("bpf_lsm_", m->target, BTF_KIND_FUNC);
-		return id < 0 ? id : probe_btf_attach(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id);
+		return id < 0 ? id
+			      : probe_btf_attach(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id,
+						 m->method == ATTACH_LSM_SLEEPABLE ? BPF_F_SLEEPABLE : 0);
 	case ATTACH_FENTRY:
 		id = btf_id("", m->target, BTF_KIND_FUNC);
-		return id < 0 ? id : probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id);
+		return id < 0 ? id : probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id, 0);
 	case ATTACH_TP_BTF:
 		id = btf_id("btf_trace_", m->target, BTF_KIND_TYPEDEF);
-		return id < 0 ? id : probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, id);
+		return id < 0 ? id : probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, id, 0);
 	case ATTACH_TRACEPOINT:
 		return probe_tracepoint(m->target);
 	default:
@@ -235,7 +241,9 @@ static bool hook_offers_mode(const struct hook *hook, enum hook_mode mode)
 	return false;
 }
 
-static int hook_select(struct hook *hook, enum hook_mode mode)
+/* The first method of @hook that works (of @mode's family when @mode forces
+ * one); on failure, *@tried is the method that failed last. */
+static int hook_select(struct hook *hook, enum hook_mode mode, const struct hook_method **tried)
 {
 	bool forced = mode != HOOK_MODE_AUTO && hook_offers_mode(hook, mode);
 	int r = -ENOENT;
@@ -246,19 +254,44 @@ static int hook_select(struct hook *hook, enum hook_mode mode)
 
 		if (forced && method_mode(m->method) != mode)
 			continue;
+		*tried = m;
 		r = probe_cached(m);
 		if (r >= 0) {
 			hook->chosen = m;
 			return 0;
 		}
 		if (forced)
-			return log_error_errno(r, "hook %s: --hook-mode=%s needs %s/%s, which this kernel does not allow: %m",
-					       hook->name, hook_mode_to_string(mode),
-					       attach_method_to_string(m->method), m->target);
+			break;
 	}
+	return r;
+}
+
+static int hook_select_logged(struct hook *hook, enum hook_mode mode)
+{
+	const struct hook_method *m = NULL;
+	int r;
+
+	if (hook->disabled) {
+		log_info("hook %s: disabled by configuration", hook->name);
+		return 0;
+	}
+	r = hook_select(hook, mode, &m);
+	if (r >= 0) {
+		log_info("hook %s: %s/%s", hook->name, attach_method_to_string(hook->chosen->method),
+			 hook->chosen->target);
+		return 0;
+	}
+	if (hook->best_effort) {
+		log_warning_errno(r, "hook %s: unavailable: needs %s/%s, which this kernel does not allow: %m",
+				  hook->name, attach_method_to_string(m->method), m->target);
+		return 0;
+	}
+	if (mode != HOOK_MODE_AUTO && hook_offers_mode(hook, mode))
+		return log_error_errno(r, "hook %s: --hook-mode=%s needs %s/%s, which this kernel does not allow: %m",
+				       hook->name, hook_mode_to_string(mode), attach_method_to_string(m->method),
+				       m->target);
 	return log_error_errno(r, "hook %s: no attach method works on this kernel (last tried: %s/%s: %m)",
-			       hook->name, attach_method_to_string(hook->methods[hook->n_methods - 1].method),
-			       hook->methods[hook->n_methods - 1].target);
+			       hook->name, attach_method_to_string(m->method), m->target);
 }
 
 int hooks_check_disable(const struct hook *hooks, size_t n_hooks, const char *name)
@@ -272,15 +305,10 @@ int hooks_check_disable(const struct hook *hooks, size_t n_hooks, const char *na
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode)
 {
 	for (size_t h = 0; h < n_hooks; h++) {
-		int r = hooks[h].disabled ? 0 : hook_select(&hooks[h], mode);
+		int r = hook_select_logged(&hooks[h], mode);
 
 		if (r < 0)
 			return r;
-		if (hooks[h].disabled)
-			log_info("hook %s: disabled by configuration", hooks[h].name);
-		else
-			log_info("hook %s: %s/%s", hooks[h].name, attach_method_to_string(hooks[h].chosen->method),
-				 hooks[h].chosen->target);
 		for (size_t i = 0; i < hooks[h].n_methods; i++) {
 			const struct hook_method *m = &hooks[h].methods[i];
 

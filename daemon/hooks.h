@@ -16,6 +16,7 @@ struct btf;
 
 enum attach_method {
 	ATTACH_LSM,        /* BPF LSM hook: lsm/HOOK */
+	ATTACH_LSM_SLEEPABLE, /* sleepable BPF LSM hook: lsm.s/HOOK */
 	ATTACH_FENTRY,     /* fentry on the kernel function */
 	ATTACH_TP_BTF,     /* BTF-typed raw tracepoint */
 	ATTACH_TRACEPOINT, /* classic (e.g. syscall) tracepoint */
@@ -49,7 +50,10 @@ struct hook {
 	size_t n_methods;
 	bool optional; /* its monitor's events still flow without it */
 	bool disabled; /* by configuration: nothing loaded (optional hooks only) */
-	const struct hook_method *chosen;  /* set by hooks_select(); NULL if disabled */
+	/* A feature the kernel may lack: when no method works, that is logged
+	 * once ("hook NAME: unavailable: WHY") and the hook is left out. */
+	bool best_effort;
+	const struct hook_method *chosen;  /* set by hooks_select(); NULL if disabled or unavailable */
 	struct bpf_link *links[HOOK_METHOD_PROGRAMS]; /* set by hooks_attach() */
 };
 
@@ -63,7 +67,8 @@ int hooks_check_disable(const struct hook *hooks, size_t n_hooks, const char *na
 
 /* Picks a method for each hook that is not disabled and sets the autoload flag of every program
  * named in @hooks accordingly. Fails with a logged error naming the hook when
- * none of its methods works, or when @mode forces one this kernel lacks. */
+ * none of the methods of a hook that is not optional works, or when @mode
+ * forces one this kernel lacks. */
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode);
 
 /* The hook called @name; NULL when there is none. */

@@ -40,6 +40,8 @@ static void help(void)
 	       "  --config=FILE         Settings file (default " BOMBUS_CONFIG_FILE ")\n"
 	       "  --hook-mode=MODE      auto (default), lsm, fentry or tracepoint: force the\n"
 	       "                        attach method of hooks that offer it\n"
+	       "  --ima-hash            Add the binary's IMA hash to ProcessExec events\n"
+	       "                        (needs IMA and BPF LSM; said once when missing)\n"
 	       "  --ringbuf-size=BYTES  Kernel ring buffer per monitor (power of two, default 8M)\n"
 	       "  --disable-hook=NAME   Do not load hook NAME (repeatable; names in docs/hook-modes.md)\n"
 	       "  --iouring-opcodes=LIST  io_uring opcodes to report: comma-separated names\n"
@@ -57,6 +59,7 @@ static void help(void)
 struct args {
 	const char *config_path; /* NULL: the default, which may be missing */
 	bool stdout_output, verbose;
+	bool ima_hash; /* --ima-hash: on, whatever the file says */
 	bool hook_mode_set;
 	enum hook_mode hook_mode;
 	size_t ringbuf_bytes; /* 0: not given */
@@ -67,12 +70,21 @@ struct args {
 
 static int parse_argv(int argc, char *argv[], struct args *a)
 {
-	enum { ARG_STDOUT = 0x100, ARG_CONFIG, ARG_HOOK_MODE, ARG_RINGBUF_SIZE, ARG_DISABLE_HOOK, ARG_IOURING_OPCODES,
-	       ARG_VERSION };
+	enum {
+		ARG_STDOUT = 0x100,
+		ARG_CONFIG,
+		ARG_HOOK_MODE,
+		ARG_IMA_HASH,
+		ARG_RINGBUF_SIZE,
+		ARG_DISABLE_HOOK,
+		ARG_IOURING_OPCODES,
+		ARG_VERSION
+	};
 	static const struct option options[] = {
 		{ "stdout", no_argument, NULL, ARG_STDOUT },
 		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "hook-mode", required_argument, NULL, ARG_HOOK_MODE },
+		{ "ima-hash", no_argument, NULL, ARG_IMA_HASH },
 		{ "ringbuf-size", required_argument, NULL, ARG_RINGBUF_SIZE },
 		{ "disable-hook", required_argument, NULL, ARG_DISABLE_HOOK },
 		{ "iouring-opcodes", required_argument, NULL, ARG_IOURING_OPCODES },
@@ -96,6 +108,9 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 				return log_error_errno(EINVAL, "--hook-mode: unknown mode '%s' (auto, lsm, fentry, tracepoint)",
 						       optarg);
 			a->hook_mode_set = true;
+			break;
+		case ARG_IMA_HASH:
+			a->ima_hash = true;
 			break;
 		case ARG_RINGBUF_SIZE:
 			if (conf_parse_size(optarg, &a->ringbuf_bytes) < 0 || !conf_ringbuf_size_valid(a->ringbuf_bytes))
@@ -174,6 +189,8 @@ static int load_config(const struct args *a, struct config *c)
 		c->ringbuf_bytes = a->ringbuf_bytes;
 	if (a->iouring_opcodes)
 		c->iouring_opcodes = a->iouring_opcodes;
+	if (a->ima_hash)
+		c->ima_hash = true;
 	return 0;
 }
 

@@ -135,7 +135,12 @@ uint64_t monitor_read_until(const struct monitor *m, uint64_t now)
 	return ringbuf_source_behind(m->records) && m->last_record_ns < now ? m->last_record_ns : now;
 }
 
+uint64_t monitor_counter(const struct monitor *m, enum bombus_kernel_counter which)
+{
+	return m->host ? 0 : percpu_counter_sum(m->counters_fd, which);
+}
+
 uint64_t monitor_lost(const struct monitor *m)
 {
-	return m->host ? 0 : percpu_counter_sum(m->counters_fd, BOMBUS_COUNTER_RINGBUF_FULL);
+	return monitor_counter(m, BOMBUS_COUNTER_RINGBUF_FULL);
 }

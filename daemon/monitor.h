@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../bpf/bombus.h"
 #include "hooks.h"
 #include "ringbuf.h"
 
@@ -58,6 +59,8 @@ int monitor_set_wanted(struct monitor *m, uint32_t categories);
 /* The time up to which @m's ring has been read: @now, or while it has a
  * backlog, the time of the last record read (those left are later). */
 uint64_t monitor_read_until(const struct monitor *m, uint64_t now);
-/* Records lost because the ring buffer was full (0 for a guest: its host
- * counts them). */
+/* A counter the BPF programs keep, summed over CPUs (0 for a guest: its
+ * host counts them); monitor_lost(): records lost because the ring buffer was
+ * full. */
+uint64_t monitor_counter(const struct monitor *m, enum bombus_kernel_counter which);
 uint64_t monitor_lost(const struct monitor *m);

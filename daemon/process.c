@@ -19,7 +19,8 @@ void process_clear_strings(struct process *p)
 	free(p->filename);
 	free(p->binary_path);
 	free(p->args);
-	p->filename = p->binary_path = p->args = NULL;
+	free(p->ima_hash);
+	p->filename = p->binary_path = p->args = p->ima_hash = NULL;
 	process_changed(p);
 }
 
@@ -43,10 +44,16 @@ int process_set_binary(struct process *p, char *binary_path, char *filename, cha
 
 int process_copy_binary(struct process *p, const struct process *from)
 {
+	int r;
+
 	p->secureexec = from->secureexec;
-	return process_set_binary(p, from->binary_path ? strdup(from->binary_path) : NULL,
-				  from->filename ? strdup(from->filename) : NULL,
-				  from->args ? strdup(from->args) : NULL);
+	r = process_set_binary(p, from->binary_path ? strdup(from->binary_path) : NULL,
+			       from->filename ? strdup(from->filename) : NULL,
+			       from->args ? strdup(from->args) : NULL);
+	if (r < 0 || !from->ima_hash)
+		return r;
+	p->ima_hash = strdup(from->ima_hash);
+	return p->ima_hash ? 0 : -ENOMEM;
 }
 
 json_object *process_json_object(const struct process *p, int64_t offset)
@@ -73,6 +80,8 @@ json_object *process_json_object(const struct process *p, int64_t offset)
 	r |= json_add_string(o, "secureexec", secureexec_to_string(p->secureexec, secure));
 	r |= json_add_string(o, "filename", p->filename);
 	r |= json_add_string(o, "binary_path", p->binary_path);
+	if (p->ima_hash)
+		r |= json_add_string(o, "binary_ima_hash", p->ima_hash);
 	r |= json_add_string(o, "args", p->args);
 	if (r) {
 		json_object_put(o);

@@ -18,6 +18,7 @@ struct process {
 	struct bombus_creds creds;
 	uint32_t secureexec;
 	char *filename, *binary_path, *args; /* never NULL once filled; "" when unknown */
+	char *ima_hash; /* "ALGO:HEX" of the binary from IMA; NULL: no field */
 
 	/* This process as JSON text, built on first use and dropped on any
 	 * change: a parent is serialized once, not once per event. */
@@ -32,10 +33,10 @@ struct process {
 };
 
 void process_clear_strings(struct process *p);
-/* Takes ownership of the strings (NULL stays/becomes ""). Returns -ENOMEM if
- * an empty string could not be made. */
+/* Takes ownership of the strings (NULL stays/becomes ""); the IMA hash is
+ * dropped. Returns -ENOMEM if an empty string could not be made. */
 int process_set_binary(struct process *p, char *binary_path, char *filename, char *args);
-/* Copies the exec-derived fields (binary, args, secureexec) of @from. */
+/* Copies the exec-derived fields (binary, args, IMA hash, secureexec) of @from. */
 int process_copy_binary(struct process *p, const struct process *from);
 void process_changed(struct process *p);
 

@@ -6,6 +6,7 @@
 
 #include "bpf-load.h"
 #include "daemon.h"
+#include "ima.h"
 #include "log.h"
 #include "procmon.bpf.skel.h"
 #include "procmon.h"
@@ -13,10 +14,17 @@
 #include "procmon-privilege.h"
 #include "text.h"
 
+#define SECURITYFS "/sys/kernel/security"
+
+/* LSM and fentry: see bpf/lib/exec.h for why fentry needs security_file_open. */
 static const struct hook_method exec_creds_methods[] = {
 	{ ATTACH_LSM, "bprm_committing_creds", { "exec_creds_lsm" } },
-	{ ATTACH_FENTRY, "security_bprm_committing_creds", { "exec_creds_fentry" } },
+	{ ATTACH_FENTRY, "security_bprm_committing_creds", { "exec_creds_fentry", "exec_open_fentry" } },
 	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_execve", { "exec_creds_tp", "exec_creds_tp_at" } },
+};
+/* bpf_ima_file_hash is for sleepable LSM programs only. */
+static const struct hook_method ima_hash_methods[] = {
+	{ ATTACH_LSM_SLEEPABLE, "bprm_committed_creds", { "ima_hash_lsm" } },
 };
 static const struct hook_method exec_methods[] = {
 	{ ATTACH_TP_BTF, "sched_process_exec", { "exec_tp_btf" } },
@@ -28,13 +36,16 @@ static const struct hook_method exit_methods[] = {
 	{ ATTACH_TP_BTF, "sched_process_exit", { "exit_tp_btf" } },
 };
 
-#define HOOK(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m) }
-#define HOOK_OPTIONAL(n, m) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m), .optional = true }
+#define HOOK(n, m, ...) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m), __VA_ARGS__ }
 
 /* exec_creds only tells which privileges exec granted through file
- * capabilities: the config file may leave it out. */
+ * capabilities, and in LSM and fentry modes gives the path by d_path (else
+ * walked): the config file may leave it out. ima_hash needs what not every
+ * kernel has, and is only loaded when asked for. */
+enum { HOOK_IMA_HASH = 1 };
 static const struct hook procmon_hook_table[] = {
-	HOOK_OPTIONAL("exec_creds", exec_creds_methods),
+	HOOK("exec_creds", exec_creds_methods, .optional = true),
+	[HOOK_IMA_HASH] = HOOK("ima_hash", ima_hash_methods, .optional = true, .best_effort = true),
 	HOOK("exec", exec_methods),
 	HOOK("fork", fork_methods),
 	HOOK("exit", exit_methods),
@@ -60,21 +71,44 @@ static void identity_from_record(struct process *p, const struct bombus_process_
 	process_changed(p);
 }
 
+/* "ALGO:HEX", or NULL: no hash, or one of an algorithm this bombus does not
+ * know (said once). */
+static char *ima_hash_from_record(const struct bombus_process_record *r)
+{
+	static bool warned;
+	char *hash;
+
+	if (!(r->flags & BOMBUS_PROC_HAS_IMA_HASH))
+		return NULL;
+	hash = ima_hash_to_string(r->ima_algo, r->ima_hash, sizeof(r->ima_hash));
+	if (!hash && errno == EINVAL && !warned) {
+		log_warning("IMA hashes of algorithm %u are left out of events: unknown algorithm", r->ima_algo);
+		warned = true;
+	}
+	return hash;
+}
+
 static int binary_from_record(struct process *p, const struct bombus_process_record *r)
 {
+	bool pseudo = r->flags & BOMBUS_PROC_PATH_PSEUDO, unlinked = r->flags & BOMBUS_PROC_PATH_UNLINKED;
 	char *path = NULL, *filename = NULL, *args = NULL;
 	int ret;
 
 	if (!(r->flags & BOMBUS_PROC_HAS_BINARY))
 		return process_set_binary(p, NULL, NULL, NULL);
-	ret = binary_path_join(r->data, r->path_bytes, r->path_components, r->flags & BOMBUS_PROC_PATH_PSEUDO,
-			       r->flags & BOMBUS_PROC_PATH_UNLINKED, r->flags & BOMBUS_PROC_PATH_TRUNCATED,
-			       &path, &filename);
+	if (r->flags & BOMBUS_PROC_PATH_FULL)
+		ret = binary_path_full(r->data, r->path_bytes, pseudo, unlinked, &path, &filename);
+	else
+		ret = binary_path_join(r->data, r->path_bytes, r->path_components, pseudo, unlinked,
+				       r->flags & BOMBUS_PROC_PATH_TRUNCATED, &path, &filename);
 	if (ret < 0)
 		return ret;
 	args = args_join(r->data + r->path_bytes, r->args_bytes, r->flags & BOMBUS_PROC_ARGS_TRUNCATED);
 	ret = process_set_binary(p, path, filename, args);
-	return args ? ret : -ENOMEM;
+	if (ret < 0 || !args)
+		return -ENOMEM;
+	p->ima_hash = ima_hash_from_record(r);
+	return 0;
 }
 
 /* The cached entry for the record's process, a new one, or, when the cache
@@ -121,6 +155,8 @@ static void handle_process_record(struct procmon *pm, const struct bombus_proces
 		/* exec-time properties are inherited across fork */
 		p->secureexec = parent ? parent->secureexec : 0;
 		if (binary_from_record(p, r) < 0)
+			d->counters.no_memory++;
+		else if (parent && parent->ima_hash && !(p->ima_hash = strdup(parent->ima_hash)))
 			d->counters.no_memory++;
 		break;
 	case BOMBUS_RECORD_EXIT:
@@ -202,6 +238,12 @@ int procmon_start(struct daemon *d, struct monitor **ret)
 		return log_error_errno(ENOMEM, "procmon: %m");
 	pm->daemon = d;
 	memcpy(pm->hooks, procmon_hook_table, sizeof(pm->hooks));
+	/* Asked for, but impossible here: said once, here, not per event. */
+	pm->hooks[HOOK_IMA_HASH].disabled = !d->config.ima_hash;
+	if (d->config.ima_hash && !ima_present(SECURITYFS)) {
+		log_warning("hook ima_hash: unavailable: this kernel has no IMA (no %s/ima)", SECURITYFS);
+		pm->hooks[HOOK_IMA_HASH].disabled = true;
+	}
 	pm->monitor = (struct monitor){ .name = "procmon", .daemon = d, .hooks = pm->hooks,
 					.n_hooks = ELEMENTSOF(pm->hooks), .free = procmon_free };
 	pm->skel = procmon_bpf__open_opts(bpf_open_opts());

@@ -158,14 +158,38 @@ int binary_path_join(const char *names, size_t len, unsigned count, bool pseudo,
 	return 0;
 }
 
-char *path_basename(const char *path)
+/* The leaf name of @path: after the last '/', or the first for a file with
+ * no directory (@pseudo: its name may hold '/'), without " (deleted)" when
+ * @deleted; valid UTF-8. A new string, or NULL. */
+static char *leaf_name(const char *path, bool pseudo, bool deleted)
 {
-	static const char deleted[] = " (deleted)";
-	const char *slash = strrchr(path, '/');
+	static const char suffix[] = " (deleted)";
+	const char *slash = pseudo ? strchr(path, '/') : strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	size_t n = strlen(base);
 
-	if (n >= sizeof(deleted) - 1 && strcmp(base + n - (sizeof(deleted) - 1), deleted) == 0)
-		n -= sizeof(deleted) - 1;
+	if (deleted && n >= sizeof(suffix) - 1 && strcmp(base + n - (sizeof(suffix) - 1), suffix) == 0)
+		n -= sizeof(suffix) - 1;
 	return utf8_strndup(base, n);
+}
+
+int binary_path_full(const char *bytes, size_t len, bool pseudo, bool unlinked, char **path,
+		     char **filename)
+{
+	char *out = utf8_strndup(bytes, len);
+
+	if (!out)
+		return -ENOMEM;
+	*filename = leaf_name(out, pseudo, pseudo || unlinked);
+	if (!*filename) {
+		free(out);
+		return -ENOMEM;
+	}
+	*path = out;
+	return 0;
+}
+
+char *path_basename(const char *path)
+{
+	return leaf_name(path, false, true);
 }

@@ -31,6 +31,13 @@ char *args_join(const char *area, size_t len, bool truncated);
 int binary_path_join(const char *names, size_t len, unsigned count, bool pseudo, bool unlinked,
 		     bool truncated, char **path, char **filename);
 
+/* The binary path as bpf_d_path wrote it (@len bytes, NUL-terminated or
+ * not), made valid UTF-8; " (deleted)" is already there for a deleted file
+ * (@unlinked) or one with no directory (@pseudo). *@filename gets the leaf
+ * name without it, as binary_path_join gives it. Returns 0 or -ENOMEM. */
+int binary_path_full(const char *bytes, size_t len, bool pseudo, bool unlinked, char **path,
+		     char **filename);
+
 /* The leaf of a path as /proc/PID/exe shows it, without " (deleted)", as
  * valid UTF-8. */
 char *path_basename(const char *path);

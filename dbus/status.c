@@ -26,7 +26,7 @@ static size_t daemon_monitors(struct daemon *d, struct monitor_view *views, size
 		views[n] = (struct monitor_view){ .name = d->monitors[i]->name,
 						  .hooks = d->monitors[i]->hooks,
 						  .n_hooks = d->monitors[i]->n_hooks,
-						  .lost = monitor_lost(d->monitors[i]) };
+						  .lost = monitor_counter(d->monitors[i], BOMBUS_COUNTER_RINGBUF_FULL) };
 	return n;
 }
 

@@ -2,8 +2,10 @@
 /*
  * The executed file and argv of a process, copied into a process record.
  * The path is resolved from the file itself (mm->exe_file), not from the
- * string given to execve: names are sent leaf first and the daemon joins them.
- * This walk is used where bpf_d_path is not allowed (tracepoints).
+ * string given to execve: either the whole path bpf_d_path gave at exec time
+ * (LSM and fentry modes, see lib/exec.h), or, where bpf_d_path is not allowed
+ * (tracepoints, fork), a walk of the dentries: names are sent leaf first and
+ * the daemon joins them.
  */
 #ifndef BOMBUS_BPF_BINARY_H
 #define BOMBUS_BPF_BINARY_H
@@ -25,19 +27,32 @@ static __always_inline bool dentry_unlinked(struct dentry *dentry)
  * state at the top of every iteration and prunes, where precise register
  * bounds would make it walk every path of every iteration.
  */
-static __always_inline __u32 binary_path_walk(struct bombus_process_record *r, struct file *file)
+static __always_inline struct mount *file_mount(struct file *file)
 {
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
-	int i;
 
-	if (!dentry)
-		return 0;
+	return container_of(vfsmnt, struct mount, mnt);
+}
+
+/* What the file itself says, however its path is found: fileless (no link
+ * left), deleted, or without any directory (memfd, shmem). */
+static __always_inline void binary_file_flags(struct bombus_process_record *r, struct file *file,
+					      struct dentry *dentry)
+{
 	if (BPF_CORE_READ(dentry, d_inode, __i_nlink) == 0)
 		r->secureexec |= BOMBUS_SECUREEXEC_FILELESS_EXEC;
 	if (dentry_unlinked(dentry))
 		r->flags |= BOMBUS_PROC_PATH_UNLINKED;
+	if (BPF_CORE_READ(dentry, d_parent) == dentry &&
+	    dentry != BPF_CORE_READ(file_mount(file), mnt.mnt_root))
+		r->flags |= BOMBUS_PROC_PATH_PSEUDO;
+}
+
+static __always_inline __u32 binary_path_walk(struct bombus_process_record *r, struct file *file,
+					      struct dentry *dentry)
+{
+	struct mount *mnt = file_mount(file);
+	int i;
 
 	for (i = 0; i < PATH_WALK_STEPS; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
@@ -64,13 +79,10 @@ static __always_inline __u32 binary_path_walk(struct bombus_process_record *r, s
 		}
 		r->path_bytes = off + len;
 		r->path_components++;
-		if (dentry == parent) {
-			/* A file with no directory (memfd, shmem): the kernel prints
-			 * these as "/NAME (deleted)". */
-			if (r->path_components == 1)
-				r->flags |= BOMBUS_PROC_PATH_PSEUDO;
+		/* A file with no directory (memfd, shmem, see binary_file_flags):
+		 * the kernel prints these as "/NAME (deleted)". */
+		if (dentry == parent)
 			return r->path_bytes;
-		}
 		dentry = parent;
 	}
 	r->flags |= BOMBUS_PROC_PATH_TRUNCATED;
@@ -99,12 +111,40 @@ static __always_inline void binary_args(struct bombus_process_record *r, struct 
 		r->args_bytes = len;
 }
 
-/* Path and argv of the program @task runs; nothing for kernel threads. */
-static __always_inline void process_binary(struct bombus_process_record *r, struct task_struct *task)
+/* The path bpf_d_path gave: @len bytes, NUL included, at most @max (which
+ * is less than BOMBUS_PATH_MAX). */
+static __always_inline __u32 binary_path_copy(struct bombus_process_record *r, const char *path, long len,
+					      long max)
+{
+	__u32 size;
+
+	if (len <= 0 || len > max)
+		return 0;
+	/* The check above is on a copy the compiler may reload from the
+	 * stack, without its bounds: the mask gives the verifier one. */
+	size = len;
+	barrier_var(size);
+	size &= BOMBUS_PATH_MAX - 1;
+	if (bpf_probe_read_kernel(r->data, size, path) < 0)
+		return 0;
+	r->flags |= BOMBUS_PROC_PATH_FULL;
+	r->path_components = 1;
+	r->path_bytes = size;
+	return size;
+}
+
+/*
+ * Path and argv of the program @task runs; nothing for kernel threads.
+ * @path (@len bytes, at most @max) is the path bpf_d_path gave for this
+ * binary, or NULL: then the dentries are walked.
+ */
+static __always_inline void process_binary(struct bombus_process_record *r, struct task_struct *task,
+					   const char *path, long len, long max)
 {
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct dentry *dentry;
 	struct file *exe;
-	__u32 off;
+	__u32 off = 0;
 
 	if (!mm)
 		return;
@@ -112,7 +152,14 @@ static __always_inline void process_binary(struct bombus_process_record *r, stru
 	if (!exe)
 		return;
 	r->flags |= BOMBUS_PROC_HAS_BINARY;
-	off = binary_path_walk(r, exe);
+	dentry = BPF_CORE_READ(exe, f_path.dentry);
+	if (dentry) {
+		binary_file_flags(r, exe, dentry);
+		if (path)
+			off = binary_path_copy(r, path, len, max);
+		if (!off)
+			off = binary_path_walk(r, exe, dentry);
+	}
 	binary_args(r, mm, off);
 }
 
