@@ -1,8 +1,9 @@
-"""bombusd's own report of the attach method each hook uses.
+"""bombusd's own report of the attach method each hook uses, and what it must be.
 
 bombusd logs one line per hook when it starts: "bombusd: hook NAME: METHOD/TARGET",
-or "bombusd: hook NAME: unavailable: WHY" for an optional hook it had to leave
-out. Used by the tests and by the VM lane's mode matrix (tests/vm/hook-report).
+"bombusd: hook NAME: disabled", or "bombusd: hook NAME: unavailable: WHY" for
+an optional hook it had to leave out. Used by the tests and by the VM lane's
+mode matrix (tests/vm/hook-report).
 """
 import os
 import re
@@ -14,6 +15,29 @@ import time
 HOOK_LINE = re.compile(r"^bombusd: hook (\S+): (.*)$", re.M)
 READY = "monitoring;"
 FAMILIES = ("lsm", "fentry", "tracepoint")  # best first
+MODES = ("auto", *FAMILIES)
+
+
+def _syscall_hook(lsm, fentry, syscall):
+    return [f"lsm/{lsm}", f"fentry/{fentry}", f"tracepoint/syscalls/sys_enter_{syscall}"]
+
+
+# The methods of each hook in order of preference, as the daemon declares them
+# (docs/hook-modes.md): the specification the reports are checked against.
+METHODS = {
+    "exec_creds": _syscall_hook("bprm_committing_creds", "security_bprm_committing_creds", "execve"),
+    "ima_hash": ["lsm.s/bprm_committed_creds"],
+    "exec": ["tp_btf/sched_process_exec"],
+    "fork": ["tp_btf/sched_process_fork"],
+    "exit": ["tp_btf/sched_process_exit"],
+    "setuid": _syscall_hook("task_fix_setuid", "security_task_fix_setuid", "setuid"),
+    "setgid": _syscall_hook("task_fix_setgid", "security_task_fix_setgid", "setgid"),
+    "capset": _syscall_hook("capset", "security_capset", "capset"),
+    "prctl": _syscall_hook("task_prctl", "security_task_prctl", "prctl"),
+    "userns_create": _syscall_hook("userns_create", "security_create_user_ns", "unshare"),
+    "ptrace_access_check": _syscall_hook("ptrace_access_check", "security_ptrace_access_check", "ptrace"),
+}
+OPTIONAL = {"ima_hash": "--ima-hash"}  # hook: the option that turns it on
 
 
 def hooks(stderr):
@@ -22,8 +46,8 @@ def hooks(stderr):
 
 
 def family(method):
-    """The --hook-mode family of a logged method: lsm, fentry, tracepoint or
-    unavailable."""
+    """The --hook-mode family of a method: lsm, fentry or tracepoint; None for
+    "disabled" and "unavailable: ..."."""
     kind = method.split("/", 1)[0]
     if kind in ("lsm", "lsm.s"):
         return "lsm"
@@ -31,7 +55,34 @@ def family(method):
         return "fentry"
     if kind in ("tp_btf", "tracepoint"):
         return "tracepoint"
-    return "unavailable"
+    return None
+
+
+def expected_method(hook, mode, best, args=(), ima=True):
+    """What bombusd started with `--hook-mode=MODE ARGS` must report for @hook
+    on a kernel whose best family is @best (it allows that one and the ones
+    after it); @ima: the kernel has IMA. A method, "disabled", "unavailable",
+    or None when bombusd must refuse to start."""
+    if hook in OPTIONAL and OPTIONAL[hook] not in args:
+        return "disabled"
+    allowed = FAMILIES[FAMILIES.index(best):]
+    methods = METHODS[hook]
+    if mode != "auto" and any(family(m) == mode for m in methods):
+        methods = [m for m in methods if family(m) == mode]
+    for method in methods:
+        if family(method) in allowed and (hook != "ima_hash" or ima):
+            return method
+    return "unavailable" if hook in OPTIONAL else None
+
+
+def verdict(hook, reported, mode, best, args=(), ima=True):
+    """"ok", or why @reported is not what @hook must use."""
+    if hook not in METHODS:
+        return f"FAIL: unknown hook (add it to {__name__}.METHODS)"
+    want = expected_method(hook, mode, best, args, ima)
+    if want == "unavailable" and reported.startswith("unavailable:"):
+        return "ok"
+    return "ok" if reported == want else f"FAIL: want {want}"
 
 
 def run_briefly(binary, args, timeout=120):
@@ -58,8 +109,7 @@ def run_briefly(binary, args, timeout=120):
 
 
 def best_mode(binary):
-    """The best family this kernel allows for exec_creds, found by forcing each
-    in turn: what auto mode must pick."""
+    """The best family this kernel allows, found by forcing each in turn."""
     for mode in FAMILIES:
         started, _, _ = run_briefly(binary, [f"--hook-mode={mode}"])
         if started:
@@ -75,3 +125,10 @@ def expected_mode(binary):
         assert mode in FAMILIES, f"BOMBUS_EXPECT_MODE={mode!r} is not one of {FAMILIES}"
         return mode
     return best_mode(binary)
+
+
+def ima_present():
+    """Whether this kernel has IMA, as far as securityfs tells."""
+    if not os.path.exists("/sys/kernel/security/lsm"):
+        return None  # securityfs not mounted: unknown
+    return os.path.isdir("/sys/kernel/security/ima")
