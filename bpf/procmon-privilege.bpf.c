@@ -145,13 +145,17 @@ static __always_inline void report_ptrace(__u32 target_pid, __u64 target_start, 
 /* Defines lsm/HOOK and fentry/security_HOOK programs running BODY; LSM
  * programs return the hook's "no opinion" value. */
 #define LSM_AND_FENTRY(hook, name, lsm_ret, body, ...)          \
+	LSM_AND_FENTRY_ON(hook, security_##hook, name, lsm_ret, body, __VA_ARGS__)
+
+/* For a hook whose security_ function is not named after it. */
+#define LSM_AND_FENTRY_ON(hook, function, name, lsm_ret, body, ...) \
 	SEC("lsm/" #hook)                                       \
 	int BPF_PROG(name##_lsm, __VA_ARGS__)                   \
 	{                                                       \
 		body;                                           \
 		return lsm_ret;                                 \
 	}                                                       \
-	SEC("fentry/security_" #hook)                           \
+	SEC("fentry/" #function)                                \
 	int BPF_PROG(name##_fentry, __VA_ARGS__)                \
 	{                                                       \
 		body;                                           \
@@ -175,7 +179,7 @@ LSM_AND_FENTRY(task_prctl, prctl, -ENOSYS,
 	       read_prctl_name(name, option, arg2); report_prctl(option, arg2, name), int option,
 	       unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
 
-LSM_AND_FENTRY(userns_create, userns, 0, report_userns(), const struct cred *cred)
+LSM_AND_FENTRY_ON(userns_create, security_create_user_ns, userns, 0, report_userns(), const struct cred *cred)
 
 LSM_AND_FENTRY(ptrace_access_check, ptrace, 0,
 	       report_ptrace(BPF_CORE_READ(child, tgid), task_start_boottime(child), mode),
