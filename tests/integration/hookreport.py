@@ -88,15 +88,18 @@ def verdict(hook, reported, mode, best, args=(), ima=True):
 def run_briefly(binary, args, timeout=120):
     """Starts `binary --stdout ARGS`, waits until it is monitoring or has
     exited, stops it. Returns (started, exit status, stderr)."""
-    with tempfile.TemporaryFile("w+") as err:
+    # Read through a separate open: a seek on bombusd's own descriptor would
+    # move the offset it writes at.
+    with tempfile.NamedTemporaryFile("w", prefix="bombusd-stderr-") as err:
+        def text():
+            with open(err.name) as f:
+                return f.read()
+
         proc = subprocess.Popen([binary, "--stdout", *args], stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + timeout
-        text = ""
-        while proc.poll() is None and READY not in text and time.monotonic() < deadline:
+        while proc.poll() is None and READY not in text() and time.monotonic() < deadline:
             time.sleep(0.05)
-            err.seek(0)
-            text = err.read()
-        started = proc.poll() is None and READY in text
+        started = proc.poll() is None and READY in text()
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
         try:
@@ -104,8 +107,7 @@ def run_briefly(binary, args, timeout=120):
         except subprocess.TimeoutExpired:
             proc.kill()
             rc = proc.wait()
-        err.seek(0)
-        return started, rc, err.read()
+        return started, rc, text()
 
 
 def best_mode(binary):
