@@ -124,6 +124,35 @@ static void basename_of_proc_exe(void)
 	free(s);
 }
 
+static void path_from_d_path(void)
+{
+	char *path, *file;
+
+	CHECK_INT(binary_path_full("/usr/bin/ls\0junk", 16, false, false, &path, &file), 0);
+	CHECK_STR(path, "/usr/bin/ls");
+	CHECK_STR(file, "ls");
+	free(path), free(file);
+	/* deleted: the suffix stays in the path, not in the name */
+	CHECK_INT(binary_path_full("/tmp/x (deleted)", 17, false, true, &path, &file), 0);
+	CHECK_STR(path, "/tmp/x (deleted)");
+	CHECK_STR(file, "x");
+	free(path), free(file);
+	/* a file really named so, not deleted */
+	CHECK_INT(binary_path_full("/tmp/x (deleted)", 17, false, false, &path, &file), 0);
+	CHECK_STR(file, "x (deleted)");
+	free(path), free(file);
+	/* a memfd: its name may hold '/' */
+	CHECK_INT(binary_path_full("/memfd:a/b (deleted)", 21, true, false, &path, &file), 0);
+	CHECK_STR(path, "/memfd:a/b (deleted)");
+	CHECK_STR(file, "memfd:a/b");
+	free(path), free(file);
+	/* no NUL within the length, and a bad byte */
+	CHECK_INT(binary_path_full("/bin/a\xfe", 7, false, false, &path, &file), 0);
+	CHECK_STR(path, "/bin/a\xef\xbf\xbd");
+	CHECK_STR(file, "a\xef\xbf\xbd");
+	free(path), free(file);
+}
+
 static void utf8_append_bounded(void)
 {
 	char out[8];
@@ -148,5 +177,5 @@ static void strndup_sanitizes(void)
 }
 
 UNIT_MAIN(T(strndup_sanitizes), T(args_skip_argv0_and_join), T(args_truncated_stay_valid), T(invalid_utf8_replaced),
-	  T(path_from_leaf_first_names), T(path_count_not_trusted), T(basename_of_proc_exe),
+	  T(path_from_leaf_first_names), T(path_count_not_trusted), T(path_from_d_path), T(basename_of_proc_exe),
 	  T(utf8_append_bounded))
