@@ -46,6 +46,7 @@ static void exec_event_shape(void)
 	CHECK(strstr(s, "\"cloned\":false") != NULL);
 	CHECK(strstr(s, "\"parent\":{\"start_time\"") != NULL);
 	CHECK(strstr(s, "\"args\":\"-c byobu-status tmux_left\"") != NULL);
+	CHECK(strstr(s, "binary_ima_hash") == NULL); /* absent without a hash, never empty */
 	/* valid JSON, and the parent's text is reused as is */
 	json_object *parsed = json_tokener_parse(s);
 	CHECK(parsed != NULL);
@@ -55,6 +56,23 @@ static void exec_event_shape(void)
 	free(s);
 	process_clear_strings(&child);
 	process_clear_strings(&parent);
+}
+
+static void ima_hash_after_binary_path(void)
+{
+	struct process p;
+	struct event ev = { .type = EVENT_PROCESS_EXEC, .time_ns = 1 };
+	size_t len;
+	char *s;
+
+	fill(&p, 7259, "/usr/bin/ls", "ls", "-lah");
+	p.ima_hash = strdup("sha256:0148f5ab");
+	ev.process = &p;
+	s = event_to_json(&ev, 0, &len);
+	CHECK(s && strstr(s, "\"binary_path\":\"/usr/bin/ls\",\"binary_ima_hash\":\"sha256:0148f5ab\",") != NULL);
+	free(s);
+	process_clear_strings(&p);
+	CHECK(p.ima_hash == NULL);
 }
 
 static void unknown_parent_is_null(void)
@@ -123,4 +141,4 @@ static void type_specific_fields_before_timestamp(void)
 	process_clear_strings(&p);
 }
 
-UNIT_MAIN(T(exec_event_shape), T(type_specific_fields_before_timestamp), T(unknown_parent_is_null), T(cached_process_json_follows_changes))
+UNIT_MAIN(T(exec_event_shape), T(ima_hash_after_binary_path), T(type_specific_fields_before_timestamp), T(unknown_parent_is_null), T(cached_process_json_follows_changes))
