@@ -135,6 +135,18 @@ static int parse_cache_size(struct conf_parser *p, const char *value, void *fiel
 	return r;
 }
 
+static int parse_boolean(struct conf_parser *p, const char *value, void *field)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+		if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+			*(bool *)field = strcmp(value, yes[i]) == 0;
+			return 0;
+		}
+	return conf_error(p, "'%s' is not a boolean (yes or no)", value);
+}
+
 static int parse_hook_mode(struct conf_parser *p, const char *value, void *field)
 {
 	if (hook_mode_from_string(value, field) < 0)
@@ -186,6 +198,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("Daemon", "RingBufferSize", parse_ringbuf_size, ringbuf_bytes),
 	KEY("Daemon", "ProcessCacheSize", parse_cache_size, process_cache_max),
 	KEY("ProcMon", "DisableHooks", parse_procmon_hooks, n_disabled_hooks),
+	KEY("ProcMon", "ImaHash", parse_boolean, ima_hash),
 	KEY("Journal", "Categories", parse_categories, journal_categories),
 	KEY("Journal", "QueueSize", parse_size_value, journal_queue_bytes),
 	KEY("Subscriptions", "Max", parse_unsigned, max_subscriptions),

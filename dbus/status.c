@@ -30,8 +30,9 @@ static size_t daemon_monitors(struct daemon *d, struct monitor_view *views, size
 	return n;
 }
 
-/* "hooks": a(sss) of hook, attach method ("disabled" when left out) and
- * the target it attached to. */
+/* "hooks": a(sss) of hook, attach method ("disabled" when the configuration
+ * left it out, "unavailable" when the kernel could not run it) and the target
+ * it attached to. */
 static int append_monitor(sd_bus_message *m, const void *items, size_t index)
 {
 	const struct monitor_view *v = (const struct monitor_view *)items + index;
@@ -46,10 +47,11 @@ static int append_monitor(sd_bus_message *m, const void *items, size_t index)
 		r = sd_bus_message_open_container(m, 'a', "(sss)");
 	for (size_t i = 0; r >= 0 && i < v->n_hooks; i++) {
 		const struct hook_method *chosen = v->hooks[i].chosen;
+		const char *method = chosen               ? attach_method_to_string(chosen->method)
+				     : v->hooks[i].disabled ? "disabled"
+							    : "unavailable";
 
-		r = sd_bus_message_append(m, "(sss)", v->hooks[i].name,
-					  chosen ? attach_method_to_string(chosen->method) : "disabled",
-					  chosen ? chosen->target : "");
+		r = sd_bus_message_append(m, "(sss)", v->hooks[i].name, method, chosen ? chosen->target : "");
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);

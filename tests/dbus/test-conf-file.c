@@ -63,7 +63,7 @@ static void test_values(void)
 	struct config c;
 
 	CHECK_INT(load("# comment\n; comment\n\n[Daemon]\nHookMode=tracepoint\nRingBufferSize=16M\n"
-		       "ProcessCacheSize=1000\n[ProcMon]\nDisableHooks=exec_creds\n"
+		       "ProcessCacheSize=1000\n[ProcMon]\nDisableHooks=exec_creds\nImaHash=yes\n"
 		       "[Journal]\nCategories=process, io_uring\nQueueSize=64K\n"
 		       "[Subscriptions]\nMax=3\nMaxPerClient=2\nBacklogSize=1M\nWindowSize=4096\n",
 		       &c),
@@ -75,6 +75,7 @@ static void test_values(void)
 	CHECK_STR(c.disabled_hooks[0].hook, "exec_creds");
 	CHECK_STR(c.disabled_hooks[0].monitor, "procmon");
 	CHECK_INT(c.disabled_hooks[0].line, 9);
+	CHECK(c.ima_hash);
 	CHECK_INT(c.journal_categories, CATEGORY_PROCESS | CATEGORY_IO_URING);
 	CHECK_INT(c.journal_queue_bytes, 64 << 10);
 	CHECK_INT(c.max_subscriptions, 3);
@@ -107,6 +108,7 @@ static void test_errors(void)
 		  ":2: unknown category 'nonsense' (process, privilege, io_uring)");
 	CHECK_STR(error_of("[Journal]\nQueueSize=lots\n"),
 		  ":2: 'lots' is not a size (bytes, or a number followed by K, M or G; at most 2G)");
+	CHECK_STR(error_of("[ProcMon]\nImaHash=maybe\n"), ":2: 'maybe' is not a boolean (yes or no)");
 	CHECK_STR(error_of("[Subscriptions]\nMax=0\n"), ":2: '0' is not a number from 1 to 65536");
 	CHECK_STR(error_of("[Subscriptions]\nMax=-1\n"), ":2: '-1' is not a number from 1 to 65536");
 	CHECK_STR(error_of("[Nope]\nMax=1\n"), ":2: unknown section [Nope]");
@@ -177,6 +179,7 @@ static void test_example(const char *example)
 	CHECK_INT(c.ringbuf_bytes, 8u << 20);
 	CHECK_INT(c.process_cache_max, 262144);
 	CHECK_INT(c.n_disabled_hooks, 0);
+	CHECK(!c.ima_hash);
 	CHECK_INT(c.journal_categories, CATEGORY_PRIVILEGE);
 	CHECK_INT(c.journal_queue_bytes, 4u << 20);
 	CHECK_INT(c.max_subscriptions, 128);

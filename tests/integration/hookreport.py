@@ -47,7 +47,7 @@ def hooks(stderr):
 
 def family(method):
     """The --hook-mode family of a method: lsm, fentry or tracepoint; None for
-    "disabled" and "unavailable: ..."."""
+    "disabled by configuration" and "unavailable: ..."."""
     kind = method.split("/", 1)[0]
     if kind in ("lsm", "lsm.s"):
         return "lsm"
@@ -61,10 +61,10 @@ def family(method):
 def expected_method(hook, mode, best, args=(), ima=True):
     """What bombusd started with `--hook-mode=MODE ARGS` must report for @hook
     on a kernel whose best family is @best (it allows that one and the ones
-    after it); @ima: the kernel has IMA. A method, "disabled", "unavailable",
-    or None when bombusd must refuse to start."""
+    after it); @ima: the kernel has IMA. A method, "disabled by configuration",
+    "unavailable", or None when bombusd must refuse to start."""
     if hook in OPTIONAL and OPTIONAL[hook] not in args:
-        return "disabled"
+        return "disabled by configuration"
     allowed = FAMILIES[FAMILIES.index(best):]
     methods = METHODS[hook]
     if mode != "auto" and any(family(m) == mode for m in methods):

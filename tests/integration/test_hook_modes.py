@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 import hookreport
-from conftest import bombusd_binary
+from runner import bombusd_binary
 
 
 @pytest.fixture(scope="module")
