@@ -173,13 +173,32 @@ static char *leaf_name(const char *path, bool pseudo, bool deleted)
 	return utf8_strndup(base, n);
 }
 
+/* The start of the last @max components of @path ("/a/b/c"), or NULL when
+ * it has no more. */
+static const char *last_components(const char *path, unsigned max)
+{
+	unsigned seen = 0;
+
+	for (const char *p = path + strlen(path); p-- > path;)
+		if (*p == '/' && ++seen == max)
+			return p > path ? p : NULL;
+	return NULL;
+}
+
 int binary_path_full(const char *bytes, size_t len, bool pseudo, bool unlinked, char **path,
 		     char **filename)
 {
 	char *out = utf8_strndup(bytes, len);
+	const char *kept;
 
 	if (!out)
 		return -ENOMEM;
+	/* The bound the walk has, whose paths these must equal. */
+	kept = pseudo ? NULL : last_components(out, BOMBUS_PATH_COMPONENTS);
+	if (kept) {
+		memmove(out + 3, kept, strlen(kept) + 1);
+		memcpy(out, "...", 3);
+	}
 	*filename = leaf_name(out, pseudo, pseudo || unlinked);
 	if (!*filename) {
 		free(out);

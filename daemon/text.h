@@ -32,9 +32,10 @@ int binary_path_join(const char *names, size_t len, unsigned count, bool pseudo,
 		     bool truncated, char **path, char **filename);
 
 /* The binary path as bpf_d_path wrote it (@len bytes, NUL-terminated or
- * not), made valid UTF-8; " (deleted)" is already there for a deleted file
- * (@unlinked) or one with no directory (@pseudo). *@filename gets the leaf
- * name without it, as binary_path_join gives it. Returns 0 or -ENOMEM. */
+ * not), made valid UTF-8 and bounded as binary_path_join's: more than
+ * BOMBUS_PATH_COMPONENTS levels keep the last ones after "...". " (deleted)"
+ * is already there for a deleted file (@unlinked) or one with no directory
+ * (@pseudo). *@filename gets the leaf name without it. Returns 0 or -ENOMEM. */
 int binary_path_full(const char *bytes, size_t len, bool pseudo, bool unlinked, char **path,
 		     char **filename);
 

@@ -10,7 +10,9 @@
  * credentials and the file being executed (bprm->file, which becomes
  * mm->exe_file), and leaves what it found in the task's local storage
  * (exec_infos), which the exec record consumes and deletes. The path comes
- * from bpf_d_path. The kernel allows that helper in the LSM hook, but not in
+ * from bpf_d_path, unless the task's root is not its namespace's (a chroot):
+ * then it is walked as in tracepoint mode, so that events do not depend on
+ * the mode. The kernel allows that helper in the LSM hook, but not in
  * fentry on security_bprm_committing_creds (it is not in btf_allowlist_d_path),
  * so in fentry mode the path is taken where it is allowed, when exec opens the
  * file (fentry/security_file_open), for the last EXEC_OPENS exec opens of the
@@ -44,7 +46,7 @@ struct {
 
 struct exec_path {
 	__u64 file; /* the struct file the path is of */
-	long len;   /* from bpf_d_path: bytes with the NUL, or -errno */
+	long len;   /* from bpf_d_path: bytes with the NUL; 0 or -errno: none */
 	char path[EXEC_PATH_MAX];
 };
 
@@ -131,12 +133,50 @@ static __always_inline struct exec_info *exec_info_get(void)
 	return info;
 }
 
+/* Mount levels above a root directory that the check below follows. */
+#define ROOT_MOUNT_STEPS 8
+
+/*
+ * Whether the current task's root directory is the top of its mount
+ * namespace as the path walk of lib/binary.h sees it: mount roots all the way
+ * up, no name. d_path gives paths relative to the task's root, the walk from
+ * the top: they are the same path only then (not in a chroot).
+ */
+static __always_inline bool root_is_namespace_top(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct dentry *dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+
+	if (!dentry || !vfsmnt)
+		return false;
+	for (int i = 0; i < ROOT_MOUNT_STEPS; i++) {
+		struct mount *up;
+
+		if (dentry != BPF_CORE_READ(mnt, mnt.mnt_root))
+			return false;
+		up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt)
+			return true;
+		dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		mnt = up;
+	}
+	return false;
+}
+
+/* Takes the path of @file, or marks its slot failed so that the walk is used
+ * (and no older slot of the same address is). */
 static __always_inline void exec_path_save(struct exec_info *info, struct file *file)
 {
 	struct exec_path *slot = &info->paths[info->next_path & (EXEC_OPENS - 1)];
 
 	info->next_path++;
 	slot->file = (__u64)file;
+	if (!root_is_namespace_top()) {
+		slot->len = 0; /* no path: walked */
+		return;
+	}
 	/* the helper's prototype lacks a const it does not need */
 	slot->len = bpf_d_path((struct path *)&file->f_path, slot->path, sizeof(slot->path));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdlib.h>
 
+#include "../bpf/bombus.h"
 #include "text.h"
 #include "unit.h"
 
@@ -146,6 +147,24 @@ static void path_from_d_path(void)
 	CHECK_STR(path, "/memfd:a/b (deleted)");
 	CHECK_STR(file, "memfd:a/b");
 	free(path), free(file);
+	/* deeper than the walk's bound: its last levels, as the walk gives them */
+	{
+		char deep[4 * (BOMBUS_PATH_COMPONENTS + 2) + 16] = "";
+		char expected[sizeof(deep) + 3] = "...";
+
+		for (int i = 0; i < BOMBUS_PATH_COMPONENTS + 2; i++)
+			strcat(deep, "/d");
+		strcat(deep, "/ls");
+		strcat(expected, deep + 2 * 3); /* drops 3 of the 50 directories */
+		CHECK_INT(binary_path_full(deep, sizeof(deep), false, false, &path, &file), 0);
+		CHECK_STR(path, expected);
+		CHECK_STR(file, "ls");
+		free(path), free(file);
+		/* exactly at the bound: whole */
+		CHECK_INT(binary_path_full(deep + 2 * 3, sizeof(deep), false, false, &path, &file), 0);
+		CHECK_STR(path, deep + 2 * 3);
+		free(path), free(file);
+	}
 	/* no NUL within the length, and a bad byte */
 	CHECK_INT(binary_path_full("/bin/a\xfe", 7, false, false, &path, &file), 0);
 	CHECK_STR(path, "/bin/a\xef\xbf\xbd");
