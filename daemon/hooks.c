@@ -260,8 +260,8 @@ static int hook_select(struct hook *hook, enum hook_mode mode, const struct hook
 			hook->chosen = m;
 			return 0;
 		}
-		if (forced)
-			break;
+		/* Forced, the next method of the same family may still work
+		 * (a tracepoint renamed between kernels). */
 	}
 	return r;
 }
