@@ -201,7 +201,9 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 	if (r < 0) {
 		iouring_opcodes_clear(&m->opcodes);
 		free(m);
-		return r;
+		/* What this kernel lacks (warned above): run without. */
+		*ret = NULL;
+		return r == -EOPNOTSUPP ? 0 : r;
 	}
 	m->skel = iouringmon_bpf__open_opts(bpf_open_opts());
 	if (!m->skel) {

@@ -13,7 +13,7 @@ struct monitor;
 /* Selects the hook method, loads with the opcodes of @d's configuration
  * enabled, attaches and starts reading records (after the process monitor's,
  * which must be started). Nothing stays loaded or attached when it fails
- * (logged). -EOPNOTSUPP: this kernel has no io_uring to monitor. */
+ * (logged). 0 with *@ret NULL: this kernel has no io_uring to monitor (warned). */
 int iouring_monitor_start(struct daemon *d, struct monitor **ret);
 /* As procmon_hook_check(), for IOUringMon's hooks. */
 int iouring_monitor_hook_check(const char *name);

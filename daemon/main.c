@@ -289,15 +289,16 @@ int main(int argc, char *argv[])
 	if (r < 0)
 		return EXIT_FAILURE;
 	/* The process monitor first: the others need its cache. A monitor
-	 * of what this kernel lacks (-EOPNOTSUPP, warned) is left out. */
+	 * of what this kernel lacks (NULL, warned) is left out; any error,
+	 * whatever its errno, stops bombusd. */
 	for (size_t i = 0; i < ELEMENTSOF(monitor_starts); i++) {
 		struct monitor *m;
 
 		r = monitor_starts[i](d, &m);
-		if (r == -EOPNOTSUPP)
-			continue;
 		if (r < 0)
 			return EXIT_FAILURE;
+		if (!m)
+			continue;
 		if (daemon_add_monitor(d, m) < 0) {
 			log_error("too many monitors");
 			return EXIT_FAILURE;
