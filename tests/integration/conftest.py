@@ -20,6 +20,11 @@ import pytest
 from runner import ROOT, TIMEOUT, Bombusd, assert_no_sanitizer_report, bombusd_binary
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "load: a volume test; what it checks does not depend on the hook mode "
+                            "(the VM lane leaves it out: -m 'not load')")
+
+
 def pytest_collection_modifyitems(config, items):
     if os.geteuid() != 0:
         reason = "integration tests need root (BPF programs are loaded): run them as root"

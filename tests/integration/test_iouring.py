@@ -95,6 +95,7 @@ def lost_counters(stderr):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
 
+@pytest.mark.load
 def test_nop_flood_does_not_cost_process_events(start_bombusd, tmp_path):
     """A NOP flood overflows IOUringMon's ring; ProcMon's, separate, loses
     nothing and the execs made during the flood are all reported."""
@@ -165,6 +166,7 @@ def test_storm_to_devnull_loses_nothing(tmp_path):
     assert counters["events_emitted"] >= 100000
 
 
+@pytest.mark.load
 def test_backlog_of_an_exited_process(tmp_path):
     """Records still queued seconds after their process exited find it in the
     cache: bombusd is stopped (SIGSTOP) while a process submits 3,000,000 NOPs
