@@ -163,6 +163,11 @@ static void handle_process_record(struct procmon *pm, const struct bombus_proces
 	default:
 		ev.type = EVENT_PROCESS_EXIT;
 		p = process_cache_find(d->processes, r->pid, r->start_ns);
+		/* Threads exiting at once can each find the process's live count at
+		 * zero (the kernel decrements it before the tracepoint): the first
+		 * record is the process's exit, the others say it again. */
+		if (p && p->exited_ns)
+			return;
 		if (!p) {
 			d->counters.cache_misses++;
 			scratch = (struct process){ .pid = r->pid, .start_ns = r->start_ns };

@@ -21,7 +21,7 @@ print(ids[0])
 THREADS_AT_EXIT = """
 import os, threading
 stop = threading.Event()
-for _ in range(4):
+for _ in range(8):
     threading.Thread(target=stop.wait, daemon=True).start()
 os._exit(0)
 """
@@ -57,11 +57,14 @@ def test_thread_creation_emits_nothing(bombusd):
 
 
 def test_multithreaded_process_exits_once(bombusd):
-    since = bombusd.mark()
-    _, events = bombusd.run([sys.executable, "-c", THREADS_AT_EXIT])
-    assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExit"], events
-    bombusd.sync()
-    assert len(exits_of(bombusd, events[0], since)) == 1
+    # Threads exiting together on several CPUs can each see the process's
+    # live count at zero (seen on 6.1): a few rounds give the race its chance.
+    for _ in range(8):
+        since = bombusd.mark()
+        _, events = bombusd.run([sys.executable, "-c", THREADS_AT_EXIT])
+        assert types(events) == ["ProcessClone", "ProcessExec", "ProcessExit"], events
+        bombusd.sync()
+        assert len(exits_of(bombusd, events[0], since)) == 1
 
 
 def test_exec_from_a_thread(bombusd):
