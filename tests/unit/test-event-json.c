@@ -16,6 +16,15 @@ static void fill(struct process *p, uint32_t pid, const char *path, const char *
 	process_set_binary(p, strdup(path), strdup(file), strdup(args));
 }
 
+/* @p's event of @type, without parent or type-specific fields */
+static char *render(enum event_type type, struct process *p)
+{
+	struct event ev = { .type = type, .time_ns = 1, .process = p };
+	size_t len;
+
+	return event_to_json(&ev, 0, &len);
+}
+
 static void exec_event_shape(void)
 {
 	struct process child, parent;
@@ -61,14 +70,11 @@ static void exec_event_shape(void)
 static void ima_hash_after_binary_path(void)
 {
 	struct process p;
-	struct event ev = { .type = EVENT_PROCESS_EXEC, .time_ns = 1 };
-	size_t len;
 	char *s;
 
 	fill(&p, 7259, "/usr/bin/ls", "ls", "-lah");
 	p.ima_hash = strdup("sha256:0148f5ab");
-	ev.process = &p;
-	s = event_to_json(&ev, 0, &len);
+	s = render(EVENT_PROCESS_EXEC, &p);
 	CHECK(s && strstr(s, "\"binary_path\":\"/usr/bin/ls\",\"binary_ima_hash\":\"sha256:0148f5ab\",") != NULL);
 	free(s);
 	process_clear_strings(&p);
@@ -78,13 +84,10 @@ static void ima_hash_after_binary_path(void)
 static void unknown_parent_is_null(void)
 {
 	struct process p;
-	struct event ev = { .type = EVENT_PROCESS_EXIT, .time_ns = 1 };
-	size_t len;
 	char *s;
 
 	fill(&p, 5, "/bin/x", "x", "");
-	ev.process = &p;
-	s = event_to_json(&ev, 0, &len);
+	s = render(EVENT_PROCESS_EXIT, &p);
 	CHECK(s && strstr(s, "\"parent\":null") != NULL);
 	CHECK(s && strstr(s, "\"type\":\"ProcessExit\"") != NULL);
 	free(s);
