@@ -1,4 +1,4 @@
-"""binary_ima_hash: the IMA digest of the executed binary (--ima-hash).
+"""binary_ima_hash: the IMA digest of the executed binary (ImaHash=yes, --ima-hash).
 
 Where the kernel has IMA and BPF LSM (the VM lane's bpf-lsm guest, booted with
 ima_policy=tcb: $BOMBUS_EXPECT_IMA=1) ProcessExec carries "ALGO:HEX", equal to
@@ -51,8 +51,11 @@ def check_hash(event, path):
 
 def test_ima_hash(start_bombusd, tmp_path):
     """Where IMA hashes work, each exec carries its binary's; elsewhere that is
-    said once and no event has the field."""
-    daemon = start_bombusd(["--ima-hash"])
+    said once and no event has the field. Turned on the way an administrator
+    does: ImaHash= in the config file."""
+    config = tmp_path / "bombusd.conf"
+    config.write_text("[ProcMon]\nImaHash=yes\n")
+    daemon = start_bombusd([f"--config={config}"])
     if expect_ima(daemon):
         check_hashes(daemon, tmp_path)
     else:
