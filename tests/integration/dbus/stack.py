@@ -276,7 +276,7 @@ class Stack:
         pid = self.bombusd_pid
         if pid and Path(f"/proc/{pid}").exists():
             os.kill(pid, signal.SIGTERM)
-            wait_until(lambda: not Path(f"/proc/{pid}").exists() or _is_zombie(pid), timeout, "bombusd exit")
+            wait_until(lambda: _has_exited(pid), timeout, "bombusd exit")
         self.bombusd_pid = None
         return self.log("dbus-daemon")
 
@@ -297,10 +297,12 @@ class Stack:
             self.holder.wait(10)
 
 
-def _is_zombie(pid):
+def _has_exited(pid):
+    """A zombie, or reaped already (possibly while its stat was being read:
+    ESRCH from the read, seen in the VM lane)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return True
 
 
