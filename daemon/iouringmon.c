@@ -212,7 +212,7 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 		return r;
 	}
 	m->monitor.obj = m->skel->obj;
-	m->skel->rodata->ringbuf_wakeup_bytes = d->config.ringbuf_bytes / 16;
+	m->skel->rodata->ringbuf_wakeup_bytes = monitor_wakeup_bytes(&m->monitor);
 	iouring_monitor_set_opcodes(&m->monitor, enabled);
 	r = monitor_start(&m->monitor, on_record, m);
 	if (r < 0) {

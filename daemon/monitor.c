@@ -48,6 +48,11 @@ static int share_host_ring(struct monitor *m, struct bpf_map *records, struct bp
 	return r;
 }
 
+uint64_t monitor_wakeup_bytes(const struct monitor *m)
+{
+	return m->daemon->config.ringbuf_bytes / 16;
+}
+
 int monitor_start(struct monitor *m, ringbuf_record_fn record, void *userdata)
 {
 	const struct config *config = &m->daemon->config;

@@ -43,6 +43,11 @@ struct monitor {
 	void (*free)(struct monitor *m);
 };
 
+/* The ringbuf_wakeup_bytes of @m's BPF object (bpf/lib/records.h): a
+ * sixteenth of the configured ring, so the reader is woken well before the
+ * ring fills and its short poll timer covers the rest. */
+uint64_t monitor_wakeup_bytes(const struct monitor *m);
+
 /* Loads and attaches @m->obj (its maps "records" and "counters" as in
  * bpf/lib/records.h) and starts handing records to @record. With @m->host
  * set, uses the host's ring instead of its own. Logs its own errors; on

@@ -204,9 +204,12 @@ static void privilege_monitor_free(struct monitor *base)
 
 int privilege_monitor_start(struct daemon *d, struct monitor **ret)
 {
-	struct privilege_monitor *m = calloc(1, sizeof(*m));
+	struct privilege_monitor *m;
 	int r;
 
+	if (!d->process_monitor)
+		return log_error_errno(EINVAL, "procmon-privilege: needs the process monitor");
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return log_error_errno(ENOMEM, "procmon-privilege: %m");
 	m->daemon = d;
@@ -224,11 +227,7 @@ int privilege_monitor_start(struct daemon *d, struct monitor **ret)
 	}
 	m->monitor.obj = m->skel->obj;
 	m->skel->rodata->self_tgid = (uint32_t)getpid();
-	m->skel->rodata->ringbuf_wakeup_bytes = d->config.ringbuf_bytes / 16;
-	if (!m->monitor.host) {
-		privilege_monitor_free(&m->monitor);
-		return log_error_errno(EINVAL, "procmon-privilege: needs the process monitor");
-	}
+	m->skel->rodata->ringbuf_wakeup_bytes = monitor_wakeup_bytes(&m->monitor);
 	r = monitor_start(&m->monitor, on_record, m);
 	if (r < 0) {
 		privilege_monitor_free(&m->monitor);

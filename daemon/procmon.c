@@ -258,7 +258,7 @@ int procmon_start(struct daemon *d, struct monitor **ret)
 		return r;
 	}
 	pm->monitor.obj = pm->skel->obj;
-	pm->skel->rodata->ringbuf_wakeup_bytes = d->config.ringbuf_bytes / 16;
+	pm->skel->rodata->ringbuf_wakeup_bytes = monitor_wakeup_bytes(&pm->monitor);
 	r = monitor_start(&pm->monitor, on_record, pm);
 	if (r < 0) {
 		procmon_free(&pm->monitor);

@@ -9,59 +9,32 @@
 
 static void args_skip_argv0_and_join(void)
 {
-	char *s;
-
-	s = args_join(AREA("ls\0-lah\0"), false);
-	CHECK_STR(s, "-lah");
-	free(s);
-	s = args_join(AREA("sh\0-c\0byobu-status tmux_left\0"), false);
-	CHECK_STR(s, "-c byobu-status tmux_left");
-	free(s);
-	s = args_join(AREA("true\0"), false);
-	CHECK_STR(s, "");
-	free(s);
-	s = args_join("", 0, false);
-	CHECK_STR(s, "");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("ls\0-lah\0"), false), "-lah");
+	CHECK_STR_FREE(args_join(AREA("sh\0-c\0byobu-status tmux_left\0"), false), "-c byobu-status tmux_left");
+	CHECK_STR_FREE(args_join(AREA("true\0"), false), "");
+	CHECK_STR_FREE(args_join("", 0, false), "");
 	/* empty arguments keep their place */
-	s = args_join(AREA("prog\0\0x\0"), false);
-	CHECK_STR(s, " x");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("prog\0\0x\0"), false), " x");
 }
 
 static void args_truncated_stay_valid(void)
 {
-	char *s;
-
 	/* cut inside the last argument: kept up to the cut */
-	s = args_join(AREA("prog\0first\0seco"), true);
-	CHECK_STR(s, "first seco");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("prog\0first\0seco"), true), "first seco");
 	/* cut inside a multi-byte character: the partial character goes */
-	s = args_join(AREA("prog\0caf\xc3"), true);
-	CHECK_STR(s, "caf");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("prog\0caf\xc3"), true), "caf");
 	/* cut inside argv[0]: nothing */
-	s = args_join(AREA("very-long-progr"), true);
-	CHECK_STR(s, "");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("very-long-progr"), true), "");
 }
 
 static void invalid_utf8_replaced(void)
 {
-	char *s;
-
-	s = args_join(AREA("p\0a\xff" "b\0\xc3\xa9t\xc3\xa9\0"), false);
-	CHECK_STR(s, "a\xef\xbf\xbd" "b \xc3\xa9t\xc3\xa9");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("p\0a\xff" "b\0\xc3\xa9t\xc3\xa9\0"), false), "a\xef\xbf\xbd" "b \xc3\xa9t\xc3\xa9");
 	/* overlong encoding of '/', and a UTF-16 surrogate */
-	s = args_join(AREA("p\0\xc0\xaf\0\xed\xa0\x80\0"), false);
-	CHECK_STR(s, "\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("p\0\xc0\xaf\0\xed\xa0\x80\0"), false),
+		       "\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	/* a truncated character not at a cut is invalid, not dropped */
-	s = args_join(AREA("p\0\xe2\x82\0"), false);
-	CHECK_STR(s, "\xef\xbf\xbd\xef\xbf\xbd");
-	free(s);
+	CHECK_STR_FREE(args_join(AREA("p\0\xe2\x82\0"), false), "\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 static void path_from_leaf_first_names(void)
@@ -112,17 +85,9 @@ static void path_count_not_trusted(void)
 
 static void basename_of_proc_exe(void)
 {
-	char *s;
-
-	s = path_basename("/usr/bin/dash");
-	CHECK_STR(s, "dash");
-	free(s);
-	s = path_basename("/memfd:x (deleted)");
-	CHECK_STR(s, "memfd:x");
-	free(s);
-	s = path_basename("plain");
-	CHECK_STR(s, "plain");
-	free(s);
+	CHECK_STR_FREE(path_basename("/usr/bin/dash"), "dash");
+	CHECK_STR_FREE(path_basename("/memfd:x (deleted)"), "memfd:x");
+	CHECK_STR_FREE(path_basename("plain"), "plain");
 }
 
 static void path_from_d_path(void)
@@ -186,13 +151,8 @@ static void utf8_append_bounded(void)
 
 static void strndup_sanitizes(void)
 {
-	char *s = utf8_strndup("ab\xff\0ignored", 10);
-
-	CHECK_STR(s, "ab\xef\xbf\xbd");
-	free(s);
-	s = path_basename("/tmp/\xc3(x");
-	CHECK_STR(s, "\xef\xbf\xbd(x");
-	free(s);
+	CHECK_STR_FREE(utf8_strndup("ab\xff\0ignored", 10), "ab\xef\xbf\xbd");
+	CHECK_STR_FREE(path_basename("/tmp/\xc3(x"), "\xef\xbf\xbd(x");
 }
 
 UNIT_MAIN(T(strndup_sanitizes), T(args_skip_argv0_and_join), T(args_truncated_stay_valid), T(invalid_utf8_replaced),

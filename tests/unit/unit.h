@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int unit_failures;
@@ -18,14 +19,24 @@ static int unit_failures;
 		}                                                                   \
 	} while (0)
 
-#define CHECK_STR(actual, expected)                                                 \
+#define CHECK_STR_NAMED(what, actual, expected)                                     \
 	do {                                                                        \
 		const char *a_ = (actual), *e_ = (expected);                        \
 		if (!a_ || strcmp(a_, e_) != 0) {                                   \
 			fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, \
-				#actual, a_ ? a_ : "(null)", e_);                   \
+				what, a_ ? a_ : "(null)", e_);                      \
 			unit_failures++;                                            \
 		}                                                                   \
+	} while (0)
+
+#define CHECK_STR(actual, expected) CHECK_STR_NAMED(#actual, actual, expected)
+
+/* CHECK_STR of a string that @actual allocates, freed after. */
+#define CHECK_STR_FREE(actual, expected)                                            \
+	do {                                                                        \
+		char *owned_ = (actual);                                            \
+		CHECK_STR_NAMED(#actual, owned_, expected);                         \
+		free(owned_);                                                       \
 	} while (0)
 
 #define CHECK_INT(actual, expected)                                                 \
