@@ -45,11 +45,16 @@ enum bombus_process_flags {
 	BOMBUS_PROC_PATH_UNLINKED = 1 << 2,  /* the file was deleted: " (deleted)" */
 	BOMBUS_PROC_PATH_PSEUDO = 1 << 3,    /* no directory at all (memfd): "/NAME (deleted)" */
 	BOMBUS_PROC_ARGS_TRUNCATED = 1 << 4, /* argv area longer than BOMBUS_ARGS_MAX */
-	BOMBUS_PROC_PATH_LOOKUP_FAILED = 1 << 5, /* a kernel read failed mid-walk */
+	BOMBUS_PROC_PATH_LOOKUP_FAILED = 1 << 5, /* a kernel read failed mid-walk: the path lacks its start */
 	/* data holds the whole path as bpf_d_path wrote it (" (deleted)"
 	 * included), not names: path_components is 1 */
 	BOMBUS_PROC_PATH_FULL = 1 << 6,
 	BOMBUS_PROC_HAS_IMA_HASH = 1 << 7, /* ima_algo and ima_hash are set */
+	BOMBUS_PROC_ARGS_UNREADABLE = 1 << 8, /* the argv area could not be read */
+	/* A clone whose parent's binary the daemon was sent already (its exec
+	 * or clone record reached the ring): no strings, the daemon takes them
+	 * from the parent's snapshot. */
+	BOMBUS_PROC_BINARY_OF_PARENT = 1 << 9,
 };
 
 /*
@@ -65,14 +70,22 @@ enum bombus_category {
 	BOMBUS_CATEGORY_IO_URING = 1 << 2, /* IOUringEvent */
 };
 
-/* Per-CPU counters kept by the BPF programs (map "counters"). */
+/* Per-CPU counters kept by the BPF programs (map "counters"); each names
+ * a loss, documented in docs/events.md. */
 enum bombus_kernel_counter {
 	BOMBUS_COUNTER_RINGBUF_FULL = 0, /* records lost: ring buffer had no room */
-	/* execs whose bprm_committing_creds data had no room (task storage
-	 * allocation failed): path walked and secureexec from the syscall
-	 * entry instead, no IMA hash */
+	/* execs whose data from before the new program ran had no room (task
+	 * storage allocation failed): secureexec without FILE_CAPS, path
+	 * walked, no IMA hash */
 	BOMBUS_COUNTER_EXEC_DATA_LOST,
 	BOMBUS_COUNTER_IMA_HASH_FAILED, /* bpf_ima_file_hash returned an error */
+	/* syscall-tracepoint method: a call's entry could not be kept until its
+	 * exit (task storage allocation failed): its ProcessEvent is lost */
+	BOMBUS_COUNTER_SYSCALL_ENTRY_LOST,
+	/* a process's state had no room (task storage allocation failed): its
+	 * clones carry their strings, and its exit is sent without the check
+	 * that only one of its threads sends it */
+	BOMBUS_COUNTER_PROCESS_STATE_LOST,
 	BOMBUS_COUNTER_MAX,
 };
 
@@ -91,27 +104,37 @@ struct bombus_creds {
 };
 
 /*
- * Exec, clone and exit: one layout. For exec and clone the kernel also sends
- * the binary (path components, leaf first, each NUL-terminated, or the whole
- * path: BOMBUS_PROC_PATH_FULL) followed by the raw argv area; exit carries no
- * strings because the mm is gone by then, and the daemon takes them from its
- * process cache.
+ * A task as it was when a hook ran: which process (pid and the start of its
+ * leader: the daemon's key), which thread, which parent, and the objective
+ * credentials in force. Every record carries one, so that no event depends
+ * on what the daemon remembers for who acted and as whom.
+ */
+struct bombus_task {
+	__u32 pid; /* thread-group id */
+	__u32 tid;
+	__u32 ppid; /* real_parent's thread-group id */
+	__u32 pad;
+	__u64 start_ns; /* CLOCK_BOOTTIME start of the thread-group leader */
+	__u64 parent_start_ns;
+	struct bombus_creds creds;
+};
+
+/*
+ * Exec, clone and exit: one layout. An exec also carries the binary (path
+ * components, leaf first, each NUL-terminated, or the whole path:
+ * BOMBUS_PROC_PATH_FULL) followed by the raw argv area; so does a clone whose
+ * parent the daemon was never sent (else BOMBUS_PROC_BINARY_OF_PARENT). An
+ * exit carries no strings (the mm is gone by then): the daemon has them.
  */
 struct bombus_process_record {
 	struct bombus_record_header hdr;
-	__u32 pid; /* thread-group id */
-	__u32 tid;
-	__u32 ppid;
-	__u32 secureexec; /* enum bombus_secureexec, exec only */
-	__u64 start_ns;   /* CLOCK_BOOTTIME start of the thread-group leader */
-	__u64 parent_start_ns;
-	struct bombus_creds creds;
-	__u32 flags;           /* enum bombus_process_flags */
+	struct bombus_task task; /* tid: the thread that exec'd (exit: the pid) */
+	__u32 secureexec;        /* enum bombus_secureexec, exec only */
+	__u32 flags;             /* enum bombus_process_flags */
 	__u16 path_components; /* how many names data[] holds */
 	__u16 path_bytes;      /* bytes of data[] used by the names */
 	__u16 args_bytes;      /* bytes of argv following the names */
 	__u16 ima_algo;        /* the kernel's enum hash_algo, exec only */
-	__u16 pad[2];
 	__u8 ima_hash[BOMBUS_IMA_HASH_MAX]; /* digest, as long as ima_algo's */
 	/* names, then argv; sized so the BPF side can bound offsets for the
 	 * verifier with a mask (off & (2 * BOMBUS_PATH_MAX - 1)) */
@@ -130,21 +153,24 @@ enum bombus_privilege_event {
 
 #define BOMBUS_TASK_COMM_LEN 16
 
+/* bombus_privilege_record.target_flags */
+enum bombus_target_flags {
+	BOMBUS_TARGET_KNOWN = 1 << 0, /* target holds the traced task */
+	/* only the pid is known, and it is a pid of the initial pid namespace
+	 * (the daemon's): the process-vm calls in tracepoint mode */
+	BOMBUS_TARGET_PID_ONLY = 1 << 1,
+};
+
 /*
- * A privilege change by a process. The process itself is identified by pid
- * and start time; the daemon takes its object from the process cache.
+ * A privilege change by a process: the acting thread and the credentials in
+ * force before the change (the new ones are in the event's own fields); for
+ * the events that change nothing, those in force when it happened.
  */
 struct bombus_privilege_record {
 	struct bombus_record_header hdr;
-	__u32 pid; /* thread-group id */
-	__u32 tid;
-	__u64 start_ns; /* CLOCK_BOOTTIME start of the thread-group leader */
-	__u32 event;    /* enum bombus_privilege_event */
-	__u32 flags;    /* LSM_SETID_* (set*id) or PTRACE_MODE_* (ptrace) */
-	/* The caller's credentials when the hook ran: before the change for
-	 * LSM/fentry, after it for syscall tracepoints. Used only when the
-	 * daemon does not know the process. */
-	struct bombus_creds creds;
+	struct bombus_task task;
+	__u32 event; /* enum bombus_privilege_event */
+	__u32 flags; /* LSM_SETID_* (set*id) or PTRACE_MODE_* (ptrace) */
 	union {
 		struct {
 			__u32 id, eid, fsid; /* new uid/euid/fsuid or gid/egid/fsgid */
@@ -159,10 +185,10 @@ struct bombus_privilege_record {
 			char name[BOMBUS_TASK_COMM_LEN]; /* PR_SET_NAME */
 		} prctl;
 		struct {
-			__u32 pid;      /* the traced process */
+			__u32 target_flags; /* enum bombus_target_flags */
 			__u32 pad;
-			__u64 start_ns; /* 0 when the hook cannot tell */
-		} target;
+			struct bombus_task target; /* the traced task */
+		} ptrace;
 	};
 };
 
@@ -182,15 +208,13 @@ enum bombus_iouring_flags {
 
 /*
  * One io_uring request, sent when it is submitted (after the kernel prepared
- * it). The identity is that of the process owning the submission: the
- * io_uring_enter() caller, or for an SQPOLL ring the process whose kernel
- * thread submits (see bpf/iouringmon.bpf.c).
+ * it). The task is the submitting thread: the io_uring_enter() caller, or for
+ * an SQPOLL ring the ring's kernel thread, a thread of the owning process
+ * (see bpf/iouringmon.bpf.c).
  */
 struct bombus_iouring_record {
 	struct bombus_record_header hdr;
-	__u32 pid;        /* thread-group id */
-	__u32 tid;        /* the submitting thread (an io_uring kernel thread for SQPOLL) */
-	__u64 start_ns;   /* CLOCK_BOOTTIME start of the thread-group leader */
+	struct bombus_task task;
 	__u8 opcode;      /* IORING_OP_* */
 	__u8 info;        /* enum bombus_iouring_info */
 	__u16 data_bytes; /* bytes of data[] sent */

@@ -42,8 +42,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Which opcodes are reported: nonzero at index IORING_OP_*. Global data
  * (the object's .bss array map), set by the daemon before load and changed at
- * run time through its memory mapping: a disabled opcode costs one load from
- * it and submits nothing. */
+ * run time through its memory mapping as subscriptions come and go: a
+ * disabled opcode costs one load from it and submits nothing. */
 __u8 enabled_opcodes[256];
 
 /* Records are built here: they are too large for the BPF stack. */
@@ -218,17 +218,15 @@ static __always_inline int on_submit(struct io_kiocb *req)
 	__u32 zero = 0;
 	__u64 size;
 
-	if (!enabled_opcodes[opcode])
+	if (!enabled_opcodes[opcode] || !category_wanted(BOMBUS_CATEGORY_IO_URING))
 		return 0;
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 0;
 	record_header_init(&r->hdr, BOMBUS_RECORD_IOURING);
-	/* Only the cache key: the daemon knows the rest of the process (and
-	 * these few reads are much of the cost of a record). */
-	r->pid = BPF_CORE_READ(task, tgid);
-	r->tid = BPF_CORE_READ(task, pid);
-	r->start_ns = task_start_boottime(task);
+	/* Who submitted, as whom, now: the daemon's snapshot of the process
+	 * has only what its exec or clone left. */
+	task_read(&r->task, task);
 	r->opcode = opcode;
 	r->info = BOMBUS_IOURING_INFO_NONE;
 	r->data_bytes = 0;

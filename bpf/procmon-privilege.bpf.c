@@ -43,22 +43,23 @@ static __always_inline struct task_struct *current_task(void)
 }
 
 /* Starts a record for the current task; false for bombusd itself and when no
- * consumer wants privilege events. */
-static __always_inline bool privilege_begin(struct bombus_privilege_record *r, __u32 event, __u32 flags)
+ * consumer wants privilege events. @before: the task as the syscall entry
+ * saw it (syscall tracepoints: the credentials before the change); NULL:
+ * now, which is before the change in LSM and fentry hooks. */
+static __always_inline bool privilege_begin(struct bombus_privilege_record *r, __u32 event, __u32 flags,
+					    const struct bombus_task *before)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct task_struct *task = current_task();
 
 	if ((__u32)(pid_tgid >> 32) == self_tgid || !category_wanted(BOMBUS_CATEGORY_PRIVILEGE))
 		return false;
 	__builtin_memset(r, 0, sizeof(*r));
 	record_header_init(&r->hdr, BOMBUS_RECORD_PRIVILEGE);
 	r->hdr.size = sizeof(*r);
-	r->pid = pid_tgid >> 32;
-	r->tid = (__u32)pid_tgid;
-	r->start_ns = task_start_boottime(task);
-	creds_from_cred(&r->creds, BPF_CORE_READ(task, real_cred));
-	r->creds.auid = task_auid(task);
+	if (before)
+		r->task = *before;
+	else
+		task_read(&r->task, current_task());
 	r->event = event;
 	r->flags = flags;
 	return true;
@@ -71,11 +72,12 @@ static __always_inline void privilege_submit(struct bombus_privilege_record *r)
 
 /* ---- the reports, shared by all implementations ---- */
 
-static __always_inline void report_setid(__u32 event, const struct cred *new, __u32 flags)
+static __always_inline void report_setid(__u32 event, const struct cred *new, __u32 flags,
+					 const struct bombus_task *before)
 {
 	struct bombus_privilege_record r;
 
-	if (!privilege_begin(&r, event, flags))
+	if (!privilege_begin(&r, event, flags, before))
 		return;
 	if (event == BOMBUS_PRIV_SETUID) {
 		r.setid.id = BPF_CORE_READ(new, uid.val);
@@ -89,11 +91,12 @@ static __always_inline void report_setid(__u32 event, const struct cred *new, __
 	privilege_submit(&r);
 }
 
-static __always_inline void report_caps(__u64 effective, __u64 inheritable, __u64 permitted)
+static __always_inline void report_caps(__u64 effective, __u64 inheritable, __u64 permitted,
+					const struct bombus_task *before)
 {
 	struct bombus_privilege_record r;
 
-	if (!privilege_begin(&r, BOMBUS_PRIV_SETCAPS, 0))
+	if (!privilege_begin(&r, BOMBUS_PRIV_SETCAPS, 0, before))
 		return;
 	r.caps.effective = effective;
 	r.caps.inheritable = inheritable;
@@ -101,11 +104,12 @@ static __always_inline void report_caps(__u64 effective, __u64 inheritable, __u6
 	privilege_submit(&r);
 }
 
-static __always_inline void report_prctl(__u32 option, __u64 arg2, const char *name)
+static __always_inline void report_prctl(__u32 option, __u64 arg2, const char *name,
+					 const struct bombus_task *before)
 {
 	struct bombus_privilege_record r;
 
-	if (!privilege_begin(&r, BOMBUS_PRIV_PRCTL, 0))
+	if (!privilege_begin(&r, BOMBUS_PRIV_PRCTL, 0, before))
 		return;
 	r.prctl.option = option;
 	r.prctl.arg2 = arg2;
@@ -121,22 +125,30 @@ static __always_inline void read_prctl_name(char name[BOMBUS_TASK_COMM_LEN], __u
 		name[0] = '\0';
 }
 
-static __always_inline void report_userns(void)
+static __always_inline void report_userns(const struct bombus_task *before)
 {
 	struct bombus_privilege_record r;
 
-	if (privilege_begin(&r, BOMBUS_PRIV_CREATE_USER_NS, 0))
+	if (privilege_begin(&r, BOMBUS_PRIV_CREATE_USER_NS, 0, before))
 		privilege_submit(&r);
 }
 
-static __always_inline void report_ptrace(__u32 target_pid, __u64 target_start, __u32 mode)
+/* @target: the traced task, NULL when only @target_pid is known (a pid of
+ * the initial namespace, @pid_only) or nothing is. */
+static __always_inline void report_ptrace(struct task_struct *target, __u32 target_pid, bool pid_only,
+					  __u32 mode, const struct bombus_task *before)
 {
 	struct bombus_privilege_record r;
 
-	if (!privilege_begin(&r, BOMBUS_PRIV_PTRACE_ACCESS_CHECK, mode))
+	if (!privilege_begin(&r, BOMBUS_PRIV_PTRACE_ACCESS_CHECK, mode, before))
 		return;
-	r.target.pid = target_pid;
-	r.target.start_ns = target_start;
+	if (target) {
+		task_read(&r.ptrace.target, target);
+		r.ptrace.target_flags = BOMBUS_TARGET_KNOWN;
+	} else if (pid_only) {
+		r.ptrace.target.pid = r.ptrace.target.tid = target_pid;
+		r.ptrace.target_flags = BOMBUS_TARGET_PID_ONLY;
+	}
 	privilege_submit(&r);
 }
 
@@ -162,13 +174,14 @@ static __always_inline void report_ptrace(__u32 target_pid, __u64 target_start, 
 		return 0;                                       \
 	}
 
-LSM_AND_FENTRY(task_fix_setuid, setuid, 0, report_setid(BOMBUS_PRIV_SETUID, new, flags), struct cred *new,
+LSM_AND_FENTRY(task_fix_setuid, setuid, 0, report_setid(BOMBUS_PRIV_SETUID, new, flags, NULL), struct cred *new,
 	       const struct cred *old, int flags)
 
-LSM_AND_FENTRY(task_fix_setgid, setgid, 0, report_setid(BOMBUS_PRIV_SETGID, new, flags), struct cred *new,
+LSM_AND_FENTRY(task_fix_setgid, setgid, 0, report_setid(BOMBUS_PRIV_SETGID, new, flags, NULL), struct cred *new,
 	       const struct cred *old, int flags)
 
-LSM_AND_FENTRY(capset, capset, 0, report_caps(read_caps(effective), read_caps(inheritable), read_caps(permitted)),
+LSM_AND_FENTRY(capset, capset, 0,
+	       report_caps(read_caps(effective), read_caps(inheritable), read_caps(permitted), NULL),
 	       struct cred *new, const struct cred *old, const kernel_cap_t *effective,
 	       const kernel_cap_t *inheritable, const kernel_cap_t *permitted)
 
@@ -176,50 +189,64 @@ LSM_AND_FENTRY(capset, capset, 0, report_caps(read_caps(effective), read_caps(in
  * doing its work. */
 LSM_AND_FENTRY(task_prctl, prctl, -ENOSYS,
 	       char name[BOMBUS_TASK_COMM_LEN];
-	       read_prctl_name(name, option, arg2); report_prctl(option, arg2, name), int option,
+	       read_prctl_name(name, option, arg2); report_prctl(option, arg2, name, NULL), int option,
 	       unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
 
-LSM_AND_FENTRY_ON(userns_create, security_create_user_ns, userns, 0, report_userns(), const struct cred *cred)
+LSM_AND_FENTRY_ON(userns_create, security_create_user_ns, userns, 0, report_userns(NULL), const struct cred *cred)
 
-LSM_AND_FENTRY(ptrace_access_check, ptrace, 0,
-	       report_ptrace(BPF_CORE_READ(child, tgid), task_start_boottime(child), mode),
+LSM_AND_FENTRY(ptrace_access_check, ptrace, 0, report_ptrace(child, 0, false, mode, NULL),
 	       struct task_struct *child, unsigned int mode)
 
 /* ---- syscall tracepoints: arguments kept from entry to exit ---- */
 
+/* A call between its entry and its exit, in the calling thread's local
+ * storage: freed with the thread, never evicted. */
 struct pending_syscall {
+	bool valid; /* entered, exit not yet seen */
 	__u32 event;
 	__u32 flags;
 	__u64 arg0, arg1;
 	__u32 fsid_before; /* setfs*id: report only a change */
 	char name[BOMBUS_TASK_COMM_LEN];
+	struct bombus_task before; /* the caller at entry: credentials before the change */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pending_syscall);
-} pending SEC(".maps");
+} pending_syscalls SEC(".maps");
 
-static __always_inline void pending_save(struct pending_syscall *p)
+/* The current thread's entry slot; NULL (counted) when there is no room. */
+static __always_inline struct pending_syscall *pending_enter(__u32 event)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_syscall *p = bpf_task_storage_get(&pending_syscalls, bpf_get_current_task_btf(), NULL,
+							 BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	bpf_map_update_elem(&pending, &tid, p, BPF_ANY);
+	if (!p) {
+		count(BOMBUS_COUNTER_SYSCALL_ENTRY_LOST);
+		return NULL;
+	}
+	p->valid = true;
+	p->event = event;
+	p->flags = 0;
+	p->arg0 = p->arg1 = 0;
+	p->fsid_before = 0;
+	p->name[0] = '\0';
+	task_read(&p->before, current_task());
+	return p;
 }
 
-/* The call this thread entered, removed from the table; false if none. */
-static __always_inline bool pending_take(struct pending_syscall *out)
+/* The call this thread entered, marked taken; NULL if none. */
+static __always_inline struct pending_syscall *pending_take(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending_syscall *p = bpf_map_lookup_elem(&pending, &tid);
+	struct pending_syscall *p = bpf_task_storage_get(&pending_syscalls, bpf_get_current_task_btf(), NULL, 0);
 
-	if (!p)
-		return false;
-	__builtin_memcpy(out, p, sizeof(*out));
-	bpf_map_delete_elem(&pending, &tid);
-	return true;
+	if (!p || !p->valid)
+		return NULL;
+	p->valid = false;
+	return p;
 }
 
 static __always_inline const struct cred *current_cred(void)
@@ -236,25 +263,27 @@ static __always_inline __u32 current_fsid(__u32 event)
 
 static __always_inline int setid_enter(__u32 event, __u32 flags)
 {
-	struct pending_syscall p = { .event = event, .flags = flags };
+	struct pending_syscall *p = pending_enter(event);
 
+	if (!p)
+		return 0;
+	p->flags = flags;
 	if (flags == LSM_SETID_FS)
-		p.fsid_before = current_fsid(event);
-	pending_save(&p);
+		p->fsid_before = current_fsid(event);
 	return 0;
 }
 
 static __always_inline int setid_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_syscall p;
+	struct pending_syscall *p = pending_take();
 
-	if (!pending_take(&p))
+	if (!p)
 		return 0;
 	/* setfs*id returns the previous value, not an error: it applied when
 	 * the value changed. */
-	if (p.flags == LSM_SETID_FS ? current_fsid(p.event) == p.fsid_before : ctx->ret != 0)
+	if (p->flags == LSM_SETID_FS ? current_fsid(p->event) == p->fsid_before : ctx->ret != 0)
 		return 0;
-	report_setid(p.event, current_cred(), p.flags);
+	report_setid(p->event, current_cred(), p->flags, &p->before);
 	return 0;
 }
 
@@ -282,11 +311,14 @@ SETID_SYSCALL(setfsgid, BOMBUS_PRIV_SETGID, LSM_SETID_FS)
 /* Saves the entry of a syscall whose exit reports it. */
 static __always_inline int enter_with(__u32 event, __u64 arg0, __u64 arg1)
 {
-	struct pending_syscall p = { .event = event, .arg0 = arg0, .arg1 = arg1 };
+	struct pending_syscall *p = pending_enter(event);
 
+	if (!p)
+		return 0;
+	p->arg0 = arg0;
+	p->arg1 = arg1;
 	if (event == BOMBUS_PRIV_PRCTL)
-		read_prctl_name(p.name, (__u32)arg0, arg1);
-	pending_save(&p);
+		read_prctl_name(p->name, (__u32)arg0, arg1);
 	return 0;
 }
 
@@ -299,14 +331,14 @@ int capset_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_capset")
 int capset_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_syscall p;
+	struct pending_syscall *p = pending_take();
 	const struct cred *cred;
 
-	if (!pending_take(&p) || ctx->ret != 0)
+	if (!p || ctx->ret != 0)
 		return 0;
 	cred = current_cred();
 	report_caps(read_caps(&cred->cap_effective), read_caps(&cred->cap_inheritable),
-		    read_caps(&cred->cap_permitted));
+		    read_caps(&cred->cap_permitted), &p->before);
 	return 0;
 }
 
@@ -319,11 +351,11 @@ int prctl_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_prctl")
 int prctl_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_syscall p;
+	struct pending_syscall *p = pending_take();
 
-	if (!pending_take(&p) || ctx->ret < 0)
+	if (!p || ctx->ret < 0)
 		return 0;
-	report_prctl((__u32)p.arg0, p.arg1, p.name);
+	report_prctl((__u32)p->arg0, p->arg1, p->name, &p->before);
 	return 0;
 }
 
@@ -336,12 +368,12 @@ static __always_inline int userns_enter(__u64 flags)
 
 static __always_inline int userns_exit(struct trace_event_raw_sys_exit *ctx, bool returns_pid)
 {
-	struct pending_syscall p;
+	struct pending_syscall *p = pending_take();
 	long ret = ctx->ret;
 
-	if (!pending_take(&p) || (returns_pid ? ret <= 0 : ret != 0))
+	if (!p || (returns_pid ? ret <= 0 : ret != 0))
 		return 0;
-	report_userns();
+	report_userns(&p->before);
 	return 0;
 }
 
@@ -385,7 +417,8 @@ int clone3_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 /* ptrace attach/seize and process_vm_readv/writev: the kernel checks
- * PTRACE_MODE_ATTACH_REALCREDS for each. */
+ * PTRACE_MODE_ATTACH_REALCREDS for each. Their pid argument is a pid of the
+ * caller's pid namespace, not the initial one. */
 SEC("tracepoint/syscalls/sys_enter_ptrace")
 int ptrace_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -396,20 +429,36 @@ int ptrace_enter(struct trace_event_raw_sys_enter *ctx)
 	return enter_with(BOMBUS_PRIV_PTRACE_ACCESS_CHECK, ctx->args[1], 0);
 }
 
-static __always_inline int ptrace_exit_report(struct trace_event_raw_sys_exit *ctx)
-{
-	struct pending_syscall p;
-
-	if (!pending_take(&p) || ctx->ret < 0)
-		return 0;
-	report_ptrace((__u32)p.arg0, 0, PTRACE_MODE_ATTACH_REALCREDS);
-	return 0;
-}
-
+/* A successful attach links the tracee at the head of the tracer thread's
+ * ptraced list: the traced task itself, whatever namespace named it. */
 SEC("tracepoint/syscalls/sys_exit_ptrace")
 int ptrace_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return ptrace_exit_report(ctx);
+	struct pending_syscall *p = pending_take();
+	struct task_struct *tracer = current_task(), *tracee = NULL;
+	struct list_head *newest;
+
+	if (!p || ctx->ret < 0)
+		return 0;
+	newest = BPF_CORE_READ(tracer, ptraced.next);
+	if (newest && newest != &tracer->ptraced)
+		tracee = container_of(newest, struct task_struct, ptrace_entry);
+	report_ptrace(tracee, 0, false, PTRACE_MODE_ATTACH_REALCREDS, &p->before);
+	return 0;
+}
+
+/* The process-vm calls leave no trace of their target: its pid is only
+ * meaningful to the daemon when the caller is in the initial pid namespace. */
+static __always_inline int vm_access_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pending_syscall *p = pending_take();
+	bool initial_ns;
+
+	if (!p || ctx->ret < 0)
+		return 0;
+	initial_ns = BPF_CORE_READ(current_task(), thread_pid, level) == 0;
+	report_ptrace(NULL, (__u32)p->arg0, initial_ns, PTRACE_MODE_ATTACH_REALCREDS, &p->before);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
@@ -421,7 +470,7 @@ int vm_readv_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_process_vm_readv")
 int vm_readv_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return ptrace_exit_report(ctx);
+	return vm_access_exit(ctx);
 }
 
 SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
@@ -433,5 +482,5 @@ int vm_writev_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
 int vm_writev_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return ptrace_exit_report(ctx);
+	return vm_access_exit(ctx);
 }

@@ -19,6 +19,12 @@
  * These lifecycle records are sent even when no consumer wants the process
  * category (see category_wanted() in lib/records.h): the daemon's process
  * cache, which every event of every monitor refers to, is built from them.
+ *
+ * What this half remembers of a process lives in its thread-group leader's
+ * local storage (process_states), freed with it and never evicted: whether
+ * the daemon has the binary of its current program (then its clones are sent
+ * without strings), and whether its exit was sent (its threads may each see
+ * the process's last thread go).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -105,6 +111,48 @@ int BPF_PROG(ima_hash_lsm, struct linux_binprm *bprm)
 	return 0;
 }
 
+enum process_state_flags {
+	PROCESS_BINARY_SENT = 1 << 0, /* an exec or clone record with its binary reached the ring */
+	PROCESS_EXIT_SENT = 1 << 1,
+};
+
+struct process_state {
+	__u32 flags; /* enum process_state_flags, changed atomically */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct process_state);
+} process_states SEC(".maps");
+
+/* The state of @task's process (kept on its leader); created if @create.
+ * NULL when there is none, or no room (counted). */
+static __always_inline struct process_state *process_state(struct task_struct *task, bool create)
+{
+	struct process_state *state =
+		bpf_task_storage_get(&process_states, task->group_leader, NULL,
+				     create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	if (!state && create)
+		count(BOMBUS_COUNTER_PROCESS_STATE_LOST);
+	return state;
+}
+
+/* Whether the daemon has the binary of @task's current program. */
+static __always_inline void set_binary_sent(struct task_struct *task, bool sent)
+{
+	struct process_state *state = process_state(task, sent);
+
+	if (!state)
+		return;
+	if (sent)
+		__sync_fetch_and_or(&state->flags, PROCESS_BINARY_SENT);
+	else
+		__sync_fetch_and_and(&state->flags, ~PROCESS_BINARY_SENT);
+}
+
 static __always_inline struct bombus_process_record *record_begin(enum bombus_record_kind kind)
 {
 	__u32 zero = 0;
@@ -118,17 +166,19 @@ static __always_inline struct bombus_process_record *record_begin(enum bombus_re
 	r->path_components = 0;
 	r->path_bytes = 0;
 	r->args_bytes = 0;
+	r->ima_algo = 0;
 	return r;
 }
 
-static __always_inline void record_finish(struct bombus_process_record *r)
+/* Sends the record, sized to what it holds; returns whether it was sent. */
+static __always_inline bool record_finish(struct bombus_process_record *r)
 {
 	__u64 size = offsetof(struct bombus_process_record, data) + r->path_bytes + r->args_bytes;
 
 	if (size > sizeof(*r))
-		return;
+		return false;
 	r->hdr.size = size;
-	record_submit(r, size);
+	return record_submit(r, size);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -141,13 +191,13 @@ int BPF_PROG(exec_tp_btf, struct task_struct *task, pid_t old_pid, struct linux_
 
 	if (!r)
 		return 0;
-	process_identity(r, task);
+	task_read(&r->task, task);
 	info = bpf_task_storage_get(&exec_infos, current, NULL, 0);
 	if (info && (info->flags & EXEC_INFO_CREDS)) {
 		r->secureexec = info->secureexec;
 		path = exec_path_find(info);
 	} else {
-		r->secureexec = secureexec_since_syscall(&r->creds, old_pid);
+		r->secureexec = secureexec_since_syscall(&r->task.creds, current);
 	}
 	if (info && (info->flags & EXEC_INFO_IMA)) {
 		r->flags |= BOMBUS_PROC_HAS_IMA_HASH;
@@ -160,23 +210,31 @@ int BPF_PROG(exec_tp_btf, struct task_struct *task, pid_t old_pid, struct linux_
 		process_binary(r, task, NULL, 0, 0);
 	if (info)
 		bpf_task_storage_delete(&exec_infos, current);
-	record_finish(r);
+	set_binary_sent(task, record_finish(r));
 	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(fork_tp_btf, struct task_struct *parent, struct task_struct *child)
 {
+	struct process_state *parent_state;
 	struct bombus_process_record *r;
 
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+	if (child->pid != child->tgid)
 		return 0; /* a new thread, not a new process */
 	r = record_begin(BOMBUS_RECORD_CLONE);
 	if (!r)
 		return 0;
-	process_identity(r, child);
-	process_binary(r, child, NULL, 0, 0);
-	record_finish(r);
+	task_read(&r->task, child);
+	/* The child runs the program of the process that forked it, which is
+	 * its parent but with CLONE_PARENT: the daemon has it when it had the
+	 * parent's. */
+	parent_state = r->task.ppid == parent->tgid ? process_state(parent, false) : NULL;
+	if (parent_state && (parent_state->flags & PROCESS_BINARY_SENT))
+		r->flags |= BOMBUS_PROC_BINARY_OF_PARENT;
+	else
+		process_binary(r, child, NULL, 0, 0);
+	set_binary_sent(child, record_finish(r));
 	return 0;
 }
 
@@ -184,16 +242,21 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_tp_btf, struct task_struct *task)
 {
 	struct bombus_process_record *r;
+	struct process_state *state;
 
 	/* signal->live has already been decremented: zero means this is the
-	 * last thread of the process. */
+	 * last thread of the process. Threads exiting together can each see
+	 * zero: only the first one sends the exit. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	state = process_state(task, true);
+	if (state && (__sync_fetch_and_or(&state->flags, PROCESS_EXIT_SENT) & PROCESS_EXIT_SENT))
 		return 0;
 	r = record_begin(BOMBUS_RECORD_EXIT);
 	if (!r)
 		return 0;
-	process_identity(r, task);
-	r->tid = r->pid;
+	task_read(&r->task, task);
+	r->task.tid = r->task.pid;
 	record_finish(r);
 	return 0;
 }

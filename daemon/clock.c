@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -23,6 +24,10 @@ int64_t clock_boot_to_realtime_offset(void)
 
 char *format_iso8601_ms(int64_t realtime_ns, char buf[static ISO8601_MS_LEN])
 {
+	/* Every event formats a time, most in the same second as the one
+	 * before: the date and time of day are kept for that second. */
+	static __thread time_t cached_seconds = -1;
+	static __thread char cached[ISO8601_MS_LEN];
 	int64_t ms = realtime_ns / 1000000;
 	time_t seconds;
 	struct tm tm;
@@ -36,15 +41,22 @@ char *format_iso8601_ms(int64_t realtime_ns, char buf[static ISO8601_MS_LEN])
 		millis += 1000;
 		seconds--;
 	}
-	if (!gmtime_r(&seconds, &tm)) {
-		snprintf(buf, ISO8601_MS_LEN, "1970-01-01T00:00:00.000Z");
-		return buf;
+	if (seconds != cached_seconds) {
+		if (!gmtime_r(&seconds, &tm)) {
+			snprintf(buf, ISO8601_MS_LEN, "1970-01-01T00:00:00.000Z");
+			return buf;
+		}
+		/* struct tm fields are bounded by gmtime_r; the casts tell the
+		 * compiler so. */
+		snprintf(cached, sizeof(cached), "%04u-%02u-%02uT%02u:%02u:%02u.000Z",
+			 (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) % 100,
+			 (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
+			 (unsigned)tm.tm_sec % 100);
+		cached_seconds = seconds;
 	}
-	/* struct tm fields are bounded by gmtime_r; the casts tell the
-	 * compiler so. */
-	snprintf(buf, ISO8601_MS_LEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
-		 (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) % 100,
-		 (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
-		 (unsigned)tm.tm_sec % 100, (unsigned)millis % 1000);
+	memcpy(buf, cached, ISO8601_MS_LEN);
+	buf[20] = (char)('0' + millis / 100);
+	buf[21] = (char)('0' + millis / 10 % 10);
+	buf[22] = (char)('0' + millis % 10);
 	return buf;
 }

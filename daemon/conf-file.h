@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon.h"
+#include "configuration.h"
 
 #define CONF_FILE_LINE_MAX 200 /* characters per line, as inih reads them */
 

@@ -10,9 +10,13 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
-#include "monitor.h"
+#include "render/event-json.h"
+#include "ring/monitor.h"
 
 #define HOUSEKEEPING_INTERVAL_USEC (1000 * 1000)
+/* The largest event: two process objects of the largest kind (8 KiB of path
+ * and 4 KiB of args, every byte escaped) and ptrace's child. */
+#define EVENT_JSON_MAX (1u << 20)
 
 void config_init_defaults(struct config *c)
 {
@@ -82,6 +86,7 @@ int daemon_new(const struct config *config, struct daemon **ret)
 	d->config = *config;
 	d->tick_ns = 1000000000u / (uint64_t)(ticks > 0 ? ticks : 100);
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
+	json_writer_init(&d->writer, EVENT_JSON_MAX);
 	r = sd_event_default(&d->event);
 	if (r < 0) {
 		free(d);
@@ -112,6 +117,7 @@ void daemon_free(struct daemon *d)
 	for (size_t i = 0; i < d->n_outputs; i++)
 		d->outputs[i]->ops->free(d->outputs[i]);
 	process_cache_free(d->processes);
+	json_writer_free(&d->writer);
 	sd_event_unref(d->event);
 	free(d);
 }
@@ -156,39 +162,59 @@ void daemon_categories_changed(struct daemon *d)
 	}
 }
 
-void daemon_event_process(struct daemon *d, struct event *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
-			  const struct bombus_creds *creds, struct process *scratch)
+static void on_monitor_batch_done(void *userdata)
 {
-	ev->process = process_cache_find(d->processes, pid, start_ns);
-	if (!ev->process) {
-		d->counters.cache_misses++;
-		*scratch = (struct process){ .pid = pid, .tid = tid, .start_ns = start_ns };
-		if (creds)
-			scratch->creds = *creds;
-		else
-			memset(&scratch->creds, 0xff, offsetof(struct bombus_creds, pad));
-		ev->process = scratch;
-	}
-	ev->parent = process_cache_find(d->processes, ev->process->ppid, ev->process->parent_start_ns);
+	daemon_flush(userdata);
+}
+
+void daemon_monitor_init(struct daemon *d, struct monitor *m)
+{
+	m->event = d->event;
+	m->config = &d->config;
+	m->wanted = daemon_wanted_categories(d);
+	m->batch_done = on_monitor_batch_done;
+	m->batch_userdata = d;
+	if (m != d->process_monitor)
+		m->after = d->process_monitor;
+}
+
+struct process *daemon_process_of(struct daemon *d, const struct bombus_task *task)
+{
+	struct process *p = process_cache_get(d->processes, task->pid, task->start_ns, false);
+
+	if (p)
+		return p;
+	d->counters.cache_misses++;
+	p = process_new(task, false, false, exec_image_unknown(), d->boot_to_real_ns);
+	if (!p)
+		d->counters.no_memory++;
+	return p;
+}
+
+struct process *daemon_parent_of(struct daemon *d, const struct bombus_task *task)
+{
+	return task->ppid ? process_cache_get(d->processes, task->ppid, task->parent_start_ns, false) : NULL;
 }
 
 void daemon_emit(struct daemon *d, const struct event *ev)
 {
 	uint32_t category = event_type_category(ev->type);
-	_cleanup_free_ char *json = NULL;
+	struct rendered_event rendered = { .type = ev->type };
 	bool delivered = false;
-	size_t len;
 
 	if (!(daemon_wanted_categories(d) & category))
 		return;
-	json = event_to_json(ev, d->boot_to_real_ns, &len);
-	if (!json) {
+	if (!event_render(&d->writer, ev, d->boot_to_real_ns)) {
 		d->counters.no_memory++;
 		return;
 	}
+	rendered.json = d->writer.buf;
+	rendered.len = d->writer.len;
 	for (size_t i = 0; i < d->n_outputs; i++)
-		if ((d->outputs[i]->categories & category) && d->outputs[i]->ops->emit(d->outputs[i], ev, json, len) >= 0)
+		if ((d->outputs[i]->categories & category) &&
+		    d->outputs[i]->ops->emit(d->outputs[i], ev, &rendered) >= 0)
 			delivered = true;
+	event_json_unref(rendered.shared);
 	if (delivered)
 		d->counters.emitted++;
 }
@@ -207,12 +233,36 @@ void daemon_stop(struct daemon *d, int status)
 	sd_event_exit(d->event, 0);
 }
 
+size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DAEMON_LOSS_COUNTERS])
+{
+	struct process_cache_stats cache = process_cache_stats(d->processes);
+	uint64_t kernel[BOMBUS_COUNTER_MAX] = { 0 };
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_monitors; i++)
+		for (unsigned c = 0; c < BOMBUS_COUNTER_MAX; c++)
+			kernel[c] += monitor_counter(d->monitors[i], c);
+	out[n++] = (struct named_counter){ "malformed", d->counters.malformed };
+	out[n++] = (struct named_counter){ "no_memory", d->counters.no_memory };
+	out[n++] = (struct named_counter){ "full_refusals", cache.full_refusals };
+	out[n++] = (struct named_counter){ "cache_misses", d->counters.cache_misses };
+	out[n++] = (struct named_counter){ "binary_unknown", d->counters.binary_unknown };
+	out[n++] = (struct named_counter){ "path_incomplete", d->counters.path_incomplete };
+	out[n++] = (struct named_counter){ "args_unreadable", d->counters.args_unreadable };
+	out[n++] = (struct named_counter){ "exec_data_lost", kernel[BOMBUS_COUNTER_EXEC_DATA_LOST] };
+	out[n++] = (struct named_counter){ "ima_hash_failures", kernel[BOMBUS_COUNTER_IMA_HASH_FAILED] };
+	out[n++] = (struct named_counter){ "syscall_entry_lost", kernel[BOMBUS_COUNTER_SYSCALL_ENTRY_LOST] };
+	out[n++] = (struct named_counter){ "process_state_lost", kernel[BOMBUS_COUNTER_PROCESS_STATE_LOST] };
+	return n;
+}
+
 void daemon_log_counters(struct daemon *d)
 {
 	struct process_cache_stats cache = process_cache_stats(d->processes);
+	struct named_counter losses[DAEMON_LOSS_COUNTERS];
+	size_t n_losses = daemon_loss_counters(d, losses);
 	uint64_t dropped = d->counters.malformed + d->counters.no_memory, lost = 0;
-	char outputs[256] = "", rings[256] = "";
-	uint64_t exec_data_lost = 0, ima_hash_failures = 0;
+	char outputs[256] = "", rings[256] = "", rest[512] = "";
 	size_t len = 0;
 
 	for (size_t i = 0; i < d->n_outputs; i++) {
@@ -228,20 +278,19 @@ void daemon_log_counters(struct daemon *d)
 		uint64_t n = monitor_lost(d->monitors[i]);
 
 		lost += n;
-		exec_data_lost += monitor_counter(d->monitors[i], BOMBUS_COUNTER_EXEC_DATA_LOST);
-		ima_hash_failures += monitor_counter(d->monitors[i], BOMBUS_COUNTER_IMA_HASH_FAILED);
 		if (!d->monitors[i]->host && len < sizeof(rings))
 			len += (size_t)snprintf(rings + len, sizeof(rings) - len, "%s%s=%" PRIu64, len ? " " : "",
 						d->monitors[i]->name, n);
 	}
+	len = 0;
+	for (size_t i = 0; i < n_losses && len < sizeof(rest); i++)
+		len += (size_t)snprintf(rest + len, sizeof(rest) - len, " %s=%" PRIu64, losses[i].name,
+					losses[i].value);
 	log_printf(LOG_NOTICE,
 		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (%s)"
-		   " events_dropped_userspace=%" PRIu64 " (malformed=%" PRIu64 " no_memory=%" PRIu64 "%s)"
-		   " process_cache=%zu exited=%zu full_refusals=%" PRIu64 " cache_misses=%" PRIu64
-		   " exec_data_lost=%" PRIu64 " ima_hash_failures=%" PRIu64,
-		   d->counters.emitted, lost, rings, dropped, d->counters.malformed,
-		   d->counters.no_memory, outputs, cache.entries, cache.exited, cache.full_refusals,
-		   d->counters.cache_misses, exec_data_lost, ima_hash_failures);
+		   " events_dropped_userspace=%" PRIu64 " (%s) process_cache=%zu exited=%zu%s",
+		   d->counters.emitted, lost, rings, dropped, outputs[0] ? outputs + 1 : "", cache.entries,
+		   cache.exited, rest);
 }
 
 /* Exited processes are freed a grace period after their exit, counted up to

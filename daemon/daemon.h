@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The daemon's shared state: the event loop, the process cache, the outputs
- * events are dispatched to, and the counters. */
+/*
+ * The daemon's shared state and its one path for events: the event loop, the
+ * process cache, the outputs events are dispatched to, and the counters.
+ * Monitors (decode/) hand it events; it renders each once (render/) and gives
+ * the same bytes to every output that wants the event's category (output/,
+ * dbus/).
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -9,50 +14,17 @@
 
 #include <systemd/sd-event.h>
 
+#include "configuration.h"
 #include "event.h"
-#include "hooks.h"
 #include "macro.h"
-#include "output.h"
-#include "process-cache.h"
+#include "output/output.h"
+#include "process/process-cache.h"
+#include "render/json-writer.h"
 
 #define DAEMON_MAX_OUTPUTS 4
-#define CONFIG_MAX_DISABLED_HOOKS 8
-
-/* Defaults, then the config file (daemon/conf-file.h), then the command line. */
-struct config {
-	bool stdout_output;       /* --stdout: no bus, no journal */
-	bool verbose;
-	enum hook_mode hook_mode;
-	bool ima_hash;            /* binary_ima_hash in ProcessExec, where IMA and BPF LSM allow */
-	size_t ringbuf_bytes;     /* per monitor, a power of two */
-	size_t stdout_buffer_bytes;
-	size_t process_cache_max; /* entries, live and exited */
-	size_t process_cache_max_exited;
-
-	/* Hooks left unattached, with the config file line that named them
-	 * (0: --disable-hook), checked against the monitors' tables before
-	 * anything starts. */
-	struct {
-		const char *monitor; /* "procmon" */
-		char hook[32];
-		unsigned line;
-	} disabled_hooks[CONFIG_MAX_DISABLED_HOOKS];
-	size_t n_disabled_hooks;
-
-	/* Service mode */
-	uint32_t journal_categories;  /* enum event_category bits logged to the journal */
-	size_t journal_queue_bytes;   /* waiting for journald, beyond: dropped and counted */
-	unsigned max_subscriptions;   /* in all */
-	unsigned max_subscriptions_per_client;
-	size_t subscriber_backlog_bytes; /* queued per subscription, beyond: dropped and counted */
-	size_t subscriber_window_bytes;  /* sent per subscription before it must acknowledge */
-	const char *iouring_opcodes; /* --iouring-opcodes list; NULL: all */
-};
-
-void config_init_defaults(struct config *c);
+#define DAEMON_MAX_MONITORS 4
 
 struct monitor;
-#define DAEMON_MAX_MONITORS 4
 
 struct daemon {
 	struct config config;
@@ -65,13 +37,19 @@ struct daemon {
 	struct monitor *monitors[DAEMON_MAX_MONITORS];
 	size_t n_monitors;
 	struct monitor *process_monitor; /* feeds the process cache */
+	struct json_writer writer;       /* each event is rendered here */
 	int exit_status;
 
+	/* Losses and gaps found in user space; each in the counters line and
+	 * GetStatus (docs/events.md). */
 	struct {
 		uint64_t emitted;         /* events handed to at least one output */
 		uint64_t malformed;       /* kernel records that failed validation */
 		uint64_t no_memory;       /* events lost to allocation failure */
 		uint64_t cache_misses;    /* events of processes the cache did not know */
+		uint64_t binary_unknown;  /* clones whose parent's program the cache had lost */
+		uint64_t path_incomplete; /* binary paths whose start a kernel read could not give */
+		uint64_t args_unreadable; /* argv areas the kernel could not read */
 	} counters;
 };
 
@@ -82,26 +60,42 @@ DEFINE_POINTER_CLEANUP(struct daemon, daemon_free)
 int daemon_add_output(struct daemon *d, struct output *o);
 /* Takes ownership of a started monitor. */
 int daemon_add_monitor(struct daemon *d, struct monitor *m);
+/* What a monitor of @d needs from it before monitor_start(): the loop, the
+ * settings, the categories wanted now, the flush after each batch, and the
+ * process monitor whose records come first. */
+void daemon_monitor_init(struct daemon *d, struct monitor *m);
 
 /* The union of the categories the outputs want. */
 uint32_t daemon_wanted_categories(const struct daemon *d);
 /* After an output changed its categories: tells the monitors' BPF programs. */
 void daemon_categories_changed(struct daemon *d);
-/* Sets @ev's process and parent for a record about (@pid, @start_ns) from the
- * process cache (the process monitor's earlier records handled). A process
- * the cache does not know is counted and made in @scratch (the caller clears
- * it) from @tid and @creds; its ids are -1 (unknown) when @creds is NULL. */
-void daemon_event_process(struct daemon *d, struct event *ev, uint32_t pid, uint32_t tid, uint64_t start_ns,
-			  const struct bombus_creds *creds, struct process *scratch);
 
-/* Serializes @ev once and hands it to every output that wants its category;
- * nothing is serialized when none does. */
+/* A reference to the snapshot of @task's process for an event: the cached
+ * one, or, for a process the cache does not know (counted: cache_misses),
+ * one made from @task with its program unknown. NULL on allocation failure
+ * (counted: no_memory). */
+struct process *daemon_process_of(struct daemon *d, const struct bombus_task *task);
+/* A reference to the snapshot of @task's parent; NULL when unknown. */
+struct process *daemon_parent_of(struct daemon *d, const struct bombus_task *task);
+
+/* Renders @ev once and hands it to every output that wants its category;
+ * nothing is rendered when none does. */
 void daemon_emit(struct daemon *d, const struct event *ev);
 /* After a batch of events: lets outputs write what they queued. */
 void daemon_flush(struct daemon *d);
 
 /* Ends the main loop; @status < 0 makes the exit status a failure. */
 void daemon_stop(struct daemon *d, int status);
+
+struct named_counter {
+	const char *name;
+	uint64_t value;
+};
+
+/* Every counter of a loss or gap other than the rings' and the outputs'
+ * (docs/events.md), for the counters line and GetStatus. */
+#define DAEMON_LOSS_COUNTERS 11
+size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DAEMON_LOSS_COUNTERS]);
 
 /* One line of counters, for SIGUSR1 and exit. */
 void daemon_log_counters(struct daemon *d);

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* An event as the daemon passes it to its outputs, and its JSON form (the
- * format of docs/events.md, shared by stdout, D-Bus and the journal). */
+/*
+ * An event as a monitor hands it to the daemon: which process (its current
+ * snapshot), which task acted and as whom at that moment, the parent, and
+ * the members of its type. The monitor holds references on the snapshots
+ * for as long as the event is handled; outputs get it together with its
+ * rendering (render/event-json.h).
+ */
 #pragma once
 
-#include <json-c/json.h>
 #include <stdint.h>
 
-#include "process.h"
+#include "../bpf/bombus.h"
+#include "process/process.h"
+
+struct json_writer;
 
 enum event_type {
 	EVENT_PROCESS_EXEC,
@@ -35,15 +42,18 @@ struct event {
 	uint64_t time_ns;        /* CLOCK_BOOTTIME */
 	struct process *process; /* never NULL */
 	struct process *parent;  /* NULL: "parent": null */
-	/* Members of the event type's own (e.g. "process_event", or "opcode"
-	 * and "op_info"), written in order after "parent"; may be NULL. */
-	json_object *fields;
+	/* The task that acted and its credentials when it happened (before
+	 * the change, for a ProcessEvent that changes them): the process
+	 * object shows these in place of the snapshot's. */
+	const struct bombus_task *task;
+	/* Writes the type's own members (",\"process_event\":{...}"), in
+	 * order after "parent"; NULL: none. */
+	void (*render_fields)(struct json_writer *w, const struct event *ev);
+	const void *payload; /* for render_fields */
 };
 
 const char *event_type_to_string(enum event_type type);
 enum event_category event_type_category(enum event_type type);
 
-/* The event as one line of compact JSON: "type" first, then process, parent,
- * the members of @fields, timestamp. Composed from the cached text of its processes. Returns a new
- * string, or NULL on allocation failure. */
-char *event_to_json(const struct event *ev, int64_t boot_to_real_ns, size_t *len);
+/* Drops the event's references. */
+void event_clear(struct event *ev);

@@ -9,18 +9,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "bpf-load.h"
 #include "conf-file.h"
 #include "config.h"
 #include "daemon.h"
-#include "flags.h"
+#include "decode/iouringmon.h"
+#include "decode/proc-seed.h"
+#include "decode/procmon-privilege.h"
+#include "decode/procmon.h"
 #include "log.h"
-#include "output.h"
-#include "proc-seed.h"
-#include "iouringmon.h"
-#include "monitor.h"
-#include "procmon-privilege.h"
-#include "procmon.h"
+#include "output/output.h"
+#include "render/flags.h"
+#include "ring/bpf-load.h"
+#include "ring/monitor.h"
 #include "service.h"
 
 #ifndef CAP_PERFMON
@@ -305,7 +305,7 @@ int main(int argc, char *argv[])
 		}
 	}
 	/* After attaching, so that no process falls between the two. */
-	r = proc_seed(d->processes, "/proc", d->tick_ns);
+	r = proc_seed(d->processes, "/proc", d->tick_ns, d->boot_to_real_ns);
 	if (r < 0)
 		log_warning_errno(r, "cannot read /proc, parents of older processes will be unknown: %m");
 	else

@@ -130,9 +130,8 @@ static void reply_status(struct request *req, sd_bus_message *call)
 static void reply_process(struct request *req, sd_bus_message *call)
 {
 	struct daemon *d = req->service->daemon;
-	struct process *p = process_cache_find_live(d->processes, req->pid);
-	size_t len;
-	const char *json = p ? process_json(p, d->boot_to_real_ns, &len) : NULL;
+	_cleanup_(process_unrefp) struct process *p = process_cache_get_live(d->processes, req->pid);
+	_cleanup_free_ char *json = p ? strndup(p->json, p->json_len) : NULL;
 
 	if (!p) {
 		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NO_SUCH_PROCESS,

@@ -7,7 +7,7 @@
 #include "category.h"
 #include "config.h"
 #include "daemon.h"
-#include "monitor.h"
+#include "ring/monitor.h"
 #include "status.h"
 
 /* A monitor as status shows it. */
@@ -88,6 +88,22 @@ static int append_dicts(sd_bus_message *m, const char *key, const void *items, s
 	return r < 0 ? r : bus_close_entry(m);
 }
 
+/* "counters": a{st} of every loss and gap counter, as the counters line. */
+static int append_loss_counters(sd_bus_message *m, struct daemon *d)
+{
+	struct named_counter counters[DAEMON_LOSS_COUNTERS];
+	size_t n = daemon_loss_counters(d, counters);
+	int r = bus_open_entry(m, "counters", "a{st}");
+
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{st}");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd_bus_message_append(m, "{st}", counters[i].name, counters[i].value);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r < 0 ? r : bus_close_entry(m);
+}
+
 int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
 		  uint64_t started_usec)
 {
@@ -116,6 +132,8 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 			"events_emitted", "t", d->counters.emitted, "events_lost_kernel", "t", lost,
 			"events_dropped", "t", dropped, "subscribers", "u", subscriptions_count(subs),
 			"process_cache_entries", "t", (uint64_t)cache.entries);
+	if (r >= 0)
+		r = append_loss_counters(m, d);
 	if (r >= 0)
 		r = bus_append_categories(m, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)

@@ -255,7 +255,9 @@ bool binary_path_has_prefix(const char *path, const char *prefix)
 
 bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev, uint32_t type_bit)
 {
-	const struct process *p = ev->process;
+	/* Who acted, as whom, when it happened: not what the last exec left. */
+	uint32_t uid = ev->task ? ev->task->creds.uid : ev->process->task.creds.uid;
+	const char *path = ev->process->image->fields.binary_path;
 	bool found;
 
 	if (!(f->categories & event_type_category(ev->type)))
@@ -265,14 +267,14 @@ bool subscription_filter_match(const struct subscription_filter *f, const struct
 	if (f->n_uids) {
 		found = false;
 		for (size_t i = 0; i < f->n_uids && !found; i++)
-			found = f->uids[i] == p->creds.uid;
+			found = f->uids[i] == uid;
 		if (!found)
 			return false;
 	}
 	if (f->n_prefixes) {
 		found = false;
 		for (size_t i = 0; i < f->n_prefixes && !found; i++)
-			found = p->binary_path && binary_path_has_prefix(p->binary_path, f->prefixes[i]);
+			found = binary_path_has_prefix(path, f->prefixes[i]);
 		if (!found)
 			return false;
 	}

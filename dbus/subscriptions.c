@@ -10,20 +10,20 @@
 #include "category.h"
 #include "daemon.h"
 #include "log.h"
-#include "output.h"
+#include "output/output.h"
 #include "subscriptions.h"
 
 #define BATCH_MAX_EVENTS     256
 #define BATCH_MAX_DELAY_USEC (50 * 1000)
 
-/* An event waiting in a backlog, or (type NULL) the place where events were
+/* An event waiting in a backlog (its rendering, shared with the other
+ * subscriptions and outputs), or (event NULL) the place where events were
  * lost: it becomes a Dropped() signal at that point of the stream. */
 struct queued {
 	struct queued *next;
-	const char *type;
+	struct event_json *event;
 	uint64_t dropped;
 	size_t size; /* counted against the backlog bound */
-	char json[];
 };
 
 struct client {
@@ -84,10 +84,11 @@ static void queue_pop(struct subscription *s)
 	if (!s->head)
 		s->tail = NULL;
 	s->queued_bytes -= q->size;
-	if (q->type)
+	if (q->event)
 		s->queued_events--;
 	if (!s->queued_events)
 		s->batch_due = false;
+	event_json_unref(q->event);
 	free(q);
 }
 
@@ -100,7 +101,7 @@ static void queue_append(struct subscription *s, struct queued *q)
 		s->head = q;
 	s->tail = q;
 	s->queued_bytes += q->size;
-	if (q->type)
+	if (q->event)
 		s->queued_events++;
 }
 
@@ -111,7 +112,7 @@ static void queue_drop(struct subscription *s)
 
 	s->dropped++;
 	s->client->hub->output.dropped++;
-	if (s->tail && !s->tail->type) {
+	if (s->tail && !s->tail->event) {
 		s->tail->dropped++;
 		return;
 	}
@@ -124,25 +125,25 @@ static void queue_drop(struct subscription *s)
 	queue_append(s, gap);
 }
 
-static void subscription_enqueue(struct subscription *s, const char *type, const char *json, size_t len)
+/* Each subscription's bound counts the whole event, although the bytes are
+ * shared: what one subscription holds never depends on the others. */
+static void subscription_enqueue(struct subscription *s, struct rendered_event *rendered)
 {
-	size_t size = sizeof(struct queued) + len + 1;
+	size_t size = sizeof(struct queued) + rendered->len + 1;
 	struct queued *q;
 
 	if (s->queued_bytes + size > s->client->hub->daemon->config.subscriber_backlog_bytes) {
 		queue_drop(s);
 		return;
 	}
-	q = malloc(size);
-	if (!q) {
+	q = malloc(sizeof(*q));
+	if (!q || !(q->event = rendered_event_share(rendered))) {
+		free(q);
 		queue_drop(s);
 		return;
 	}
-	q->type = type;
 	q->dropped = 0;
 	q->size = size;
-	memcpy(q->json, json, len);
-	q->json[len] = '\0';
 	queue_append(s, q);
 }
 
@@ -199,7 +200,7 @@ static void send_event(struct subscription *s, const struct queued *q)
 
 	r = signal_new(s, "Event", &m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", q->type, q->json);
+		r = sd_bus_message_append(m, "ss", event_type_to_string(q->event->type), q->event->json);
 	if (r < 0) {
 		sd_bus_message_unref(m);
 		s->dropped++;
@@ -221,7 +222,7 @@ static void send_batch(struct subscription *s, size_t n)
 		r = sd_bus_message_open_container(m, 'a', "(ss)");
 	const struct queued *q = s->head;
 	for (size_t i = 0; r >= 0 && i < n; i++, q = q->next) {
-		r = sd_bus_message_append(m, "(ss)", q->type, q->json);
+		r = sd_bus_message_append(m, "(ss)", event_type_to_string(q->event->type), q->event->json);
 		bytes += q->size;
 	}
 	if (r >= 0)
@@ -241,9 +242,9 @@ static size_t batch_ready(const struct subscription *s, bool *gap_follows)
 	size_t n = 0;
 	const struct queued *q = s->head;
 
-	for (; q && q->type && n < BATCH_MAX_EVENTS; q = q->next)
+	for (; q && q->event && n < BATCH_MAX_EVENTS; q = q->next)
 		n++;
-	*gap_follows = q && !q->type;
+	*gap_follows = q && !q->event;
 	return n;
 }
 
@@ -301,7 +302,7 @@ static void subscription_pump(struct subscription *s)
 		bool gap_follows;
 		size_t n;
 
-		if (!s->head->type) {
+		if (!s->head->event) {
 			send_dropped(s, s->head->dropped);
 			queue_pop(s);
 			continue;
@@ -353,16 +354,15 @@ static void arm_batch_timer(struct subscriptions *h)
 	sd_event_source_set_enabled(h->batch_timer, SD_EVENT_ONESHOT);
 }
 
-static int hub_emit(struct output *base, const struct event *ev, const char *json, size_t len)
+static int hub_emit(struct output *base, const struct event *ev, struct rendered_event *rendered)
 {
 	struct subscriptions *h = (struct subscriptions *)base;
 	uint32_t type_bit = event_type_bit(ev->type);
-	const char *type = event_type_to_string(ev->type);
 	uint64_t dropped = base->dropped;
 
 	for (struct subscription *s = h->list; s; s = s->next)
 		if (subscription_filter_match(&s->filter, ev, type_bit))
-			subscription_enqueue(s, type, json, len);
+			subscription_enqueue(s, rendered);
 	return base->dropped == dropped ? 0 : -ENOBUFS;
 }
 

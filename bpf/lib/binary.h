@@ -109,6 +109,8 @@ static __always_inline void binary_args(struct bombus_process_record *r, struct 
 	barrier_var(off);
 	if (bpf_probe_read_user(&r->data[off & (2 * BOMBUS_PATH_MAX - 1)], len, (const void *)start) == 0)
 		r->args_bytes = len;
+	else
+		r->flags |= BOMBUS_PROC_ARGS_UNREADABLE;
 }
 
 /* The path bpf_d_path gave: @len bytes, NUL included, at most @max (which

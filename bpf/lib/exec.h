@@ -3,8 +3,9 @@
  * What the exec hooks learn before the new program runs, for the ProcessExec
  * record that tp_btf/sched_process_exec builds afterwards.
  *
- * Tracepoint mode: the credentials at syscall entry, keyed by thread id
- * (pre_exec); the exec record compares them with the new ones.
+ * Tracepoint mode: the credentials at syscall entry, in the exec'ing task's
+ * local storage (pre_execs: freed with the task, never evicted); the exec
+ * record compares them with the new ones.
  *
  * LSM and fentry modes: bprm_committing_creds sees the old and the new
  * credentials and the file being executed (bprm->file, which becomes
@@ -32,17 +33,17 @@
 #define EXEC_OPENS 2       /* a power of two */
 #define __FMODE_EXEC 0x20  /* open flag of the files exec opens */
 
-/* Credentials before exec, keyed by the exec'ing thread's id. */
+/* Credentials before exec. */
 struct pre_exec_creds {
 	__u64 cap_ambient;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pre_exec_creds);
-} pre_exec SEC(".maps");
+} pre_execs SEC(".maps");
 
 struct exec_path {
 	__u64 file; /* the struct file the path is of */
@@ -77,14 +78,19 @@ static __always_inline void pre_exec_from_cred(struct pre_exec_creds *out, const
 	out->cap_ambient = read_caps(&cred->cap_ambient);
 }
 
+/* Tracepoint mode, at syscall entry; without room the exec is counted (its
+ * secureexec lacks FILE_CAPS). */
 static __always_inline void save_pre_exec_creds(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pre_exec_creds saved;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pre_exec_creds *saved =
+		bpf_task_storage_get(&pre_execs, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	pre_exec_from_cred(&saved, BPF_CORE_READ(task, real_cred));
-	bpf_map_update_elem(&pre_exec, &tid, &saved, BPF_ANY);
+	if (!saved) {
+		count(BOMBUS_COUNTER_EXEC_DATA_LOST);
+		return;
+	}
+	pre_exec_from_cred(saved, BPF_CORE_READ(task, real_cred));
 }
 
 /* Which privileges exec granted, from the credentials before and after. */
@@ -111,14 +117,15 @@ static __always_inline __u32 secureexec_flags(const struct bombus_creds *now,
 	return flags;
 }
 
-/* Tracepoint mode: from the credentials saved at syscall entry. */
-static __always_inline __u32 secureexec_since_syscall(const struct bombus_creds *now, __u32 old_tid)
+/* Tracepoint mode: from the credentials saved at syscall entry by @task,
+ * the same task_struct that now runs the new program. */
+static __always_inline __u32 secureexec_since_syscall(const struct bombus_creds *now, struct task_struct *task)
 {
-	struct pre_exec_creds *before = bpf_map_lookup_elem(&pre_exec, &old_tid);
+	struct pre_exec_creds *before = bpf_task_storage_get(&pre_execs, task, NULL, 0);
 	__u32 flags = secureexec_flags(now, before);
 
 	if (before)
-		bpf_map_delete_elem(&pre_exec, &old_tid);
+		bpf_task_storage_delete(&pre_execs, task);
 	return flags;
 }
 
@@ -195,7 +202,8 @@ static __always_inline const struct exec_path *exec_path_find(struct exec_info *
 }
 
 /* bprm_committing_creds: the task's credentials are still the old ones and
- * bprm->cred the new ones. Without storage the syscall-entry way is kept. */
+ * bprm->cred the new ones. Without storage (counted) the exec record finds
+ * none and walks the path. */
 static __always_inline struct exec_info *exec_creds_collect(struct linux_binprm *bprm)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -203,10 +211,8 @@ static __always_inline struct exec_info *exec_creds_collect(struct linux_binprm 
 	struct pre_exec_creds before;
 	struct bombus_creds now;
 
-	if (!info) {
-		save_pre_exec_creds();
+	if (!info)
 		return NULL;
-	}
 	creds_from_cred(&now, bprm->cred);
 	pre_exec_from_cred(&before, task->real_cred);
 	info->secureexec = secureexec_flags(&now, &before);

@@ -38,13 +38,15 @@ static __always_inline bool category_wanted(enum bombus_category category)
 	return mask && (*mask & category);
 }
 
+/* Atomic: LSM and fentry programs can be preempted by another program on
+ * the same CPU. */
 static __always_inline void count(enum bombus_kernel_counter which)
 {
 	__u32 key = which;
 	__u64 *value = bpf_map_lookup_elem(&counters, &key);
 
 	if (value)
-		*value += 1;
+		__sync_fetch_and_add(value, 1);
 }
 
 static __always_inline void record_header_init(struct bombus_record_header *hdr,
@@ -65,16 +67,19 @@ static __always_inline void record_header_init(struct bombus_record_header *hdr,
 const volatile __u64 ringbuf_wakeup_bytes = 1 << 20;
 
 /* Sends the first @size bytes of @record; a full ring buffer is counted, never
- * silent. */
-static __always_inline void record_submit(void *record, __u64 size)
+ * silent. Returns whether it was sent. */
+static __always_inline bool record_submit(void *record, __u64 size)
 {
 	__u64 queued = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA);
 	__u64 flags = queued < ringbuf_wakeup_bytes && queued + size >= ringbuf_wakeup_bytes
 			      ? BPF_RB_FORCE_WAKEUP
 			      : BPF_RB_NO_WAKEUP;
 
-	if (bpf_ringbuf_output(&records, record, size, flags) < 0)
+	if (bpf_ringbuf_output(&records, record, size, flags) < 0) {
 		count(BOMBUS_COUNTER_RINGBUF_FULL);
+		return false;
+	}
+	return true;
 }
 
 #endif

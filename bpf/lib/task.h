@@ -47,20 +47,20 @@ static __always_inline __u32 task_auid(struct task_struct *task)
 	return (__u32)-1; /* kernel built without audit */
 }
 
-/* Fills identity, parent reference and objective credentials. */
-static __always_inline void process_identity(struct bombus_process_record *r,
-					     struct task_struct *task)
+/* Identity, parent and the objective credentials of @task now. */
+static __always_inline void task_read(struct bombus_task *t, struct task_struct *task)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
-	const struct cred *cred = BPF_CORE_READ(task, real_cred);
 
-	r->pid = BPF_CORE_READ(task, tgid);
-	r->tid = BPF_CORE_READ(task, pid);
-	r->start_ns = task_start_boottime(task);
-	r->ppid = BPF_CORE_READ(parent, tgid);
-	r->parent_start_ns = task_start_boottime(parent);
-	creds_from_cred(&r->creds, cred);
-	r->creds.auid = task_auid(task);
+	t->pid = BPF_CORE_READ(task, tgid);
+	t->tid = BPF_CORE_READ(task, pid);
+	t->pad = 0;
+	t->start_ns = task_start_boottime(task);
+	t->ppid = BPF_CORE_READ(parent, tgid);
+	t->parent_start_ns = task_start_boottime(parent);
+	creds_from_cred(&t->creds, BPF_CORE_READ(task, real_cred));
+	t->creds.auid = task_auid(task);
+	t->creds.pad = 0;
 }
 
 #endif

@@ -130,13 +130,20 @@ static void test_prefix(void)
 
 static void test_match(void)
 {
-	struct process p = {.pid = 7, .creds = {.uid = 1000}, .binary_path = "/usr/bin/ls"};
-	struct event ev = {.type = EVENT_PROCESS_EXEC, .process = &p};
+	struct bombus_task task = {.pid = 7, .tid = 7, .creds = {.uid = 1000}};
+	struct image_fields fields = {.filename = "ls", .binary_path = "/usr/bin/ls", .args = ""};
+	struct exec_image *image = exec_image_new(&fields);
+	struct process *p = image ? process_new(&task, false, false, image, 0) : NULL;
+	struct bombus_task now = task;
+	struct event ev = {.type = EVENT_PROCESS_EXEC, .process = p, .task = &task};
 	uint32_t exec_bit = event_type_bit(EVENT_PROCESS_EXEC), exit_bit = event_type_bit(EVENT_PROCESS_EXIT);
 	uint32_t uids[] = {0, 1000};
 	char *prefixes[] = {"/opt", "/usr/bin"};
 	struct subscription_filter f = {.categories = CATEGORY_PROCESS};
 
+	CHECK(p != NULL);
+	if (!p)
+		return;
 	CHECK(exec_bit && exit_bit && exec_bit != exit_bit);
 	CHECK(subscription_filter_match(&f, &ev, exec_bit));
 	f.categories = CATEGORY_PRIVILEGE;
@@ -151,13 +158,25 @@ static void test_match(void)
 	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
 	f.n_uids = 2;
 	CHECK(subscription_filter_match(&f, &ev, exec_bit));
+	/* uids match the credentials of the event, not those the exec left */
+	now.creds.uid = 0;
+	ev.task = &now;
+	f.n_uids = 1;
+	CHECK(subscription_filter_match(&f, &ev, exec_bit));
+	f.n_uids = 2;
 	f.prefixes = prefixes;
 	f.n_prefixes = 1;
 	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
 	f.n_prefixes = 2;
 	CHECK(subscription_filter_match(&f, &ev, exec_bit));
-	p.binary_path = NULL; /* not known */
-	CHECK(!subscription_filter_match(&f, &ev, exec_bit));
+	ev.process = p->task.pid == 7 ? process_new(&task, false, false, exec_image_unknown(), 0) : NULL;
+	CHECK(ev.process != NULL);
+	if (ev.process) {
+		CHECK(!subscription_filter_match(&f, &ev, exec_bit)); /* program not known */
+		process_unref(ev.process);
+	}
+	process_unref(p);
+	exec_image_unref(image);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "../../bpf/bombus.h"
-#include "flags.h"
+#include "render/flags.h"
 #include "unit.h"
 
 static void caps_empty_is_empty_string(void)

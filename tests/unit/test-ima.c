@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "ima.h"
+#include "decode/ima.h"
 #include "unit.h"
 
 static void digests_with_algorithm_prefix(void)

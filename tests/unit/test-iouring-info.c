@@ -3,11 +3,13 @@
 #include <linux/fcntl.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "iouring-info.h"
+#include "decode/iouring-info.h"
 #include "unit.h"
 
 static void access_modes(void)
@@ -56,19 +58,25 @@ static struct bombus_iouring_record *record(enum bombus_iouring_info info, const
 	return &r;
 }
 
-/* op_info of @r as JSON text ("(none)" when absent). */
+/* op_info of @r as JSON text ("(none)" when absent, "(error)" when the
+ * writer failed or wrote something else than the member). */
 static const char *info_text(const struct bombus_iouring_record *r)
 {
-	static char text[1024];
-	json_object *o = (json_object *)1;
+	static const char member[] = ",\"op_info\":";
+	static char text[16384];
+	struct json_writer w;
 
-	if (iouring_op_info_json(r, &o) < 0)
-		return "(error)";
-	snprintf(
-		text, sizeof(text), "%s",
-		o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-		  : "(none)");
-	json_object_put(o);
+	json_writer_init(&w, 1 << 20);
+	iouring_op_info_render(&w, r);
+	if (w.failed)
+		snprintf(text, sizeof(text), "(error)");
+	else if (w.len == 0)
+		snprintf(text, sizeof(text), "(none)");
+	else if (w.len < sizeof(member) - 1 || strncmp(w.buf, member, sizeof(member) - 1) != 0)
+		snprintf(text, sizeof(text), "(error)");
+	else
+		snprintf(text, sizeof(text), "%.*s", (int)(w.len - (sizeof(member) - 1)), w.buf + sizeof(member) - 1);
+	json_writer_free(&w);
 	return text;
 }
 
@@ -99,16 +107,12 @@ static void op_info_path(void)
 	/* the longest path */
 	{
 		char *p = malloc(BOMBUS_IOURING_DATA_MAX);
-		json_object *o;
 
 		memset(p, 'x', BOMBUS_IOURING_DATA_MAX - 1);
 		p[BOMBUS_IOURING_DATA_MAX - 1] = '\0';
-		CHECK_INT(iouring_op_info_json(record(BOMBUS_IOURING_INFO_PATH, p, BOMBUS_IOURING_DATA_MAX),
-					       &o),
-			  0);
-		CHECK_INT(strlen(json_object_get_string(json_object_object_get(o, "path"))),
-			  BOMBUS_IOURING_DATA_MAX - 1);
-		json_object_put(o);
+		/* {"path":"xxx..."} */
+		CHECK_INT(strlen(info_text(record(BOMBUS_IOURING_INFO_PATH, p, BOMBUS_IOURING_DATA_MAX))),
+			  strlen("{\"path\":\"\"}") + BOMBUS_IOURING_DATA_MAX - 1);
 		free(p);
 	}
 }

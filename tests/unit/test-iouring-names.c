@@ -4,7 +4,7 @@
 
 #include <bpf/btf.h>
 
-#include "iouring-names.h"
+#include "decode/iouring-names.h"
 #include "unit.h"
 
 /* A BTF holding enum io_uring_op as a kernel might define it. */

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proc-seed.h"
+#include "decode/proc-seed.h"
 #include "unit.h"
 
 #define TICK 10000000ull
@@ -49,7 +49,7 @@ static void fake_process(const char *pid, const char *stat, const char *exe, con
 static void seeds_processes_and_parents(void)
 {
 	struct process_cache *c = process_cache_new(64, 8, TICK);
-	struct process *shell, *child, *kthread;
+	struct process *shell, *child, *kthread, *parent;
 
 	CHECK(mkdtemp(root) != NULL);
 	/* comm with spaces and parentheses: fields count from the last ')' */
@@ -60,31 +60,40 @@ static void seeds_processes_and_parents(void)
 	fake_process("2", "2 (kthreadd) S 0 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0", NULL, "", 0);
 	fake_process("12", "garbage", "/bin/x", "", 0); /* unparsable: skipped */
 
-	CHECK_INT(proc_seed(c, root, TICK), 3);
-	shell = process_cache_find_live(c, 10);
-	child = process_cache_find_live(c, 11);
-	kthread = process_cache_find_live(c, 2);
+	CHECK_INT(proc_seed(c, root, TICK, 0), 3);
+	shell = process_cache_get_live(c, 10);
+	child = process_cache_get_live(c, 11);
+	kthread = process_cache_get_live(c, 2);
 	CHECK(shell && child && kthread);
 	if (!shell || !child || !kthread)
 		return;
-	CHECK_STR(shell->binary_path, "/usr/bin/dash");
-	CHECK_STR(shell->filename, "dash");
-	CHECK_STR(shell->args, "-c read x");
-	CHECK_INT(shell->start_ns, 500 * TICK);
+	CHECK_STR(shell->image->fields.binary_path, "/usr/bin/dash");
+	CHECK_STR(shell->image->fields.filename, "dash");
+	CHECK_STR(shell->image->fields.args, "-c read x");
+	CHECK_INT(shell->task.start_ns, 500 * TICK);
 	CHECK(shell->start_coarse);
-	CHECK_INT(child->ppid, 10);
-	CHECK_INT(child->parent_start_ns, 500 * TICK);
-	CHECK_STR(child->args, "-lah");
-	CHECK_INT(child->creds.uid, 1000);
-	CHECK_INT(child->creds.euid, 0);
-	CHECK_INT(child->creds.gid, 100);
-	CHECK_INT(child->creds.auid, 1000);
-	CHECK_INT(child->creds.cap_permitted, 0x2000);
-	CHECK_STR(kthread->binary_path, "");
-	/* an event-time lookup within the same tick finds the seeded entry */
-	CHECK(process_cache_find(c, 11, 777 * TICK + 3) == child);
+	CHECK_INT(child->task.ppid, 10);
+	CHECK_INT(child->task.parent_start_ns, 500 * TICK);
+	CHECK_STR(child->image->fields.args, "-lah");
+	CHECK_INT(child->task.creds.uid, 1000);
+	CHECK_INT(child->task.creds.euid, 0);
+	CHECK_INT(child->task.creds.gid, 100);
+	CHECK_INT(child->task.creds.auid, 1000);
+	CHECK_INT(child->task.creds.cap_permitted, 0x2000);
+	CHECK_STR(kthread->image->fields.binary_path, "");
+	/* an event-time lookup within the same tick finds the seeded entry,
+	 * and the child's link still finds its parent after that */
+	parent = process_cache_get(c, 10, 500 * TICK + 3, false);
+	CHECK(parent == shell);
+	process_unrefp(&parent);
+	parent = process_cache_get(c, child->task.ppid, child->task.parent_start_ns, true);
+	CHECK(parent == shell);
+	process_unrefp(&parent);
+	process_unref(shell);
+	process_unref(child);
+	process_unref(kthread);
 	/* seeding again adds nothing new */
-	CHECK_INT(proc_seed(c, root, TICK), 3);
+	CHECK_INT(proc_seed(c, root, TICK, 0), 3);
 	CHECK_INT(process_cache_stats(c).entries, 3);
 	process_cache_free(c);
 }
@@ -93,7 +102,7 @@ static void missing_proc_is_an_error(void)
 {
 	struct process_cache *c = process_cache_new(4, 1, TICK);
 
-	CHECK(proc_seed(c, "/nonexistent-bombus-proc", TICK) < 0);
+	CHECK(proc_seed(c, "/nonexistent-bombus-proc", TICK, 0) < 0);
 	process_cache_free(c);
 }
 

@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "sockaddr.h"
+#include "decode/sockaddr.h"
 #include "unit.h"
 
 static void inet(void)

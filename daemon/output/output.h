@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Where events go. Each output takes the event and its rendering and either
+ * queues it within its own bound or drops and counts it: an output never
+ * blocks the main loop and never holds back the others. One that keeps the
+ * bytes past the call shares them (rendered_event_share()). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../event.h"
+#include "../render/event-json.h"
+
+struct output;
+
+struct output_ops {
+	const char *name;
+	/* 0, or -ENOBUFS when the event was dropped (and counted) */
+	int (*emit)(struct output *o, const struct event *ev, struct rendered_event *rendered);
+	/* called after each batch of events */
+	void (*flush)(struct output *o);
+	void (*free)(struct output *o);
+};
+
+struct output {
+	const struct output_ops *ops;
+	uint32_t categories; /* enum event_category bits it wants */
+	uint64_t dropped;
+};
+
+struct daemon;
+
+/* The embedded mode: one JSON object per line on @fd. At most @max_buffer
+ * bytes wait for a slow reader, of which events of CATEGORIES_BULK fill at
+ * most half; beyond that events are dropped and counted. When the reader
+ * goes away (EPIPE) the daemon stops. */
+int output_stdout_new(struct daemon *d, int fd, size_t max_buffer, struct output **ret);
+
+/* Logs events of @categories to the journal (sd_journal_sendv, from a writer
+ * thread). At most @max_queue bytes wait for journald; beyond that, and when
+ * journald refuses an entry, events are dropped and counted. */
+int output_journal_new(uint32_t categories, size_t max_queue, struct output **ret);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <systemd/sd-event.h>
+
+#include "../daemon.h"
+#include "../log.h"
+#include "output.h"
+
+struct stdout_output {
+	struct output output;
+	struct daemon *daemon;
+	int fd;
+	int saved_flags; /* restored on exit when we set O_NONBLOCK; -1 if not */
+	sd_event_source *writable;
+	char *buf;
+	size_t head, len, size; /* pending bytes are buf[head..len) */
+};
+
+static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+static void stdout_write_pending(struct stdout_output *o)
+{
+	while (o->head < o->len) {
+		ssize_t n = write(o->fd, o->buf + o->head, o->len - o->head);
+
+		if (n >= 0) {
+			o->head += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			/* Resume when the reader has made room. Once the loop has
+			 * finished no source can be added (the drain at exit): the
+			 * data stays queued and stdout_free() writes it, blocking. */
+			if (!o->writable &&
+			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) < 0)
+				return;
+			sd_event_source_set_enabled(o->writable, SD_EVENT_ON);
+			return;
+		}
+		if (errno == EPIPE)
+			log_info("stdout was closed by its reader, stopping");
+		else
+			log_error_errno(errno, "cannot write events to stdout: %m");
+		o->head = o->len = 0;
+		daemon_stop(o->daemon, errno == EPIPE ? 0 : -errno);
+		return;
+	}
+	o->head = o->len = 0;
+	if (o->writable)
+		sd_event_source_set_enabled(o->writable, SD_EVENT_OFF);
+}
+
+static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	stdout_write_pending(userdata);
+	return 0;
+}
+
+static void stdout_flush(struct output *base)
+{
+	struct stdout_output *o = (struct stdout_output *)base;
+
+	/* While waiting for EPOLLOUT, the io source does the writing. */
+	if (o->writable && sd_event_source_get_enabled(o->writable, NULL) > 0)
+		return;
+	stdout_write_pending(o);
+}
+
+static int stdout_emit(struct output *base, const struct event *ev, struct rendered_event *rendered)
+{
+	struct stdout_output *o = (struct stdout_output *)base;
+	const char *json = rendered->json;
+	size_t len = rendered->len;
+	size_t limit = event_type_category(ev->type) & CATEGORIES_BULK ? o->size / 2 : o->size;
+
+	/* Full (for this event): write out what is queued first, unless the
+	 * reader is slow and we are already waiting for it. */
+	if (o->len + len + 1 > o->size || o->len - o->head + len + 1 > limit)
+		stdout_flush(base);
+	if (o->head > 0 && o->len + len + 1 > o->size) {
+		memmove(o->buf, o->buf + o->head, o->len - o->head);
+		o->len -= o->head;
+		o->head = 0;
+	}
+	if (o->len + len + 1 > o->size || o->len - o->head + len + 1 > limit) {
+		base->dropped++;
+		return -ENOBUFS;
+	}
+	memcpy(o->buf + o->len, json, len);
+	o->buf[o->len + len] = '\n';
+	o->len += len + 1;
+	return 0;
+}
+
+static void stdout_free(struct output *base)
+{
+	struct stdout_output *o = (struct stdout_output *)base;
+	int found = o->saved_flags >= 0 ? o->saved_flags : fcntl(o->fd, F_GETFL);
+	bool pending = o->head < o->len;
+
+	if (o->writable)
+		sd_event_source_set_enabled(o->writable, SD_EVENT_OFF);
+	o->writable = sd_event_source_unref(o->writable);
+	if (found >= 0 && pending) {
+		/* What is left is written blocking, also on a descriptor we were
+		 * given non-blocking. */
+		fcntl(o->fd, F_SETFL, found & ~O_NONBLOCK);
+		stdout_write_pending(o);
+	}
+	if (found >= 0 && (pending || o->saved_flags >= 0))
+		fcntl(o->fd, F_SETFL, found); /* handed back as we found it */
+	free(o->buf);
+	free(o);
+}
+
+static const struct output_ops stdout_ops = {
+	.name = "stdout",
+	.emit = stdout_emit,
+	.flush = stdout_flush,
+	.free = stdout_free,
+};
+
+int output_stdout_new(struct daemon *d, int fd, size_t max_buffer, struct output **ret)
+{
+	struct stdout_output *o = calloc(1, sizeof(*o));
+	struct stat st;
+
+	if (!o)
+		return -ENOMEM;
+	o->buf = malloc(max_buffer);
+	if (!o->buf) {
+		free(o);
+		return -ENOMEM;
+	}
+	o->output.ops = &stdout_ops;
+	o->output.categories = UINT32_MAX;
+	o->daemon = d;
+	o->fd = fd;
+	o->size = max_buffer;
+	o->saved_flags = -1;
+	/* Pipes, sockets and terminals can block: make them non-blocking and
+	 * buffer. Regular files and /dev/null never block. */
+	if (fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(fd))) {
+		int flags = fcntl(fd, F_GETFL);
+
+		if (flags >= 0 && !(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0)
+			o->saved_flags = flags;
+	}
+	*ret = &o->output;
+	return 0;
+}

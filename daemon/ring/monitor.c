@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../../bpf/bombus.h"
+#include "../log.h"
+#include "bpf-load.h"
+#include "monitor.h"
+
+static void on_batch_done(void *userdata)
+{
+	struct monitor *m = userdata;
+
+	m->batch_done(m->batch_userdata);
+}
+
+static void on_record(void *userdata, const void *data, size_t size)
+{
+	struct monitor *m = userdata;
+	const struct bombus_record_header *hdr = data;
+
+	if (size >= sizeof(*hdr))
+		m->last_record_ns = hdr->time_ns;
+	if (m->guest && size >= sizeof(*hdr) && hdr->kind == m->guest->guest_kind) {
+		m->guest->record(m->guest->record_userdata, data, size);
+		return;
+	}
+	if (m->after)
+		ringbuf_source_drain(m->after->records);
+	m->record(m->record_userdata, data, size);
+}
+
+/* Makes @m's object use its host's ring and counters. */
+static int share_host_ring(struct monitor *m, struct bpf_map *records, struct bpf_map *counters)
+{
+	struct bpf_map *host_records = bpf_object__find_map_by_name(m->host->obj, "records");
+	int r;
+
+	if (m->host->guest)
+		return -EBUSY;
+	r = bpf_map__reuse_fd(records, bpf_map__fd(host_records));
+	if (r >= 0)
+		r = bpf_map__reuse_fd(counters, m->host->counters_fd);
+	return r;
+}
+
+uint64_t monitor_wakeup_bytes(const struct monitor *m)
+{
+	return m->config->ringbuf_bytes / 16;
+}
+
+int monitor_start(struct monitor *m, ringbuf_record_fn record, void *userdata)
+{
+	const struct config *config = m->config;
+	struct bpf_map *records = bpf_object__find_map_by_name(m->obj, "records");
+	struct bpf_map *counters = bpf_object__find_map_by_name(m->obj, "counters");
+	int r;
+
+	m->counters_fd = -1;
+	if (!records || !counters)
+		return log_error_errno(ENOENT, "%s: the BPF object lacks its records or counters map", m->name);
+	if (m->host)
+		r = share_host_ring(m, records, counters);
+	else
+		r = bpf_map__set_max_entries(records, (uint32_t)config->ringbuf_bytes);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot set up the ring buffer: %m", m->name);
+	/* Every monitor's hooks belong to ProcMon's config section today. */
+	for (size_t i = 0; i < config->n_disabled_hooks; i++) {
+		struct hook *hook = hooks_find(m->hooks, m->n_hooks, config->disabled_hooks[i].hook);
+
+		if (hook && hook->optional)
+			hook->disabled = true;
+	}
+	r = hooks_select(m->hooks, m->n_hooks, m->obj, config->hook_mode);
+	if (r < 0)
+		return r;
+	r = bpf_object_load_logged(m->obj, m->name, m->hooks, m->n_hooks);
+	if (r < 0)
+		return r;
+	r = monitor_set_wanted(m, m->wanted);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot write the wanted categories: %m", m->name);
+	r = hooks_attach(m->hooks, m->n_hooks, m->obj, m->name);
+	if (r < 0)
+		return r;
+	/* A separate source per monitor: records of one never wait behind a
+	 * flood of another's. */
+	m->record = record;
+	m->record_userdata = userdata;
+	if (m->host) {
+		m->host->guest = m;
+		return 0;
+	}
+	m->counters_fd = bpf_map__fd(counters);
+	r = ringbuf_source_new(m->event, bpf_map__fd(records), on_record, on_batch_done, m, &m->records);
+	if (r < 0) {
+		hooks_detach(m->hooks, m->n_hooks);
+		return log_error_errno(r, "%s: cannot read the ring buffer: %m", m->name);
+	}
+	return 0;
+}
+
+void monitor_detach(struct monitor *m)
+{
+	hooks_detach(m->hooks, m->n_hooks);
+}
+
+void monitor_drain(struct monitor *m)
+{
+	ringbuf_source_drain(m->records);
+}
+
+void monitor_close(struct monitor *m)
+{
+	hooks_detach(m->hooks, m->n_hooks);
+	ringbuf_source_free(m->records);
+	m->records = NULL;
+	if (m->host)
+		m->host->guest = NULL;
+}
+
+int monitor_set_wanted(struct monitor *m, uint32_t categories)
+{
+	struct bpf_map *wanted = bpf_object__find_map_by_name(m->obj, "wanted");
+	uint32_t key = 0;
+
+	if (!wanted)
+		return -ENOENT;
+	return bpf_map_update_elem(bpf_map__fd(wanted), &key, &categories, BPF_ANY) < 0 ? -errno : 0;
+}
+
+uint64_t monitor_read_until(const struct monitor *m, uint64_t now)
+{
+	return ringbuf_source_behind(m->records) && m->last_record_ns < now ? m->last_record_ns : now;
+}
+
+uint64_t monitor_counter(const struct monitor *m, enum bombus_kernel_counter which)
+{
+	return m->host ? 0 : percpu_counter_sum(m->counters_fd, which);
+}
+
+uint64_t monitor_lost(const struct monitor *m)
+{
+	return monitor_counter(m, BOMBUS_COUNTER_RINGBUF_FULL);
+}
