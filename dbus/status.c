@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdio.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -53,6 +54,23 @@ static int append_monitor(sd_bus_message *m, const void *items, size_t index)
 
 		r = sd_bus_message_append(m, "(sss)", v->hooks[i].name, method, chosen ? chosen->target : "");
 	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = bus_close_entry(m);
+	/* "skipped_targets": as of "HOOK: METHOD/TARGET" its kernel lacks */
+	if (r >= 0)
+		r = bus_open_entry(m, "skipped_targets", "as");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "s");
+	for (size_t i = 0; r >= 0 && i < v->n_hooks; i++)
+		for (size_t t = 0; r >= 0 && t < v->hooks[i].n_skipped; t++) {
+			char text[256];
+
+			snprintf(text, sizeof(text), "%s: %s/%s", v->hooks[i].name,
+				 attach_method_to_string(v->hooks[i].chosen->method), v->hooks[i].skipped_targets[t]);
+			r = sd_bus_message_append(m, "s", text);
+		}
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)

@@ -19,8 +19,8 @@
  * with a force_nonblock argument after the request) became
  * io_uring_submit_req in 6.4. */
 static const struct hook_method submit_methods[] = {
-	{ ATTACH_TP_BTF, "io_uring_submit_req", { "submit_req" } },
-	{ ATTACH_TP_BTF, "io_uring_submit_sqe", { "submit_sqe" } },
+	{ ATTACH_TP_BTF, "io_uring_submit_req", { { "submit_req" } } },
+	{ ATTACH_TP_BTF, "io_uring_submit_sqe", { { "submit_sqe" } } },
 };
 
 static const struct hook iouring_hook_table[] = {

@@ -14,42 +14,48 @@
 #include "procmon-privilege.h"
 
 /* Programs of the syscall variants are named after the syscall (see the
- * SETID_SYSCALL macro of the BPF side). */
+ * SETID_SYSCALL macro of the BPF side). The first syscall of each is
+ * required; the others a kernel may lack (process_vm_readv without
+ * CONFIG_CROSS_MEMORY_ATTACH, clone3 before 5.3) are skipped where missing. */
 static const struct hook_method setuid_methods[] = {
-	{ ATTACH_LSM, "task_fix_setuid", { "setuid_lsm" } },
-	{ ATTACH_FENTRY, "security_task_fix_setuid", { "setuid_fentry" } },
+	{ ATTACH_LSM, "task_fix_setuid", { { "setuid_lsm" } } },
+	{ ATTACH_FENTRY, "security_task_fix_setuid", { { "setuid_fentry" } } },
 	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_setuid",
-	  { "setuid_enter", "setuid_exit", "setreuid_enter", "setreuid_exit", "setresuid_enter", "setresuid_exit",
-	    "setfsuid_enter", "setfsuid_exit" } },
+	  { { "setuid_enter" }, { "setuid_exit" }, OPTIONAL_PROGRAM("setreuid_enter"), OPTIONAL_PROGRAM("setreuid_exit"),
+	    OPTIONAL_PROGRAM("setresuid_enter"), OPTIONAL_PROGRAM("setresuid_exit"), OPTIONAL_PROGRAM("setfsuid_enter"),
+	    OPTIONAL_PROGRAM("setfsuid_exit") } },
 };
 static const struct hook_method setgid_methods[] = {
-	{ ATTACH_LSM, "task_fix_setgid", { "setgid_lsm" } },
-	{ ATTACH_FENTRY, "security_task_fix_setgid", { "setgid_fentry" } },
+	{ ATTACH_LSM, "task_fix_setgid", { { "setgid_lsm" } } },
+	{ ATTACH_FENTRY, "security_task_fix_setgid", { { "setgid_fentry" } } },
 	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_setgid",
-	  { "setgid_enter", "setgid_exit", "setregid_enter", "setregid_exit", "setresgid_enter", "setresgid_exit",
-	    "setfsgid_enter", "setfsgid_exit" } },
+	  { { "setgid_enter" }, { "setgid_exit" }, OPTIONAL_PROGRAM("setregid_enter"), OPTIONAL_PROGRAM("setregid_exit"),
+	    OPTIONAL_PROGRAM("setresgid_enter"), OPTIONAL_PROGRAM("setresgid_exit"), OPTIONAL_PROGRAM("setfsgid_enter"),
+	    OPTIONAL_PROGRAM("setfsgid_exit") } },
 };
 static const struct hook_method capset_methods[] = {
-	{ ATTACH_LSM, "capset", { "capset_lsm" } },
-	{ ATTACH_FENTRY, "security_capset", { "capset_fentry" } },
-	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_capset", { "capset_enter", "capset_exit" } },
+	{ ATTACH_LSM, "capset", { { "capset_lsm" } } },
+	{ ATTACH_FENTRY, "security_capset", { { "capset_fentry" } } },
+	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_capset", { { "capset_enter" }, { "capset_exit" } } },
 };
 static const struct hook_method prctl_methods[] = {
-	{ ATTACH_LSM, "task_prctl", { "prctl_lsm" } },
-	{ ATTACH_FENTRY, "security_task_prctl", { "prctl_fentry" } },
-	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_prctl", { "prctl_enter", "prctl_exit" } },
+	{ ATTACH_LSM, "task_prctl", { { "prctl_lsm" } } },
+	{ ATTACH_FENTRY, "security_task_prctl", { { "prctl_fentry" } } },
+	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_prctl", { { "prctl_enter" }, { "prctl_exit" } } },
 };
 static const struct hook_method userns_methods[] = {
-	{ ATTACH_LSM, "userns_create", { "userns_lsm" } },
-	{ ATTACH_FENTRY, "security_create_user_ns", { "userns_fentry" } },
+	{ ATTACH_LSM, "userns_create", { { "userns_lsm" } } },
+	{ ATTACH_FENTRY, "security_create_user_ns", { { "userns_fentry" } } },
 	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_unshare",
-	  { "unshare_enter", "unshare_exit", "clone_enter", "clone_exit", "clone3_enter", "clone3_exit" } },
+	  { { "unshare_enter" }, { "unshare_exit" }, OPTIONAL_PROGRAM("clone_enter"), OPTIONAL_PROGRAM("clone_exit"),
+	    OPTIONAL_PROGRAM("clone3_enter"), OPTIONAL_PROGRAM("clone3_exit") } },
 };
 static const struct hook_method ptrace_methods[] = {
-	{ ATTACH_LSM, "ptrace_access_check", { "ptrace_lsm" } },
-	{ ATTACH_FENTRY, "security_ptrace_access_check", { "ptrace_fentry" } },
+	{ ATTACH_LSM, "ptrace_access_check", { { "ptrace_lsm" } } },
+	{ ATTACH_FENTRY, "security_ptrace_access_check", { { "ptrace_fentry" } } },
 	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_ptrace",
-	  { "ptrace_enter", "ptrace_exit", "vm_readv_enter", "vm_readv_exit", "vm_writev_enter", "vm_writev_exit" } },
+	  { { "ptrace_enter" }, { "ptrace_exit" }, OPTIONAL_PROGRAM("vm_readv_enter"), OPTIONAL_PROGRAM("vm_readv_exit"),
+	    OPTIONAL_PROGRAM("vm_writev_enter"), OPTIONAL_PROGRAM("vm_writev_exit") } },
 };
 
 /* Each can be left out: the process cache does not depend on them. */

@@ -18,22 +18,24 @@
 
 /* LSM and fentry: see bpf/lib/exec.h for why fentry needs security_file_open. */
 static const struct hook_method exec_creds_methods[] = {
-	{ ATTACH_LSM, "bprm_committing_creds", { "exec_creds_lsm" } },
-	{ ATTACH_FENTRY, "security_bprm_committing_creds", { "exec_creds_fentry", "exec_open_fentry" } },
-	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_execve", { "exec_creds_tp", "exec_creds_tp_at" } },
+	{ ATTACH_LSM, "bprm_committing_creds", { { "exec_creds_lsm" } } },
+	/* without security_file_open the path is walked (bpf/lib/exec.h) */
+	{ ATTACH_FENTRY, "security_bprm_committing_creds",
+	  { { "exec_creds_fentry" }, OPTIONAL_PROGRAM("exec_open_fentry") } },
+	{ ATTACH_TRACEPOINT, "syscalls/sys_enter_execve", { { "exec_creds_tp" }, OPTIONAL_PROGRAM("exec_creds_tp_at") } },
 };
 /* bpf_ima_file_hash is for sleepable LSM programs only. */
 static const struct hook_method ima_hash_methods[] = {
-	{ ATTACH_LSM_SLEEPABLE, "bprm_committed_creds", { "ima_hash_lsm" } },
+	{ ATTACH_LSM_SLEEPABLE, "bprm_committed_creds", { { "ima_hash_lsm" } } },
 };
 static const struct hook_method exec_methods[] = {
-	{ ATTACH_TP_BTF, "sched_process_exec", { "exec_tp_btf" } },
+	{ ATTACH_TP_BTF, "sched_process_exec", { { "exec_tp_btf" } } },
 };
 static const struct hook_method fork_methods[] = {
-	{ ATTACH_TP_BTF, "sched_process_fork", { "fork_tp_btf" } },
+	{ ATTACH_TP_BTF, "sched_process_fork", { { "fork_tp_btf" } } },
 };
 static const struct hook_method exit_methods[] = {
-	{ ATTACH_TP_BTF, "sched_process_exit", { "exit_tp_btf" } },
+	{ ATTACH_TP_BTF, "sched_process_exit", { { "exit_tp_btf" } } },
 };
 
 #define HOOK(n, m, ...) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m), __VA_ARGS__ }

@@ -183,27 +183,27 @@ static int probe_tracepoint(const char *target)
 	return ioctl(event, PERF_EVENT_IOC_SET_BPF, prog) < 0 ? -errno : 0;
 }
 
-static int probe_method(const struct hook_method *m)
+static int probe_method(enum attach_method method, const char *target)
 {
 	int id;
 
-	switch (m->method) {
+	switch (method) {
 	case ATTACH_LSM:
 	case ATTACH_LSM_SLEEPABLE:
 		if (!lsm_active("bpf"))
 			return -EOPNOTSUPP;
-		id = btf_id("bpf_lsm_", m->target, BTF_KIND_FUNC);
+		id = btf_id("bpf_lsm_", target, BTF_KIND_FUNC);
 		return id < 0 ? id
 			      : probe_btf_attach(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id,
-						 m->method == ATTACH_LSM_SLEEPABLE ? BPF_F_SLEEPABLE : 0);
+						 method == ATTACH_LSM_SLEEPABLE ? BPF_F_SLEEPABLE : 0);
 	case ATTACH_FENTRY:
-		id = btf_id("", m->target, BTF_KIND_FUNC);
+		id = btf_id("", target, BTF_KIND_FUNC);
 		return id < 0 ? id : probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id, 0);
 	case ATTACH_TP_BTF:
-		id = btf_id("btf_trace_", m->target, BTF_KIND_TYPEDEF);
+		id = btf_id("btf_trace_", target, BTF_KIND_TYPEDEF);
 		return id < 0 ? id : probe_btf_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, id, 0);
 	case ATTACH_TRACEPOINT:
-		return probe_tracepoint(m->target);
+		return probe_tracepoint(target);
 	default:
 		return -EINVAL;
 	}
@@ -216,21 +216,31 @@ struct probe_result {
 	int result;
 };
 
-static int probe_cached(const struct hook_method *m)
+static int probe_cached(void *ctx, enum attach_method method, const char *target)
 {
-	static struct probe_result results[64];
+	static struct probe_result results[128];
 	static size_t n_results;
 	int r;
 
 	for (size_t i = 0; i < n_results; i++)
-		if (results[i].method == m->method && strcmp(results[i].target, m->target) == 0)
+		if (results[i].method == method && strcmp(results[i].target, target) == 0)
 			return results[i].result;
-	r = probe_method(m);
-	log_debug("probe %s/%s: %s", attach_method_to_string(m->method), m->target,
-		  r < 0 ? strerror(-r) : "ok");
+	r = probe_method(method, target);
+	log_debug("probe %s/%s: %s", attach_method_to_string(method), target, r < 0 ? strerror(-r) : "ok");
 	if (n_results < ELEMENTSOF(results))
-		results[n_results++] = (struct probe_result){ m->method, m->target, r };
+		results[n_results++] = (struct probe_result){ method, target, r };
 	return r;
+}
+
+/* A program's target: its section name after the first '/'
+ * ("tracepoint/syscalls/sys_enter_setuid": "syscalls/sys_enter_setuid"). */
+static const char *object_target_of(void *ctx, const char *program)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(ctx, program);
+	const char *section = prog ? bpf_program__section_name(prog) : NULL;
+	const char *slash = section ? strchr(section, '/') : NULL;
+
+	return slash ? slash + 1 : NULL;
 }
 
 static bool hook_offers_mode(const struct hook *hook, enum hook_mode mode)
@@ -241,21 +251,43 @@ static bool hook_offers_mode(const struct hook *hook, enum hook_mode mode)
 	return false;
 }
 
-/* The first method of @hook that works (of @mode's family when @mode forces
- * one); on failure, *@tried is the method that failed last. */
-static int hook_select(struct hook *hook, enum hook_mode mode, const struct hook_method **tried)
+/* Whether @m can be used: every required program's target attaches.
+ * *@skipped gets the optional programs whose target is missing. */
+static int method_usable(const struct hook_method *m, const struct hook_probe *probe, uint32_t *skipped,
+			 const char **failed_target)
+{
+	*skipped = 0;
+	for (size_t p = 0; p < HOOK_METHOD_PROGRAMS && m->programs[p].name; p++) {
+		const char *target = probe->target_of(probe->ctx, m->programs[p].name);
+		int r = target ? probe->probe(probe->ctx, m->method, target) : -ENOENT;
+
+		if (r >= 0)
+			continue;
+		if (!m->programs[p].optional) {
+			*failed_target = target ?: m->programs[p].name;
+			return r;
+		}
+		*skipped |= 1u << p;
+	}
+	return 0;
+}
+
+int hook_choose(struct hook *hook, enum hook_mode mode, const struct hook_probe *probe,
+		const struct hook_method **failed, const char **failed_target)
 {
 	bool forced = mode != HOOK_MODE_AUTO && hook_offers_mode(hook, mode);
 	int r = -ENOENT;
 
 	hook->chosen = NULL;
+	hook->skipped = 0;
 	for (size_t i = 0; i < hook->n_methods; i++) {
 		const struct hook_method *m = &hook->methods[i];
 
 		if (forced && method_mode(m->method) != mode)
 			continue;
-		*tried = m;
-		r = probe_cached(m);
+		*failed = m;
+		*failed_target = m->target;
+		r = method_usable(m, probe, &hook->skipped, failed_target);
 		if (r >= 0) {
 			hook->chosen = m;
 			return 0;
@@ -263,35 +295,49 @@ static int hook_select(struct hook *hook, enum hook_mode mode, const struct hook
 		/* Forced, the next method of the same family may still work
 		 * (a tracepoint renamed between kernels). */
 	}
+	hook->skipped = 0;
 	return r;
 }
 
-static int hook_select_logged(struct hook *hook, enum hook_mode mode)
+static int hook_select_logged(struct hook *hook, enum hook_mode mode, const struct hook_probe *probe)
 {
 	const struct hook_method *m = NULL;
+	const char *target = NULL;
 	int r;
 
 	if (hook->disabled) {
 		log_info("hook %s: disabled by configuration", hook->name);
 		return 0;
 	}
-	r = hook_select(hook, mode, &m);
+	r = hook_choose(hook, mode, probe, &m, &target);
 	if (r >= 0) {
 		log_info("hook %s: %s/%s", hook->name, attach_method_to_string(hook->chosen->method),
 			 hook->chosen->target);
+		hook->n_skipped = 0;
+		for (size_t p = 0; p < HOOK_METHOD_PROGRAMS; p++) {
+			const char *missing;
+
+			if (!(hook->skipped & (1u << p)))
+				continue;
+			missing = probe->target_of(probe->ctx, hook->chosen->programs[p].name) ?:
+					  hook->chosen->programs[p].name;
+			hook->skipped_targets[hook->n_skipped++] = missing;
+			log_warning("hook %s: %s/%s is missing on this kernel, skipped: what it sees is not reported",
+				    hook->name, attach_method_to_string(hook->chosen->method), missing);
+		}
 		return 0;
 	}
 	if (hook->best_effort) {
 		log_warning_errno(r, "hook %s: unavailable: needs %s/%s, which this kernel does not allow: %m",
-				  hook->name, attach_method_to_string(m->method), m->target);
+				  hook->name, attach_method_to_string(m->method), target);
 		return 0;
 	}
 	if (mode != HOOK_MODE_AUTO && hook_offers_mode(hook, mode))
 		return log_error_errno(r, "hook %s: --hook-mode=%s needs %s/%s, which this kernel does not allow: %m",
 				       hook->name, hook_mode_to_string(mode), attach_method_to_string(m->method),
-				       m->target);
+				       target);
 	return log_error_errno(r, "hook %s: no attach method works on this kernel (last tried: %s/%s: %m)",
-			       hook->name, attach_method_to_string(m->method), m->target);
+			       hook->name, attach_method_to_string(m->method), target);
 }
 
 int hooks_check_disable(const struct hook *hooks, size_t n_hooks, const char *name)
@@ -304,21 +350,23 @@ int hooks_check_disable(const struct hook *hooks, size_t n_hooks, const char *na
 
 int hooks_select(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, enum hook_mode mode)
 {
+	const struct hook_probe probe = { .target_of = object_target_of, .probe = probe_cached, .ctx = obj };
+
 	for (size_t h = 0; h < n_hooks; h++) {
-		int r = hook_select_logged(&hooks[h], mode);
+		int r = hook_select_logged(&hooks[h], mode, &probe);
 
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < hooks[h].n_methods; i++) {
 			const struct hook_method *m = &hooks[h].methods[i];
 
-			for (size_t p = 0; p < HOOK_METHOD_PROGRAMS && m->programs[p]; p++) {
-				struct bpf_program *prog = bpf_object__find_program_by_name(obj, m->programs[p]);
+			for (size_t p = 0; p < HOOK_METHOD_PROGRAMS && m->programs[p].name; p++) {
+				struct bpf_program *prog = bpf_object__find_program_by_name(obj, m->programs[p].name);
 
 				if (!prog)
 					return log_error_errno(ENOENT, "hook %s: program %s is missing from the BPF object",
-							       hooks[h].name, m->programs[p]);
-				bpf_program__set_autoload(prog, m == hooks[h].chosen);
+							       hooks[h].name, m->programs[p].name);
+				bpf_program__set_autoload(prog, m == hooks[h].chosen && !(hooks[h].skipped & (1u << p)));
 			}
 		}
 	}
@@ -338,8 +386,8 @@ const struct hook *hooks_find_program(const struct hook *hooks, size_t n_hooks, 
 {
 	for (size_t h = 0; h < n_hooks; h++)
 		for (size_t i = 0; i < hooks[h].n_methods; i++)
-			for (size_t p = 0; p < HOOK_METHOD_PROGRAMS && hooks[h].methods[i].programs[p]; p++)
-				if (strcmp(hooks[h].methods[i].programs[p], program) == 0) {
+			for (size_t p = 0; p < HOOK_METHOD_PROGRAMS && hooks[h].methods[i].programs[p].name; p++)
+				if (strcmp(hooks[h].methods[i].programs[p].name, program) == 0) {
 					*method = &hooks[h].methods[i];
 					return &hooks[h];
 				}
@@ -351,16 +399,21 @@ int hooks_attach(struct hook *hooks, size_t n_hooks, struct bpf_object *obj, con
 	for (size_t h = 0; h < n_hooks; h++) {
 		const struct hook_method *m = hooks[h].chosen;
 
-		for (size_t p = 0; m && p < HOOK_METHOD_PROGRAMS && m->programs[p]; p++) {
-			struct bpf_program *prog = bpf_object__find_program_by_name(obj, m->programs[p]);
-			struct bpf_link *link = prog ? bpf_program__attach(prog) : NULL;
+		for (size_t p = 0; m && p < HOOK_METHOD_PROGRAMS && m->programs[p].name; p++) {
+			struct bpf_program *prog;
+			struct bpf_link *link;
+
+			if (hooks[h].skipped & (1u << p))
+				continue;
+			prog = bpf_object__find_program_by_name(obj, m->programs[p].name);
+			link = prog ? bpf_program__attach(prog) : NULL;
 
 			if (!link) {
 				int r = -errno;
 
 				hooks_detach(hooks, n_hooks);
 				return log_error_errno(r, "%s: attaching BPF program %s (hook %s, via %s/%s) failed: %m",
-						       monitor, m->programs[p], hooks[h].name,
+						       monitor, m->programs[p].name, hooks[h].name,
 						       attach_method_to_string(m->method), m->target);
 			}
 			hooks[h].links[p] = link;

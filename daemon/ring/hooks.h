@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The hook strategy layer. Each kernel hook a monitor uses is described once,
- * with the ways it can be attached in order of preference. At start-up every
- * method is probed on the running kernel (a minimal program is loaded and
- * attached, then released) and each hook takes the first method that works.
- * The choice is logged and kept for status reports.
+ * with the ways it can be attached in order of preference. A method is a set
+ * of programs, each attached to its own target (its ELF section names it:
+ * "tracepoint/syscalls/sys_enter_setreuid"). At start-up the target of every
+ * program of a method is probed on the running kernel (a minimal program is
+ * loaded and attached there, then released): a method works when the targets
+ * of its required programs do; a missing optional one (a syscall the kernel
+ * was built without) is skipped, said once and shown in the status. Each hook
+ * takes the first method that works; the choice is logged and kept for
+ * status reports.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bpf_object;
 struct btf;
@@ -34,12 +40,19 @@ enum hook_mode {
 
 #define HOOK_METHOD_PROGRAMS 8
 
+struct hook_program {
+	const char *name; /* of the BPF object */
+	bool optional;    /* the method works without it where its target is missing */
+};
+#define OPTIONAL_PROGRAM(n) { .name = (n), .optional = true }
+
 struct hook_method {
 	enum attach_method method;
-	/* LSM hook name, kernel function, tracepoint name, or "category/name" */
+	/* What the method is known by in logs and status: its main target (LSM
+	 * hook name, kernel function or tracepoint "category/name"). */
 	const char *target;
 	/* Programs of the BPF object that implement the hook this way. */
-	const char *programs[HOOK_METHOD_PROGRAMS];
+	struct hook_program programs[HOOK_METHOD_PROGRAMS];
 };
 
 struct bpf_link;
@@ -54,8 +67,27 @@ struct hook {
 	 * once ("hook NAME: unavailable: WHY") and the hook is left out. */
 	bool best_effort;
 	const struct hook_method *chosen;  /* set by hooks_select(); NULL if disabled or unavailable */
+	uint32_t skipped; /* bit i: chosen->programs[i] is optional and its target missing */
+	/* Those targets, for status (pointing into the BPF object). */
+	const char *skipped_targets[HOOK_METHOD_PROGRAMS];
+	size_t n_skipped;
 	struct bpf_link *links[HOOK_METHOD_PROGRAMS]; /* set by hooks_attach() */
 };
+
+/* How the selection learns about the kernel: a program's target, and
+ * whether a method can attach there (0, or -errno). The real one probes the
+ * running kernel; unit tests give their own. */
+struct hook_probe {
+	const char *(*target_of)(void *ctx, const char *program);
+	int (*probe)(void *ctx, enum attach_method method, const char *target);
+	void *ctx;
+};
+
+/* The method of @hook to use (of @mode's family when @mode forces one):
+ * sets hook->chosen and hook->skipped. On failure, *@failed is the method
+ * tried last and *@failed_target its missing target. */
+int hook_choose(struct hook *hook, enum hook_mode mode, const struct hook_probe *probe,
+		const struct hook_method **failed, const char **failed_target);
 
 const char *attach_method_to_string(enum attach_method method);
 const char *hook_mode_to_string(enum hook_mode mode);
