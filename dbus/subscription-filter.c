@@ -75,9 +75,14 @@ static int read_uids(sd_bus_message *m, struct subscription_filter *f, sd_bus_er
 	if (size / sizeof(uint32_t) > FILTER_MAX_UIDS)
 		return invalid(error, "option 'uids' lists more than %d uids", FILTER_MAX_UIDS);
 	free(f->uids);
+	f->uids = NULL;
 	f->n_uids = 0;
-	f->uids = size ? malloc(size) : NULL;
-	if (size && !f->uids)
+	/* An empty array is no filter; sd-bus gives it no pointer at all,
+	 * which memcpy() must not be given even for 0 bytes. */
+	if (size == 0)
+		return 0;
+	f->uids = malloc(size);
+	if (!f->uids)
 		return -ENOMEM;
 	memcpy(f->uids, uids, size);
 	f->n_uids = size / sizeof(uint32_t);

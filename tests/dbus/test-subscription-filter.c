@@ -79,6 +79,13 @@ static void test_options(void)
 	CHECK(f.batch);
 	subscription_filter_clear(&f);
 
+	/* An empty uids array is no filter (and no memcpy() from NULL:
+	 * UBSan's nonnull check in the sanitizer build). */
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "uids", "au", 0), &f), "");
+	CHECK_INT(f.n_uids, 0);
+	CHECK(!f.uids);
+	subscription_filter_clear(&f);
+
 	/* types alone name the categories */
 	CHECK_STR(parse(options("a{sv}", 1, "types", "as", 1, "ProcessEvent"), &f), "");
 	CHECK_INT(f.categories, CATEGORY_PRIVILEGE);
