@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "loop-stats.h"
 #include "service.h"
 #include "status.h"
 #include "subscriptions.h"
@@ -32,9 +33,8 @@ struct request {
 	struct service *service;
 	enum request_kind kind;
 	struct authorization *authorization;
-	struct client *client;		   /* Subscribe: held meanwhile */
-	struct subscription_filter filter; /* Subscribe */
-	uint32_t pid;			   /* GetProcess */
+	struct client *client; /* Subscribe: held meanwhile */
+	uint32_t pid;	       /* GetProcess */
 };
 
 struct service {
@@ -61,7 +61,6 @@ static void request_free(struct request *req)
 	authorization_cancel(req->authorization);
 	if (req->client)
 		client_release(req->client);
-	subscription_filter_clear(&req->filter);
 	free(req);
 }
 
@@ -97,12 +96,26 @@ static const char *request_purpose(const struct request *req, const char *action
 	return buf;
 }
 
+/* The options are read again, now into a filter: they were checked, without
+ * allocating anything, before polkit was asked. */
 static void reply_subscribe(struct request *req, sd_bus_message *call)
 {
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	struct subscription_filter filter;
 	char path[64];
 	int r;
 
-	r = subscriptions_add(req->service->subscriptions, req->client, &req->filter, path);
+	r = subscription_filter_from_message(call, &filter, &error);
+	if (r < 0) {
+		if (sd_bus_error_is_set(&error))
+			sd_bus_reply_method_error(call, &error);
+		else
+			sd_bus_reply_method_errnof(call, r, "cannot read the options: %m");
+		sd_bus_error_free(&error);
+		return;
+	}
+	r = subscriptions_add(req->service->subscriptions, req->client, &filter, path);
+	subscription_filter_clear(&filter);
 	if (r < 0) {
 		sd_bus_reply_method_errnof(call, r, "cannot add the subscription: %m");
 		return;
@@ -191,14 +204,19 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 	const char *actions[AUTHORIZE_MAX_ACTIONS];
 	size_t n_actions = 0;
 	struct request *req = NULL;
+	uint32_t categories;
 	int r;
 
+	/* Before anything else, and bounded whatever the message's size:
+	 * the options are checked, and their categories say which polkit
+	 * actions to ask for. The filter is built once polkit said yes. */
+	r = subscription_filter_check(m, &categories, error);
+	if (r < 0)
+		return r;
 	r = request_new(svc, REQUEST_SUBSCRIBE, error, &req);
 	if (r < 0)
 		return r;
-	r = subscription_filter_from_message(m, &req->filter, error);
-	if (r >= 0)
-		r = subscriptions_hold_client(svc->subscriptions, sd_bus_message_get_sender(m), &req->client);
+	r = subscriptions_hold_client(svc->subscriptions, sd_bus_message_get_sender(m), &req->client);
 	if (r >= 0) {
 		r = subscriptions_check_limits(svc->subscriptions, req->client);
 		if (r == -EUSERS)
@@ -215,7 +233,7 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 		return r;
 	}
 	for (size_t i = 0; i < n_all_categories && n_actions < AUTHORIZE_MAX_ACTIONS; i++)
-		if (req->filter.categories & all_categories[i].category)
+		if (categories & all_categories[i].category)
 			actions[n_actions++] = all_categories[i].polkit_action;
 	return request_authorize(req, m, actions, n_actions);
 }
@@ -335,7 +353,9 @@ int service_new(struct daemon *d, struct service **ret)
 		log_error_errno(r, "cannot connect to the system bus: %m");
 		goto fail;
 	}
-	r = sd_bus_attach_event(svc->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+	r = loop_stats_attach(d->event);
+	if (r >= 0)
+		r = sd_bus_attach_event(svc->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r >= 0)
 		r = sd_bus_add_filter(svc->bus, &svc->filter, on_message, svc);
 	if (r >= 0)

@@ -7,6 +7,7 @@
 #include "category.h"
 #include "config.h"
 #include "daemon.h"
+#include "loop-stats.h"
 #include "monitor.h"
 #include "status.h"
 
@@ -116,6 +117,9 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 			"events_emitted", "t", d->counters.emitted, "events_lost_kernel", "t", lost,
 			"events_dropped", "t", dropped, "subscribers", "u", subscriptions_count(subs),
 			"process_cache_entries", "t", (uint64_t)cache.entries);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "{sv}", "longest_loop_iteration_usec", "t",
+					  loop_stats_longest_usec());
 	if (r >= 0)
 		r = bus_append_categories(m, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)
