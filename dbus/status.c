@@ -90,7 +90,7 @@ static int append_dicts(sd_bus_message *m, const char *key, const void *items, s
 }
 
 int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
-		  uint64_t started_usec)
+		  unsigned authorizations_pending, uint64_t started_usec)
 {
 	struct monitor_view monitors[4];
 	size_t n_monitors = daemon_monitors(d, monitors, ELEMENTSOF(monitors));
@@ -118,8 +118,9 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 			"events_dropped", "t", dropped, "subscribers", "u", subscriptions_count(subs),
 			"process_cache_entries", "t", (uint64_t)cache.entries);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}", "longest_loop_iteration_usec", "t",
-					  loop_stats_longest_usec());
+		r = sd_bus_message_append(m, "{sv}{sv}", "longest_loop_iteration_usec", "t",
+					  loop_stats_longest_usec(), "authorizations_pending", "u",
+					  authorizations_pending);
 	if (r >= 0)
 		r = bus_append_categories(m, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)
