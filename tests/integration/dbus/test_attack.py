@@ -14,6 +14,15 @@ from conftest import PYTHON, HERE, Service
 EXEC_STORM = stack.BUILD / "bench" / "exec-storm"
 
 
+def slowdown():
+    """How much the time bounds are stretched for this bombusd: 40 for the
+    AddressSanitizer build, whose realloc() always copies: sd-bus reallocs
+    its read buffer (to the message's size) on each partial read of a big
+    message, all in one dispatch, so receiving 3.2 MB costs 0.3-0.7 s there
+    (as many copies as reads) and 6-18 ms without."""
+    return 40 if b"__asan_init" in open(stack.bombusd_binary(), "rb").read() else 1
+
+
 def huge_subscribe(service, count=400000, repeat=1, user=stack.USER_OUT):
     """Runs huge_subscribe.py as @user; the Popen (answers on stdout)."""
     return subprocess.Popen(stack.as_user(user) + [PYTHON, str(HERE / "huge_subscribe.py"), f"--count={count}",
@@ -80,7 +89,7 @@ def test_huge_subscribe_is_refused_at_once(fresh_service):
     # into sd-bus's buffer (one recvmsg, 2-4 ms per MB here); reading the
     # options costs ~0.1 ms (tests/dbus/test-subscription-filter.c). The
     # bound leaves room for a loaded machine and the sanitizer build.
-    assert longest < 50000, longest
+    assert longest < 50000 * slowdown(), longest
 
 
 def test_huge_subscribe_during_exec_storm_costs_root_nothing(fresh_service, markers):
@@ -108,12 +117,12 @@ def test_huge_subscribe_during_exec_storm_costs_root_nothing(fresh_service, mark
     assert sub.dropped() == 0
     assert len(sub.events()) == n
     # bombusd's share: no iteration of its loop near 100 ms (it was 40 s).
-    assert status["longest_loop_iteration_usec"] < 100000
+    assert status["longest_loop_iteration_usec"] < 100000 * slowdown()
     # End to end, through a dbus-daemon that validates and routes the 3.2 MB
     # messages on a 2-core machine running the storm: single calls were
     # seen at 109-112 ms while bombusd's longest iteration was 25 ms, so
     # the bound here is 250 ms for each call and 100 ms for 95% of them
     # (before: no answer within the 25 s timeout).
     latencies = sorted(probe.latencies)
-    assert latencies[-1] < 0.25, latencies[-5:]
-    assert latencies[int(len(latencies) * 0.95)] < 0.1, latencies[-20:]
+    assert latencies[-1] < 0.25 * slowdown(), latencies[-5:]
+    assert latencies[int(len(latencies) * 0.95)] < 0.1 * slowdown(), latencies[-20:]
