@@ -36,12 +36,13 @@ static struct {
 	bool json_set;
 	bool batch;
 	bool ask_password;
+	bool reconnect; /* monitor: subscribe again when bombusd comes back */
 	uint64_t count; /* 0: until interrupted */
 	const char *categories[MAX_FILTERS], *types[MAX_FILTERS], *prefixes[MAX_FILTERS];
 	size_t n_categories, n_types, n_prefixes;
 	uint32_t uids[MAX_FILTERS];
 	size_t n_uids;
-} arg = {.ask_password = true};
+} arg = {.ask_password = true, .reconnect = true};
 
 static void help(void)
 {
@@ -60,7 +61,9 @@ static void help(void)
 	       "                         when stdout is not a terminal)\n"
 	       "      --no-json          One readable line per event\n"
 	       "      --batch            Receive events in batches (less bus overhead)\n"
-	       "  -n, --count=N          Exit after N events\n\n"
+	       "  -n, --count=N          Exit after N events\n"
+	       "      --no-reconnect     Exit (status 1) when bombusd goes away, instead of\n"
+	       "                         subscribing again once it is back\n\n"
 	       "Other options:\n"
 	       "      --no-ask-password  Do not let polkit ask for a password\n"
 	       "  -h, --help             Show this help\n"
@@ -406,11 +409,16 @@ static int cmd_process(sd_bus *bus, const char *pid_arg)
 
 struct monitor {
 	sd_event *event;
-	const char *subscription;
-	const char *daemon; /* unique name of bombusd: only its signals count */
+	sd_bus *bus;
+	char subscription[256];
+	char daemon[256]; /* unique name of bombusd: only its signals count */
+	sd_bus_slot *resubscribe;     /* Subscribe in flight after bombusd went away */
+	sd_event_source *retry_timer; /* the next try, after a failed one */
 	uint64_t seen;
 	bool done;
 };
+
+#define RESUBSCRIBE_RETRY_USEC (2 * 1000 * 1000)
 
 static const char *json_string(json_object *obj, const char *key)
 {
@@ -478,7 +486,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return 0;
 	}
 	if (!sd_bus_message_is_signal(m, BOMBUS_INTERFACE, NULL) || !sd_bus_message_get_sender(m) ||
-	    strcmp(sd_bus_message_get_sender(m), mon->daemon) != 0 ||
+	    !mon->daemon[0] || strcmp(sd_bus_message_get_sender(m), mon->daemon) != 0 ||
 	    sd_bus_message_read(m, "o", &path) < 0 || strcmp(path, mon->subscription) != 0 || mon->done)
 		return 0;
 	if (sd_bus_message_is_signal(m, NULL, "Event")) {
@@ -526,7 +534,7 @@ static int append_strv(sd_bus_message *m, const char *key, const char *const *va
 	return r;
 }
 
-static int subscribe(sd_bus *bus, sd_bus_message **reply, sd_bus_error *error)
+static int subscribe_message(sd_bus *bus, sd_bus_message **ret)
 {
 	sd_bus_message *m = NULL;
 	int r;
@@ -556,17 +564,129 @@ static int subscribe(sd_bus *bus, sd_bus_message **reply, sd_bus_error *error)
 		r = sd_bus_message_append(m, "{sv}", "batch", "b", 1);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+static int subscribe(sd_bus *bus, sd_bus_message **reply, sd_bus_error *error)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = subscribe_message(bus, &m);
 	if (r >= 0)
 		r = sd_bus_call(bus, m, 0, error, reply);
 	sd_bus_message_unref(m);
 	return r;
 }
 
+/* Keeps the subscription's path and bombusd's unique name from @reply. */
+static int monitor_subscribed(struct monitor *mon, sd_bus_message *reply)
+{
+	const char *path;
+	int r = sd_bus_message_read(reply, "o", &path);
+
+	if (r < 0)
+		return r;
+	snprintf(mon->subscription, sizeof(mon->subscription), "%s", path);
+	snprintf(mon->daemon, sizeof(mon->daemon), "%s", sd_bus_message_get_sender(reply) ?: "");
+	return 0;
+}
+
+static void resubscribe(struct monitor *mon);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct monitor *mon = userdata;
+
+	mon->retry_timer = sd_event_source_disable_unref(mon->retry_timer);
+	resubscribe(mon);
+	return 0;
+}
+
+static int on_resubscribed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	struct monitor *mon = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	int r;
+
+	mon->resubscribe = sd_bus_slot_unref(mon->resubscribe);
+	if (e && sd_bus_error_has_names(e, BOMBUS_ERROR_NOT_AUTHORIZED, BOMBUS_ERROR_INVALID_ARGUMENT,
+					BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS)) {
+		/* What it would answer again: no point trying. */
+		sd_event_exit(mon->event, call_failed("Subscribe", e, -EIO));
+		return 0;
+	}
+	if (e || monitor_subscribed(mon, reply) < 0) {
+		fprintf(stderr, "bombusctl: cannot subscribe again yet (%s), trying again in %d s\n",
+			e ? e->message ?: e->name : "bad reply", RESUBSCRIBE_RETRY_USEC / 1000000);
+		r = sd_event_add_time_relative(mon->event, &mon->retry_timer, CLOCK_MONOTONIC,
+					       RESUBSCRIBE_RETRY_USEC, 0, on_retry, mon);
+		if (r < 0)
+			sd_event_exit(mon->event, EXIT_FAILED);
+		return 0;
+	}
+	fprintf(stderr,
+		"bombusctl: subscribed again to bombusd (%s); events from while it was away are missing: "
+		"the stream has a gap here\n",
+		mon->daemon);
+	return 0;
+}
+
+/* Subscribes again; the call starts bombusd through the bus (activation)
+ * when nobody owns its name. */
+static void resubscribe(struct monitor *mon)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = subscribe_message(mon->bus, &m);
+	if (r >= 0)
+		r = sd_bus_call_async(mon->bus, &mon->resubscribe, m, on_resubscribed, mon, 0);
+	sd_bus_message_unref(m);
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: cannot subscribe again: %s\n", strerror(-r));
+		sd_event_exit(mon->event, EXIT_FAILED);
+	}
+}
+
+/* bombusd's name changed hands: our subscription went with the old owner. */
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct monitor *mon = userdata;
+	const char *name, *old_owner, *new_owner;
+
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !mon->daemon[0] ||
+	    strcmp(old_owner, mon->daemon) != 0 || mon->done)
+		return 0;
+	fflush(stdout);
+	mon->daemon[0] = '\0';
+	mon->subscription[0] = '\0';
+	if (!arg.reconnect) {
+		fprintf(stderr, "bombusctl: bombusd went away (%s left the bus); exiting (--no-reconnect)\n",
+			old_owner);
+		sd_event_exit(mon->event, EXIT_FAILED);
+		return 0;
+	}
+	fprintf(stderr,
+		"bombusctl: bombusd went away (%s left the bus); subscribing again, which starts it if "
+		"it can be started\n",
+		old_owner);
+	if (!mon->resubscribe && !mon->retry_timer)
+		resubscribe(mon);
+	return 0;
+}
+
 static int cmd_monitor(sd_bus *bus)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	struct monitor mon = {0};
+	struct monitor mon = {.bus = bus};
+	sd_bus_slot *owner_watch = NULL;
 	sigset_t mask;
 	int r;
 
@@ -574,14 +694,23 @@ static int cmd_monitor(sd_bus *bus)
 		arg.json = !isatty(STDOUT_FILENO);
 	if (!arg.n_categories && !arg.n_types)
 		arg.categories[arg.n_categories++] = "process";
+	/* Watched before subscribing: a departure right after is seen. */
+	r = sd_bus_add_match(bus, &owner_watch,
+			     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+			     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BOMBUS_BUS_NAME "'",
+			     on_owner_changed, &mon);
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: cannot watch bombusd's name: %s\n", strerror(-r));
+		r = EXIT_FAILED;
+		goto out;
+	}
 	r = subscribe(bus, &reply, &error);
 	if (r >= 0)
-		r = sd_bus_message_read(reply, "o", &mon.subscription);
+		r = monitor_subscribed(&mon, reply);
 	if (r < 0) {
 		r = call_failed("Subscribe", &error, r);
 		goto out;
 	}
-	mon.daemon = sd_bus_message_get_sender(reply);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -610,6 +739,9 @@ static int cmd_monitor(sd_bus *bus)
 out:
 	sd_bus_error_free(&error);
 	sd_bus_message_unref(reply);
+	sd_bus_slot_unref(owner_watch);
+	sd_bus_slot_unref(mon.resubscribe);
+	sd_event_source_disable_unref(mon.retry_timer);
 	if (mon.event)
 		sd_bus_detach_event(bus);
 	sd_event_unref(mon.event);
@@ -628,7 +760,16 @@ static int add_filter(const char **list, size_t *n, const char *value, const cha
 
 static int parse_argv(int argc, char *argv[])
 {
-	enum { ARG_UID = 0x100, ARG_PREFIX, ARG_JSON, ARG_NO_JSON, ARG_BATCH, ARG_NO_ASK, ARG_VERSION };
+	enum {
+		ARG_UID = 0x100,
+		ARG_PREFIX,
+		ARG_JSON,
+		ARG_NO_JSON,
+		ARG_BATCH,
+		ARG_NO_ASK,
+		ARG_NO_RECONNECT,
+		ARG_VERSION
+	};
 	static const struct option options[] = {
 		{"category", required_argument, NULL, 'c'},
 		{"type", required_argument, NULL, 't'},
@@ -639,6 +780,7 @@ static int parse_argv(int argc, char *argv[])
 		{"batch", no_argument, NULL, ARG_BATCH},
 		{"count", required_argument, NULL, 'n'},
 		{"no-ask-password", no_argument, NULL, ARG_NO_ASK},
+		{"no-reconnect", no_argument, NULL, ARG_NO_RECONNECT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, ARG_VERSION},
 		{},
@@ -685,6 +827,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_NO_ASK:
 			arg.ask_password = false;
+			break;
+		case ARG_NO_RECONNECT:
+			arg.reconnect = false;
 			break;
 		case 'h':
 			help();

@@ -14,8 +14,7 @@
 
 struct conf_parser {
 	FILE *file;
-	unsigned line;	    /* of the line inih is handling */
-	bool line_too_long; /* the current line was cut: refused */
+	unsigned line; /* of the line inih is handling */
 	struct config *config;
 	const struct config *defaults;
 	unsigned error_line; /* first error found by a handler, 0 if none */
@@ -51,29 +50,38 @@ int conf_parse_size(const char *s, size_t *ret)
 {
 	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
 
 	errno = 0;
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (end == s)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno)
 		return -EINVAL;
 	switch (*end) {
 	case 'K':
-		v <<= 10, end++;
+		shift = 10, end++;
 		break;
 	case 'M':
-		v <<= 20, end++;
+		shift = 20, end++;
 		break;
 	case 'G':
-		v <<= 30, end++;
+		shift = 30, end++;
 		break;
 	default:
 		break;
 	}
-	if (*end || v == 0 || v > (1ULL << 31))
+	if (*end || v == 0)
 		return -EINVAL;
-	*ret = (size_t)v;
+	/* Compared before the shift: a shift would wrap "18014398509481988K"
+	 * around to 4096. */
+	if (v > (CONF_SIZE_MAX >> shift))
+		return -ERANGE;
+	*ret = (size_t)(v << shift);
 	return 0;
 }
 
@@ -84,7 +92,11 @@ bool conf_ringbuf_size_valid(size_t bytes)
 
 static int parse_size_value(struct conf_parser *p, const char *value, void *field)
 {
-	if (conf_parse_size(value, field) < 0)
+	int r = conf_parse_size(value, field);
+
+	if (r == -ERANGE)
+		return conf_error(p, "'%s' is larger than the largest size, 2G", value);
+	if (r < 0)
 		return conf_error(p,
 				  "'%s' is not a size (bytes, or a number followed by K, M or G; at most 2G)",
 				  value);
@@ -94,8 +106,11 @@ static int parse_size_value(struct conf_parser *p, const char *value, void *fiel
 static int parse_ringbuf_size(struct conf_parser *p, const char *value, void *field)
 {
 	size_t bytes;
+	int r = conf_parse_size(value, &bytes);
 
-	if (conf_parse_size(value, &bytes) < 0 || !conf_ringbuf_size_valid(bytes))
+	if (r == -ERANGE)
+		return conf_error(p, "'%s' is larger than the largest ring buffer, 2G", value);
+	if (r < 0 || !conf_ringbuf_size_valid(bytes))
 		return conf_error(p, "'%s' is not a power of two of at least 4096 bytes", value);
 	*(size_t *)field = bytes;
 	return 0;
@@ -220,8 +235,6 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
 {
 	struct conf_parser *p = userdata;
 
-	if (p->line_too_long)
-		return 0; /* reported by the reader */
 	if (!*section)
 		return !conf_error(p, "'%s=' comes before any [Section]", key);
 	if (!section_known(section))
@@ -241,28 +254,66 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
 	return !conf_error(p, "unknown key '%s' in section [%s]", key, section);
 }
 
-/* inih's reader: fgets that counts lines and refuses those it would cut. */
+/* What inih would make of some lines that systemd's parser refuses: an
+ * indented line continues the previous value, and "Key: value" is a
+ * setting. Both are refused, with the line. */
+static int check_line(struct conf_parser *p, const char *line)
+{
+	const char *start = line + strspn(line, " \t\r\n"), *sep;
+
+	if (!*start || *start == '#' || *start == ';')
+		return 0;
+	if (start != line)
+		return conf_error(p, "line starts with white space (a value cannot continue on the next "
+				     "line; write each setting on one line)");
+	if (*start == '[')
+		return 0;
+	sep = start + strcspn(start, "=:");
+	if (*sep == ':')
+		return conf_error(p, "'%.*s' is not a Key=Value line (':' is not a separator)",
+				  (int)strcspn(start, "\r\n"), start);
+	return 0;
+}
+
+/* inih's reader: one line of the file, refused (parsing stops there, the
+ * error at its number) when it is longer than CONF_FILE_LINE_MAX
+ * characters (inih would cut it), when it holds a NUL byte (C
+ * strings would end there and the rest of the line vanish), or when
+ * check_line() refuses it. */
 static char *read_line(char *buf, int size, void *userdata)
 {
 	struct conf_parser *p = userdata;
-	size_t len;
+	/* The documented limit, whatever line buffer inih was built with. */
+	size_t max = (size_t)size - 1 < CONF_FILE_LINE_MAX ? (size_t)size - 1 : CONF_FILE_LINE_MAX, len = 0;
+	bool nul = false, too_long = false;
 	int c;
 
-	if (!fgets(buf, size, p->file))
+	if (p->error_line)
+		return NULL;
+	while ((c = getc(p->file)) != EOF && c != '\n') {
+		if (c == '\0')
+			nul = true;
+		else if (len < max)
+			buf[len++] = (char)c;
+		else
+			too_long = true;
+	}
+	if (c == EOF && len == 0 && !nul && !too_long)
 		return NULL;
 	p->line++;
-	p->line_too_long = false;
-	len = strlen(buf);
-	if (len > 0 && buf[len - 1] == '\n')
-		return buf;
-	if ((c = fgetc(p->file)) == EOF)
-		return buf;
-	/* Skip the rest of the line; the handler refuses it (or inih, for a
-	 * line that no longer parses). */
-	while (c != '\n' && c != EOF)
-		c = fgetc(p->file);
-	p->line_too_long = true;
-	conf_error(p, "line longer than %d characters", CONF_FILE_LINE_MAX);
+	if (nul) {
+		conf_error(p, "NUL byte in the line");
+		return NULL;
+	}
+	if (too_long) {
+		conf_error(p, "line longer than %zu characters", max);
+		return NULL;
+	}
+	if (c == '\n' && len + 1 < (size_t)size)
+		buf[len++] = '\n'; /* as fgets() would: inih strips it */
+	buf[len] = '\0';
+	if (check_line(p, buf) < 0)
+		return NULL;
 	return buf;
 }
 

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "loop-stats.h"
 #include "render/event-json.h"
 #include "ring/monitor.h"
 
@@ -288,9 +289,10 @@ void daemon_log_counters(struct daemon *d)
 					losses[i].value);
 	log_printf(LOG_NOTICE,
 		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (%s)"
-		   " events_dropped_userspace=%" PRIu64 " (%s) process_cache=%zu exited=%zu%s",
+		   " events_dropped_userspace=%" PRIu64 " (%s) process_cache=%zu exited=%zu%s"
+		   " longest_loop_iteration_usec=%" PRIu64,
 		   d->counters.emitted, lost, rings, dropped, outputs[0] ? outputs + 1 : "", cache.entries,
-		   cache.exited, rest);
+		   cache.exited, rest, loop_stats_longest_usec());
 }
 
 /* Exited processes are freed a grace period after their exit, counted up to
@@ -328,6 +330,10 @@ int daemon_run(struct daemon *d)
 			      on_housekeeping, d);
 	if (r < 0)
 		return log_error_errno(r, "cannot add the housekeeping timer: %m");
+	/* idempotent: the service attaches it too */
+	r = loop_stats_attach(d->event);
+	if (r < 0)
+		return log_error_errno(r, "cannot measure the main loop: %m");
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		return log_error_errno(r, "event loop failed: %m");

@@ -1,26 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Deciding, without blocking, whether the sender of a method call may do
- * what it asks: its uid comes from the bus (GetConnectionUnixUser); uid 0 is
- * allowed at once, anyone else needs polkit's yes for every action asked. */
+ * what it asks: its uid comes from the bus (GetConnectionUnixUser) unless
+ * the caller already knows it; uid 0 is allowed at once, anyone else needs
+ * polkit's yes for every action asked.
+ *
+ * Checks of unprivileged callers are bounded on their own, so that nobody
+ * fills a quota that another needs: at most AUTHORIZE_MAX_PER_UID checks
+ * per uid wait for polkit, and at most AUTHORIZE_MAX_POLKIT_CALLS polkit
+ * calls are in flight for all of them together (kept well below the bus's
+ * pending replies per connection, 128 by default, which bombusd's other
+ * calls need too). Root asks polkit nothing and is never refused by them.
+ * A check that is cancelled (its caller left) cancels its polkit calls. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <systemd/sd-bus.h>
 
-#define AUTHORIZE_MAX_ACTIONS 4
+#define AUTHORIZE_MAX_ACTIONS	    4
+#define AUTHORIZE_MAX_PER_UID	    16
+#define AUTHORIZE_MAX_POLKIT_CALLS 64
 
+struct authorizer;
 struct authorization;
 
+int authorizer_new(sd_bus *bus, struct authorizer **ret);
+/* After every authorization was cancelled or finished. */
+void authorizer_free(struct authorizer *az);
+/* Checks waiting for polkit. */
+unsigned authorizer_pending(const struct authorizer *az);
+
 /* @allowed: 1 all actions allowed; 0 @denied_action was not (@reason says
- * why, for the error message); -ESRCH the caller left the bus; other < 0
- * the answer could not be had (@reason says why). The authorization is freed
- * after this returns. */
-typedef void (*authorize_done_fn)(sd_bus_message *call, int allowed, const char *denied_action,
+ * why, for the error message); -ESRCH the caller left the bus; -EDQUOT its
+ * uid has AUTHORIZE_MAX_PER_UID checks waiting, -EUSERS all unprivileged
+ * callers have AUTHORIZE_MAX_POLKIT_CALLS polkit calls in flight; other < 0
+ * the answer could not be had (@reason says why). @uid is the caller's, or
+ * -1 when it could not be had. The authorization is freed after this
+ * returns. */
+typedef void (*authorize_done_fn)(sd_bus_message *call, int allowed, int64_t uid, const char *denied_action,
 				  const char *reason, void *userdata);
 
-int authorize_call(sd_bus *bus, sd_bus_message *call, const char *const *actions, size_t n_actions,
-		   authorize_done_fn done, void *userdata, struct authorization **ret);
-/* Stops a check whose answer is no longer wanted; @done is not called. */
+/* @uid: the caller's, when known (>= 0), else -1: asked of the bus. */
+int authorize_call(struct authorizer *az, sd_bus_message *call, int64_t uid, const char *const *actions,
+		   size_t n_actions, authorize_done_fn done, void *userdata, struct authorization **ret);
+/* Stops a check whose answer is no longer wanted, and tells polkit (which
+ * dismisses an authentication dialog it showed for it); @done is not
+ * called. */
 void authorization_cancel(struct authorization *a);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,16 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "quote.h"
+#include "loop-stats.h"
 #include "service.h"
 #include "status.h"
 #include "subscriptions.h"
 
-#define MAX_REQUESTS	     256 /* method calls waiting for their authorization */
-#define STATUS_INTERVAL_USEC (5 * 1000 * 1000)
+/* Method calls of one connection waiting for their authorization: its own
+ * quota, that no other connection fills. */
+#define MAX_REQUESTS_PER_CONNECTION 16
+#define STATUS_INTERVAL_USEC	    (5 * 1000 * 1000)
 
 enum request_kind {
 	REQUEST_SUBSCRIBE,
@@ -32,9 +37,8 @@ struct request {
 	struct service *service;
 	enum request_kind kind;
 	struct authorization *authorization;
-	struct client *client;		   /* Subscribe: held meanwhile */
-	struct subscription_filter filter; /* Subscribe */
-	uint32_t pid;			   /* GetProcess */
+	struct client *client; /* the caller, held meanwhile */
+	uint32_t pid;	       /* GetProcess */
 };
 
 struct service {
@@ -42,6 +46,7 @@ struct service {
 	sd_bus *bus;
 	sd_bus_slot *object, *filter;
 	struct subscriptions *subscriptions;
+	struct authorizer *authorizer;
 	struct request *requests;
 	unsigned n_requests;
 	sd_event_source *status_timer;
@@ -61,27 +66,53 @@ static void request_free(struct request *req)
 	authorization_cancel(req->authorization);
 	if (req->client)
 		client_release(req->client);
-	subscription_filter_clear(&req->filter);
 	free(req);
 }
 
-static int request_new(struct service *svc, enum request_kind kind, sd_bus_error *error, struct request **ret)
+static int request_new(struct service *svc, enum request_kind kind, sd_bus_message *m, sd_bus_error *error,
+		       struct request **ret)
 {
 	struct request *req = NULL;
+	struct client *c;
+	int r;
 
-	if (svc->n_requests >= MAX_REQUESTS)
-		return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-					"too many requests are waiting for their authorization, try again");
+	r = subscriptions_hold_client(svc->subscriptions, sd_bus_message_get_sender(m), &c);
+	if (r < 0)
+		return r;
+	/* Held once by this call: what it held before is its pending calls. */
+	if (client_held(c) > MAX_REQUESTS_PER_CONNECTION) {
+		client_release(c);
+		return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					 "this connection has %d calls waiting for their authorization, "
+					 "try again",
+					 MAX_REQUESTS_PER_CONNECTION);
+	}
 	req = calloc(1, sizeof(*req));
-	if (!req)
+	if (!req) {
+		client_release(c);
 		return -ENOMEM;
+	}
 	req->service = svc;
 	req->kind = kind;
+	req->client = c;
 	req->next = svc->requests;
 	svc->requests = req;
 	svc->n_requests++;
 	*ret = req;
 	return 0;
+}
+
+/* Its caller left the bus: nobody to answer, and polkit is told to stop
+ * (an authentication dialog shown for it goes away). */
+static void on_client_gone(struct client *c, void *userdata)
+{
+	struct service *svc = userdata;
+
+	for (struct request *req = svc->requests, *next; req; req = next) {
+		next = req->next;
+		if (req->client == c)
+			request_free(req);
+	}
 }
 
 /* What the caller wanted that the denied polkit action guards. */
@@ -97,12 +128,49 @@ static const char *request_purpose(const struct request *req, const char *action
 	return buf;
 }
 
+/* Whether @c may have one more subscription: checked before asking polkit
+ * (a quick answer) and again once it said yes. */
+static int subscription_limits(struct service *svc, struct client *c, sd_bus_error *error)
+{
+	int r = subscriptions_check_limits(svc->subscriptions, c);
+
+	if (r == -EUSERS)
+		return sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
+					 "bombusd has its %u subscriptions", svc->daemon->config.max_subscriptions);
+	if (r == -EDQUOT)
+		return sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
+					 "this client has its %u subscriptions",
+					 svc->daemon->config.max_subscriptions_per_client);
+	return r;
+}
+
+/* The options are read again, now into a filter: they were checked, without
+ * allocating anything, before polkit was asked. */
 static void reply_subscribe(struct request *req, sd_bus_message *call)
 {
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	struct subscription_filter filter;
 	char path[64];
 	int r;
 
-	r = subscriptions_add(req->service->subscriptions, req->client, &req->filter, path);
+	r = subscription_filter_from_message(call, &filter, &error);
+	if (r < 0) {
+		if (sd_bus_error_is_set(&error))
+			sd_bus_reply_method_error(call, &error);
+		else
+			sd_bus_reply_method_errnof(call, r, "cannot read the options: %m");
+		sd_bus_error_free(&error);
+		return;
+	}
+	r = subscription_limits(req->service, req->client, &error);
+	if (r < 0) {
+		sd_bus_reply_method_error(call, &error);
+		sd_bus_error_free(&error);
+		subscription_filter_clear(&filter);
+		return;
+	}
+	r = subscriptions_add(req->service->subscriptions, req->client, &filter, path);
+	subscription_filter_clear(&filter);
 	if (r < 0) {
 		sd_bus_reply_method_errnof(call, r, "cannot add the subscription: %m");
 		return;
@@ -119,7 +187,8 @@ static void reply_status(struct request *req, sd_bus_message *call)
 
 	r = sd_bus_message_new_method_return(call, &reply);
 	if (r >= 0)
-		r = status_append(reply, svc->daemon, svc->subscriptions, svc->started_usec);
+		r = status_append(reply, svc->daemon, svc->subscriptions, authorizer_pending(svc->authorizer),
+				  svc->started_usec);
 	if (r >= 0)
 		r = sd_bus_send(svc->bus, reply, NULL);
 	if (r < 0)
@@ -145,15 +214,25 @@ static void reply_process(struct request *req, sd_bus_message *call)
 	sd_bus_reply_method_return(call, "s", json);
 }
 
-static void on_authorized(sd_bus_message *call, int allowed, const char *denied_action, const char *reason,
-			  void *userdata)
+static void on_authorized(sd_bus_message *call, int allowed, int64_t uid, const char *denied_action,
+			  const char *reason, void *userdata)
 {
 	struct request *req = userdata;
 	char purpose[64] = "subscribe";
 
 	req->authorization = NULL; /* freed by our caller */
-	if (allowed == -ESRCH || (req->client && client_gone(req->client)))
+	if (uid >= 0)
+		client_set_uid(req->client, uid);
+	if (allowed == -ESRCH || client_gone(req->client))
 		; /* the caller left: nobody to answer */
+	else if (allowed == -EDQUOT)
+		sd_bus_reply_method_errorf(call, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					   "uid %" PRIi64 " has %d calls waiting for polkit, try again", uid,
+					   AUTHORIZE_MAX_PER_UID);
+	else if (allowed == -EUSERS)
+		sd_bus_reply_method_errorf(call, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					   "unprivileged callers have %d polkit checks waiting, try again",
+					   AUTHORIZE_MAX_POLKIT_CALLS);
 	else if (allowed == 0)
 		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_NOT_AUTHORIZED,
 					   "not authorized to %s: polkit action %s was denied (%s)",
@@ -174,8 +253,8 @@ static void on_authorized(sd_bus_message *call, int allowed, const char *denied_
 static int request_authorize(struct request *req, sd_bus_message *call, const char *const *actions,
 			     size_t n_actions)
 {
-	int r = authorize_call(req->service->bus, call, actions, n_actions, on_authorized, req,
-			       &req->authorization);
+	int r = authorize_call(req->service->authorizer, call, client_uid(req->client), actions, n_actions,
+			       on_authorized, req, &req->authorization);
 
 	if (r < 0) {
 		request_free(req);
@@ -190,31 +269,25 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 	const char *actions[AUTHORIZE_MAX_ACTIONS];
 	size_t n_actions = 0;
 	struct request *req = NULL;
+	uint32_t categories;
 	int r;
 
-	r = request_new(svc, REQUEST_SUBSCRIBE, error, &req);
+	/* Before anything else, and bounded whatever the message's size:
+	 * the options are checked, and their categories say which polkit
+	 * actions to ask for. The filter is built once polkit said yes. */
+	r = subscription_filter_check(m, &categories, error);
 	if (r < 0)
 		return r;
-	r = subscription_filter_from_message(m, &req->filter, error);
-	if (r >= 0)
-		r = subscriptions_hold_client(svc->subscriptions, sd_bus_message_get_sender(m), &req->client);
-	if (r >= 0) {
-		r = subscriptions_check_limits(svc->subscriptions, req->client);
-		if (r == -EUSERS)
-			sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
-					  "bombusd has its %u subscriptions",
-					  svc->daemon->config.max_subscriptions);
-		else if (r == -EDQUOT)
-			sd_bus_error_setf(error, BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS,
-					  "this client has its %u subscriptions",
-					  svc->daemon->config.max_subscriptions_per_client);
-	}
+	r = request_new(svc, REQUEST_SUBSCRIBE, m, error, &req);
+	if (r < 0)
+		return r;
+	r = subscription_limits(svc, req->client, error);
 	if (r < 0) {
 		request_free(req);
 		return r;
 	}
 	for (size_t i = 0; i < n_all_categories && n_actions < AUTHORIZE_MAX_ACTIONS; i++)
-		if (req->filter.categories & all_categories[i].category)
+		if (categories & all_categories[i].category)
 			actions[n_actions++] = all_categories[i].polkit_action;
 	return request_authorize(req, m, actions, n_actions);
 }
@@ -222,6 +295,7 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 static int method_unsubscribe(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct service *svc = userdata;
+	char quoted[128];
 	const char *path;
 	int r;
 
@@ -231,7 +305,7 @@ static int method_unsubscribe(sd_bus_message *m, void *userdata, sd_bus_error *e
 	r = subscriptions_remove(svc->subscriptions, sd_bus_message_get_sender(m), path);
 	if (r < 0)
 		return sd_bus_error_setf(error, BOMBUS_ERROR_NO_SUCH_SUBSCRIPTION,
-					 "%s is not a subscription of yours", path);
+					 "%s is not a subscription of yours", quote_text(quoted, sizeof(quoted), path));
 	return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -241,7 +315,7 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 	struct request *req = NULL;
 	int r;
 
-	r = request_new(userdata, REQUEST_STATUS, error, &req);
+	r = request_new(userdata, REQUEST_STATUS, m, error, &req);
 	if (r < 0)
 		return r;
 	return request_authorize(req, m, actions, ELEMENTSOF(actions));
@@ -258,7 +332,7 @@ static int method_get_process(sd_bus_message *m, void *userdata, sd_bus_error *e
 	r = sd_bus_message_read(m, "u", &pid);
 	if (r < 0)
 		return r;
-	r = request_new(userdata, REQUEST_PROCESS, error, &req);
+	r = request_new(userdata, REQUEST_PROCESS, m, error, &req);
 	if (r < 0)
 		return r;
 	req->pid = pid;
@@ -334,14 +408,20 @@ int service_new(struct daemon *d, struct service **ret)
 		log_error_errno(r, "cannot connect to the system bus: %m");
 		goto fail;
 	}
-	r = sd_bus_attach_event(svc->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+	r = loop_stats_attach(d->event);
+	if (r >= 0)
+		r = sd_bus_attach_event(svc->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r >= 0)
 		r = sd_bus_add_filter(svc->bus, &svc->filter, on_message, svc);
 	if (r >= 0)
 		r = sd_bus_add_object_vtable(svc->bus, &svc->object, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
 					     monitor_vtable, svc);
 	if (r >= 0)
+		r = authorizer_new(svc->bus, &svc->authorizer);
+	if (r >= 0)
 		r = subscriptions_new(d, svc->bus, &svc->subscriptions);
+	if (r >= 0)
+		subscriptions_on_client_gone(svc->subscriptions, on_client_gone, svc);
 	if (r >= 0) {
 		r = daemon_add_output(d, subscriptions_output(svc->subscriptions));
 		if (r < 0)
@@ -389,6 +469,7 @@ void service_free(struct service *svc)
 		return;
 	while (svc->requests)
 		request_free(svc->requests);
+	authorizer_free(svc->authorizer);
 	sd_event_source_disable_unref(svc->status_timer);
 	sd_bus_slot_unref(svc->object);
 	sd_bus_slot_unref(svc->filter);

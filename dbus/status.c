@@ -8,6 +8,7 @@
 #include "category.h"
 #include "config.h"
 #include "daemon.h"
+#include "loop-stats.h"
 #include "ring/monitor.h"
 #include "status.h"
 
@@ -123,7 +124,7 @@ static int append_loss_counters(sd_bus_message *m, struct daemon *d)
 }
 
 int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
-		  uint64_t started_usec)
+		  unsigned authorizations_pending, uint64_t started_usec)
 {
 	struct monitor_view monitors[4];
 	size_t n_monitors = daemon_monitors(d, monitors, ELEMENTSOF(monitors));
@@ -150,6 +151,10 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 			"events_emitted", "t", d->counters.emitted, "events_lost_kernel", "t", lost,
 			"events_dropped", "t", dropped, "subscribers", "u", subscriptions_count(subs),
 			"process_cache_entries", "t", (uint64_t)cache.entries);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "{sv}{sv}", "longest_loop_iteration_usec", "t",
+					  loop_stats_longest_usec(), "authorizations_pending", "u",
+					  authorizations_pending);
 	if (r >= 0)
 		r = append_loss_counters(m, d);
 	if (r >= 0)

@@ -11,6 +11,7 @@
 
 struct daemon;
 
-/* Appends the a{sv}; @started_usec: CLOCK_MONOTONIC start of the daemon. */
+/* Appends the a{sv}; @authorizations_pending: checks waiting for polkit;
+ * @started_usec: CLOCK_MONOTONIC start of the daemon. */
 int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
-		  uint64_t started_usec);
+		  unsigned authorizations_pending, uint64_t started_usec);

@@ -7,6 +7,7 @@
 #include "api.h"
 #include "category.h"
 #include "macro.h"
+#include "quote.h"
 #include "subscription-filter.h"
 
 static int invalid(sd_bus_error *error, const char *fmt, ...) _printf_(2, 3);
@@ -21,96 +22,128 @@ static int invalid(sd_bus_error *error, const char *fmt, ...)
 	return r;
 }
 
-/* A name of option "categories" or "types". */
-typedef int (*read_name_fn)(const char *name, struct subscription_filter *f, uint32_t *type_categories,
-			    sd_bus_error *error);
+/* Reading the options costs at most what their bounds allow, whatever the
+ * message holds: arrays are read element by element and refused at the
+ * first element past their bound, the dictionary at its first unknown or
+ * repeated key (so at most _OPTION_MAX entries are read), and nothing is
+ * allocated unless @f is given. Each string read is validated by sd-bus
+ * (UTF-8), in time linear in its length: at most the message's size in all,
+ * never more than once per byte. */
 
-static int read_category(const char *name, struct subscription_filter *f, uint32_t *type_categories,
-			 sd_bus_error *error)
+/* Where the options go: @f when building the filter (after the caller was
+ * authorized), only the categories and types when checking. */
+struct reading {
+	struct subscription_filter *f; /* NULL: check only */
+	uint32_t categories, types, type_categories;
+	size_t n_prefixes;
+};
+
+/* A name of option "categories" or "types". */
+typedef int (*read_name_fn)(const char *name, struct reading *rd, sd_bus_error *error);
+
+static int read_category(const char *name, struct reading *rd, sd_bus_error *error)
 {
 	const struct category_info *c = category_from_name(name);
+	char quoted[64];
 
 	if (!c)
 		return invalid(error,
 			       "unknown category '%s' in option 'categories' (process, privilege, io_uring)",
-			       name);
-	f->categories |= c->category;
+			       quote_text(quoted, sizeof(quoted), name));
+	rd->categories |= c->category;
 	return 0;
 }
 
-static int read_type(const char *name, struct subscription_filter *f, uint32_t *type_categories,
-		     sd_bus_error *error)
+static int read_type(const char *name, struct reading *rd, sd_bus_error *error)
 {
 	enum event_category category;
+	char quoted[64];
 	uint32_t bit;
 
 	if (event_type_bit_from_name(name, &bit, &category) < 0)
-		return invalid(error, "unknown event type '%s' in option 'types'", name);
-	f->types |= bit;
-	*type_categories |= category;
+		return invalid(error, "unknown event type '%s' in option 'types'",
+			       quote_text(quoted, sizeof(quoted), name));
+	rd->types |= bit;
+	rd->type_categories |= category;
 	return 0;
 }
 
-static int read_names(sd_bus_message *m, read_name_fn fn, struct subscription_filter *f,
-		      uint32_t *type_categories, sd_bus_error *error)
+static int read_names(sd_bus_message *m, const char *option, read_name_fn fn, struct reading *rd,
+		      sd_bus_error *error)
 {
 	const char *name;
 	int r;
 
 	r = sd_bus_message_enter_container(m, 'a', "s");
-	while (r >= 0 && (r = sd_bus_message_read(m, "s", &name)) > 0)
-		r = fn(name, f, type_categories, error);
+	for (size_t n = 0; r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0; n++) {
+		if (n == FILTER_MAX_NAMES)
+			return invalid(error, "option '%s' lists more than %d names", option, FILTER_MAX_NAMES);
+		r = sd_bus_message_read(m, "s", &name);
+		if (r >= 0)
+			r = fn(name, rd, error);
+	}
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-static int read_uids(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+static int read_uids(sd_bus_message *m, struct reading *rd, sd_bus_error *error)
 {
+	struct subscription_filter *f = rd->f;
 	const void *uids;
 	size_t size;
 	int r;
 
+	/* A fixed-size array: its size is known without reading it. */
 	r = sd_bus_message_read_array(m, 'u', &uids, &size);
 	if (r < 0)
 		return r;
 	if (size / sizeof(uint32_t) > FILTER_MAX_UIDS)
 		return invalid(error, "option 'uids' lists more than %d uids", FILTER_MAX_UIDS);
-	free(f->uids);
-	f->n_uids = 0;
-	f->uids = size ? malloc(size) : NULL;
-	if (size && !f->uids)
+	/* An empty array is no filter; sd-bus gives it no pointer at all,
+	 * which memcpy() must not be given even for 0 bytes. */
+	if (!f || size == 0)
+		return 0;
+	f->uids = malloc(size);
+	if (!f->uids)
 		return -ENOMEM;
 	memcpy(f->uids, uids, size);
 	f->n_uids = size / sizeof(uint32_t);
 	return 0;
 }
 
-static int read_prefixes(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+static int read_prefixes(sd_bus_message *m, struct reading *rd, sd_bus_error *error)
 {
-	char **prefixes = NULL;
-	size_t n = 0;
+	struct subscription_filter *f = rd->f;
+	const char *prefix;
+	char quoted[200];
 	int r;
 
-	r = sd_bus_message_read_strv(m, &prefixes);
-	if (r < 0)
-		return r;
-	for (; prefixes && prefixes[n]; n++)
-		if (r >= 0 && (prefixes[n][0] != '/' || strlen(prefixes[n]) > FILTER_PREFIX_MAX))
-			r = invalid(error,
-				    "'%.200s' in option 'binary_path_prefixes' is not an absolute path of at "
-				    "most %d bytes",
-				    prefixes[n], FILTER_PREFIX_MAX);
-	if (r >= 0 && n > FILTER_MAX_PREFIXES)
-		r = invalid(error, "option 'binary_path_prefixes' lists more than %d prefixes",
-			    FILTER_MAX_PREFIXES);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(prefixes[i]);
-		free(prefixes);
-		return r;
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
+		if (rd->n_prefixes == FILTER_MAX_PREFIXES)
+			return invalid(error, "option 'binary_path_prefixes' lists more than %d prefixes",
+				       FILTER_MAX_PREFIXES);
+		r = sd_bus_message_read(m, "s", &prefix);
+		if (r < 0)
+			return r;
+		if (prefix[0] != '/' || strnlen(prefix, FILTER_PREFIX_MAX + 1) > FILTER_PREFIX_MAX)
+			return invalid(error,
+				       "'%s' in option 'binary_path_prefixes' is not an absolute path of at "
+				       "most %d bytes",
+				       quote_text(quoted, sizeof(quoted), prefix), FILTER_PREFIX_MAX);
+		if (f) {
+			if (!f->prefixes) {
+				f->prefixes = calloc(FILTER_MAX_PREFIXES, sizeof(*f->prefixes));
+				if (!f->prefixes)
+					return -ENOMEM;
+			}
+			f->prefixes[f->n_prefixes] = strdup(prefix);
+			if (!f->prefixes[f->n_prefixes])
+				return -ENOMEM;
+			f->n_prefixes++;
+		}
+		rd->n_prefixes++;
 	}
-	f->prefixes = prefixes;
-	f->n_prefixes = n;
-	return 0;
+	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
 /* The options Subscribe() knows, with the only value type each accepts. */
@@ -134,33 +167,33 @@ static const struct {
 	[OPTION_BATCH] = {"batch", "b"},
 };
 
-static int read_option(sd_bus_message *m, enum option option, struct subscription_filter *f,
-		       uint32_t *type_categories, sd_bus_error *error)
+static int read_option(sd_bus_message *m, enum option option, struct reading *rd, sd_bus_error *error)
 {
 	int batch, r;
 
 	switch (option) {
 	case OPTION_CATEGORIES:
-		return read_names(m, read_category, f, type_categories, error);
+		return read_names(m, "categories", read_category, rd, error);
 	case OPTION_TYPES:
-		return read_names(m, read_type, f, type_categories, error);
+		return read_names(m, "types", read_type, rd, error);
 	case OPTION_UIDS:
-		return read_uids(m, f, error);
+		return read_uids(m, rd, error);
 	case OPTION_BINARY_PATH_PREFIXES:
-		return read_prefixes(m, f, error);
+		return read_prefixes(m, rd, error);
 	case OPTION_BATCH:
 		r = sd_bus_message_read(m, "b", &batch);
-		f->batch = batch;
+		if (r >= 0 && rd->f)
+			rd->f->batch = batch;
 		return r;
 	default:
 		return -EINVAL;
 	}
 }
 
-static int read_options(sd_bus_message *m, struct subscription_filter *f, uint32_t *type_categories,
-			sd_bus_error *error)
+static int read_options(sd_bus_message *m, struct reading *rd, sd_bus_error *error)
 {
 	bool seen[_OPTION_MAX] = {false};
+	char quoted[64];
 	int r;
 
 	r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -179,19 +212,19 @@ static int read_options(sd_bus_message *m, struct subscription_filter *f, uint32
 			return invalid(
 				error,
 				"unknown option '%s' (categories, types, uids, binary_path_prefixes, batch)",
-				key);
+				quote_text(quoted, sizeof(quoted), key));
 		if (seen[option])
-			return invalid(error, "option '%s' is given twice", key);
+			return invalid(error, "option '%s' is given twice", options[option].name);
 		seen[option] = true;
 		r = sd_bus_message_peek_type(m, NULL, &contents);
 		if (r < 0)
 			return r;
 		if (strcmp(contents, options[option].signature) != 0)
-			return invalid(error, "option '%s' must be of type '%s', not '%s'", key,
-				       options[option].signature, contents);
+			return invalid(error, "option '%s' must be of type '%s', not '%s'", options[option].name,
+				       options[option].signature, quote_text(quoted, sizeof(quoted), contents));
 		r = sd_bus_message_enter_container(m, 'v', contents);
 		if (r >= 0)
-			r = read_option(m, (enum option)option, f, type_categories, error);
+			r = read_option(m, (enum option)option, rd, error);
 		if (r >= 0)
 			r = sd_bus_message_exit_container(m);
 		if (r >= 0)
@@ -202,35 +235,64 @@ static int read_options(sd_bus_message *m, struct subscription_filter *f, uint32
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-int subscription_filter_from_message(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+/* Reads the options from the start of @m's body: into @rd->f when set. */
+static int read_message(sd_bus_message *m, struct reading *rd, sd_bus_error *error)
 {
-	uint32_t type_categories = 0;
 	char names[64];
 	int r;
 
-	*f = (struct subscription_filter){0};
-	r = read_options(m, f, &type_categories, error);
-	if (r >= 0 && !f->categories)
+	r = sd_bus_message_rewind(m, true);
+	if (r >= 0)
+		r = read_options(m, rd, error);
+	if (r >= 0 && !rd->categories)
 		/* "types" alone says which categories are wanted. */
-		f->categories = type_categories;
-	if (r >= 0 && !f->categories)
+		rd->categories = rd->type_categories;
+	if (r >= 0 && !rd->categories)
 		r = invalid(
 			error,
 			"no category given: option 'categories' lists some of process, privilege, io_uring");
-	if (r >= 0 && (type_categories & ~f->categories))
+	if (r >= 0 && (rd->type_categories & ~rd->categories))
 		r = invalid(
 			error,
 			"option 'types' names types of categories (%s) that option 'categories' leaves out",
-			categories_to_string(type_categories & ~f->categories, names, sizeof(names)));
+			categories_to_string(rd->type_categories & ~rd->categories, names, sizeof(names)));
 	if (r < 0) {
-		subscription_filter_clear(f);
 		/* Errors of the message itself (e.g. a truncated a{sv}) are
-		 * the caller's mistakes too. */
+		 * the caller's mistakes too; memory is ours. */
+		if (r == -ENOMEM)
+			return r;
 		if (!sd_bus_error_is_set(error))
 			invalid(error, "cannot read the options: %s", strerror(-r));
 		return -EINVAL;
 	}
+	if (rd->f) {
+		rd->f->categories = rd->categories;
+		rd->f->types = rd->types;
+	}
 	return 0;
+}
+
+int subscription_filter_check(sd_bus_message *m, uint32_t *ret_categories, sd_bus_error *error)
+{
+	struct reading rd = {0};
+	int r = read_message(m, &rd, error);
+
+	if (r < 0)
+		return r;
+	*ret_categories = rd.categories;
+	return 0;
+}
+
+int subscription_filter_from_message(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+{
+	struct reading rd = {.f = f};
+	int r;
+
+	*f = (struct subscription_filter){0};
+	r = read_message(m, &rd, error);
+	if (r < 0)
+		subscription_filter_clear(f);
+	return r;
 }
 
 void subscription_filter_clear(struct subscription_filter *f)

@@ -11,6 +11,7 @@
 
 #include "event.h"
 
+#define FILTER_MAX_NAMES    32 /* entries of option categories or types */
 #define FILTER_MAX_UIDS	    256
 #define FILTER_MAX_PREFIXES 64
 #define FILTER_PREFIX_MAX   4096 /* bytes of one binary path prefix */
@@ -25,10 +26,17 @@ struct subscription_filter {
 	bool batch; /* Events() every 50 ms or 256 events instead of Event() */
 };
 
-/* Reads Subscribe()'s a{sv} from @m. Unknown keys, wrong value types, unknown
- * categories or types and out-of-bound lists fail with
- * org.bombus.Monitor1.Error.InvalidArgument in @error, naming the offender. */
+/* Reads Subscribe()'s a{sv} from the start of @m's body. Unknown keys, wrong
+ * value types, unknown categories or types and out-of-bound lists fail with
+ * -EINVAL and org.bombus.Monitor1.Error.InvalidArgument in @error, naming
+ * the offender (quoted: valid UTF-8, cut); -ENOMEM is bombusd's own failure.
+ * The work is bounded by the options' bounds, not by the message's size:
+ * each array is read element by element and refused at the first element
+ * past its bound. */
 int subscription_filter_from_message(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error);
+/* The same checks, allocating nothing: before the caller is authorized,
+ * the categories (the polkit actions to ask for) of valid options. */
+int subscription_filter_check(sd_bus_message *m, uint32_t *ret_categories, sd_bus_error *error);
 void subscription_filter_clear(struct subscription_filter *f);
 
 /* Whether binary path @path is @prefix or lies under it: "/usr/bin" matches

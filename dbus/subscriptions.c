@@ -30,7 +30,7 @@ struct client {
 	struct client *next;
 	struct subscriptions *hub;
 	char *name;
-	sd_bus_slot *watch;
+	int64_t uid; /* -1 until known */
 	unsigned n_subscriptions;
 	unsigned n_held; /* requests being authorized */
 	bool gone;
@@ -62,7 +62,9 @@ struct subscriptions {
 	struct subscription *list;
 	unsigned n_subscriptions;
 	struct client *clients;
-	unsigned n_held;
+	sd_bus_slot *owner_watch; /* NameOwnerChanged: clients that leave */
+	client_gone_fn on_client_gone;
+	void *on_client_gone_userdata;
 	uint64_t next_id;
 	sd_event_source *batch_timer;
 	uint64_t dropped_by_removed; /* drops of subscriptions that are gone */
@@ -407,7 +409,6 @@ static void client_free(struct client *c)
 	while (*p != c)
 		p = &(*p)->next;
 	*p = c->next;
-	sd_bus_slot_unref(c->watch);
 	free(c->name);
 	free(c);
 }
@@ -431,7 +432,8 @@ static void subscription_unlink(struct subscriptions *h, struct subscription *s)
 	subscription_free(s);
 }
 
-/* Removes every subscription of @c; @c stays while it is held. */
+/* Removes every subscription of @c and cancels its requests; @c stays
+ * while it is held. */
 static void client_leave(struct client *c)
 {
 	struct subscriptions *h = c->hub;
@@ -443,39 +445,38 @@ static void client_leave(struct client *c)
 			subscription_unlink(h, s);
 	}
 	hub_update_categories(h);
+	/* Held meanwhile: its requests release it as they go. */
+	c->n_held++;
+	if (h->on_client_gone)
+		h->on_client_gone(c, h->on_client_gone_userdata);
+	c->n_held--;
 	client_free_if_unused(c);
 }
 
+/* Every connection that leaves the bus, one match for all: a match per
+ * client would let callers fill bombusd's match rules on the bus (512 by
+ * default), and then nobody could be watched. Installed before the name
+ * is owned, so before any client can call: the bus keeps the order of
+ * messages, so a client's departure always comes after its calls. */
 static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-	struct client *c = userdata;
+	struct subscriptions *h = userdata;
 	const char *name, *old_owner, *new_owner;
 
-	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || *new_owner)
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || *new_owner || name[0] != ':')
 		return 0;
-	log_debug("client %s left the bus", c->name);
-	client_leave(c);
-	return 0;
-}
-
-static int on_watch_installed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
-{
-	struct client *c = userdata;
-	const sd_bus_error *e = sd_bus_message_get_error(m);
-
-	if (!e)
-		return 0;
-	/* Unwatched subscriptions would outlive their client. */
-	log_warning("cannot watch client %s, dropping its subscriptions: %s", c->name, e->message ?: e->name);
-	client_leave(c);
+	for (struct client *c = h->clients; c; c = c->next)
+		if (!c->gone && strcmp(c->name, name) == 0) {
+			log_debug("client %s left the bus", c->name);
+			client_leave(c);
+			break;
+		}
 	return 0;
 }
 
 int subscriptions_hold_client(struct subscriptions *h, const char *name, struct client **ret)
 {
-	char match[256];
 	struct client *c;
-	int r;
 
 	for (c = h->clients; c; c = c->next)
 		if (!c->gone && strcmp(c->name, name) == 0)
@@ -487,25 +488,11 @@ int subscriptions_hold_client(struct subscriptions *h, const char *name, struct 
 			return -ENOMEM;
 		}
 		c->hub = h;
-		snprintf(match, sizeof(match),
-			 "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-			 "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
-			 name);
-		/* Installed before anything else is asked about this client:
-		 * the bus answers in order, so a later reply that it exists
-		 * means its departure will be signalled. */
-		r = sd_bus_add_match_async(h->bus, &c->watch, match, on_name_owner_changed,
-					   on_watch_installed, c);
-		if (r < 0) {
-			free(c->name);
-			free(c);
-			return r;
-		}
+		c->uid = -1;
 		c->next = h->clients;
 		h->clients = c;
 	}
 	c->n_held++;
-	h->n_held++;
 	*ret = c;
 	return 0;
 }
@@ -513,7 +500,6 @@ int subscriptions_hold_client(struct subscriptions *h, const char *name, struct 
 void client_release(struct client *c)
 {
 	c->n_held--;
-	c->hub->n_held--;
 	client_free_if_unused(c);
 }
 
@@ -522,14 +508,38 @@ bool client_gone(const struct client *c)
 	return c->gone;
 }
 
+unsigned client_held(const struct client *c)
+{
+	return c->n_held;
+}
+
+int64_t client_uid(const struct client *c)
+{
+	return c->uid;
+}
+
+void client_set_uid(struct client *c, int64_t uid)
+{
+	c->uid = uid;
+}
+
+void subscriptions_on_client_gone(struct subscriptions *h, client_gone_fn fn, void *userdata)
+{
+	h->on_client_gone = fn;
+	h->on_client_gone_userdata = userdata;
+}
+
 int subscriptions_check_limits(struct subscriptions *h, const struct client *c)
 {
 	const struct config *config = &h->daemon->config;
 
-	/* The caller's own request is already counted in n_held. */
-	if (h->n_subscriptions + h->n_held > config->max_subscriptions)
+	/* Only subscriptions count, never requests waiting for polkit (an
+	 * attacker's would refuse everyone). Root's own are refused only by
+	 * its connection's limit: no other user can make root go without. A
+	 * caller whose uid is not known yet is checked again once it is. */
+	if (c->uid > 0 && h->n_subscriptions >= config->max_subscriptions)
 		return -EUSERS;
-	if (c->n_subscriptions + c->n_held > config->max_subscriptions_per_client)
+	if (c->n_subscriptions >= config->max_subscriptions_per_client)
 		return -EDQUOT;
 	return 0;
 }
@@ -612,10 +622,10 @@ static void hub_free(struct output *base)
 		struct client *c = h->clients;
 
 		h->clients = c->next;
-		sd_bus_slot_unref(c->watch);
 		free(c->name);
 		free(c);
 	}
+	sd_bus_slot_unref(h->owner_watch);
 	sd_event_source_disable_unref(h->batch_timer);
 	sd_bus_unref(h->bus);
 	free(h);
@@ -631,12 +641,21 @@ static const struct output_ops hub_ops = {
 int subscriptions_new(struct daemon *d, sd_bus *bus, struct subscriptions **ret)
 {
 	struct subscriptions *h = calloc(1, sizeof(*h));
+	int r;
 
 	if (!h)
 		return -ENOMEM;
+
 	h->output.ops = &hub_ops;
 	h->daemon = d;
 	h->bus = sd_bus_ref(bus);
+	/* Synchronous, at start: without it no departure would be seen. */
+	r = sd_bus_match_signal(bus, &h->owner_watch, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				"org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, h);
+	if (r < 0) {
+		hub_free(&h->output);
+		return r;
+	}
 	*ret = h;
 	return 0;
 }

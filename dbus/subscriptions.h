@@ -33,16 +33,28 @@ struct client;
 int subscriptions_new(struct daemon *d, sd_bus *bus, struct subscriptions **ret);
 struct output *subscriptions_output(struct subscriptions *h);
 
-/* The client with unique bus name @name, watched from now on so that its
- * subscriptions go when it leaves the bus. Held (client_release() to let
- * go) while one of its requests is being authorized. */
+/* The client with unique bus name @name: watched (one match on all
+ * NameOwnerChanged signals) so that its subscriptions go, and its requests
+ * are cancelled, when it leaves the bus. Held (client_release() to let go)
+ * while one of its requests is being authorized. */
 int subscriptions_hold_client(struct subscriptions *h, const char *name, struct client **ret);
 void client_release(struct client *c);
-/* It left the bus (or could not be watched). */
+/* It left the bus. */
 bool client_gone(const struct client *c);
+/* Its requests being authorized (and holds of the hub's own). */
+unsigned client_held(const struct client *c);
+/* Its uid, once the bus said (a unique name's uid never changes), or -1. */
+int64_t client_uid(const struct client *c);
+void client_set_uid(struct client *c, int64_t uid);
 
-/* -EUSERS when a new subscription of @c would exceed the total limit,
- * -EDQUOT for the per-client one. Requests being authorized count. */
+/* Called when @c leaves the bus, its subscriptions removed, to cancel its
+ * requests (releasing @c is fine: it is freed after). */
+typedef void (*client_gone_fn)(struct client *c, void *userdata);
+void subscriptions_on_client_gone(struct subscriptions *h, client_gone_fn fn, void *userdata);
+
+/* -EUSERS when a new subscription of @c would exceed the total limit (not
+ * for uid 0, nor while its uid is unknown), -EDQUOT for the per-client one. Only subscriptions count:
+ * requests waiting for their authorization do not. */
 int subscriptions_check_limits(struct subscriptions *h, const struct client *c);
 
 /* Adds a subscription with @filter (taken over, cleared) for @c; its path is

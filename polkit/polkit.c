@@ -9,7 +9,8 @@
 #define POLKIT_INTERACTIVE_TIMEOUT_USEC (5ULL * 60 * 1000 * 1000)
 
 int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const char *bus_name, const char *action,
-		       bool interactive, sd_bus_message_handler_t callback, void *userdata)
+		       bool interactive, const char *cancellation_id, sd_bus_message_handler_t callback,
+		       void *userdata)
 {
 	sd_bus_message *call = NULL;
 	int r;
@@ -21,10 +22,30 @@ int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const char *bus_name, co
 		/* subject, action, details, flags, cancellation id */
 		r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
 					  bus_name, action, 0,
-					  interactive ? POLKIT_ALLOW_USER_INTERACTION : 0u, "");
+					  interactive ? POLKIT_ALLOW_USER_INTERACTION : 0u, cancellation_id);
 	if (r >= 0)
 		r = sd_bus_call_async(bus, slot, call, callback, userdata,
 				      interactive ? POLKIT_INTERACTIVE_TIMEOUT_USEC : 0);
+	sd_bus_message_unref(call);
+	return r;
+}
+
+int polkit_cancel(sd_bus *bus, const char *cancellation_id)
+{
+	sd_bus_message *call = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &call, "org.freedesktop.PolicyKit1",
+					   "/org/freedesktop/PolicyKit1/Authority",
+					   "org.freedesktop.PolicyKit1.Authority", "CancelCheckAuthorization");
+	if (r >= 0)
+		r = sd_bus_message_append(call, "s", cancellation_id);
+	/* No reply wanted: nothing to wait for, and no pending reply counted
+	 * against bombusd's connection by the bus. */
+	if (r >= 0)
+		r = sd_bus_message_set_expect_reply(call, false);
+	if (r >= 0)
+		r = sd_bus_send(bus, call, NULL);
 	sd_bus_message_unref(call);
 	return r;
 }

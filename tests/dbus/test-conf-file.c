@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The config file parser: values, defaults, and "FILE:LINE: what" errors. */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -17,15 +18,15 @@ static const struct config defaults = {
 	.max_subscriptions = 128,
 };
 
-/* Loads @text over the defaults; what was logged ends up in errors[]. */
-static int load(const char *text, struct config *c)
+/* Loads @len bytes of @text over the defaults; what was logged ends up in errors[]. */
+static int load_bytes(const char *text, size_t len, struct config *c)
 {
 	char log_path[] = "/tmp/bombus-test-log-XXXXXX";
 	int fd = (strcpy(path, "/tmp/bombus-test-conf-XXXXXX"), mkstemp(path)), log_fd = mkstemp(log_path),
 	    saved = dup(STDERR_FILENO), r;
 	ssize_t n;
 
-	if (fd < 0 || log_fd < 0 || write(fd, text, strlen(text)) < 0)
+	if (fd < 0 || log_fd < 0 || write(fd, text, len) != (ssize_t)len)
 		abort();
 	close(fd);
 	*c = defaults;
@@ -43,19 +44,29 @@ static int load(const char *text, struct config *c)
 	return r;
 }
 
-/* The error for @text, without "bombusd: PATH". */
-static const char *error_of(const char *text)
+static int load(const char *text, struct config *c)
+{
+	return load_bytes(text, strlen(text), c);
+}
+
+/* The error for @len bytes of @text, without "bombusd: PATH". */
+static const char *error_of_bytes(const char *text, size_t len)
 {
 	struct config c;
 	const char *colon;
 
-	if (load(text, &c) >= 0)
+	if (load_bytes(text, len, &c) >= 0)
 		return "(accepted)";
 	colon = strstr(errors, path);
 	if (!colon)
 		return errors;
 	errors[strcspn(errors, "\n")] = '\0';
 	return colon + strlen(path);
+}
+
+static const char *error_of(const char *text)
+{
+	return error_of_bytes(text, strlen(text));
 }
 
 static void test_values(void)
@@ -121,7 +132,60 @@ static void test_errors(void)
 	memset(long_line, 'a', sizeof(long_line));
 	memcpy(long_line, "[Journal]\nCategories=", 21);
 	strcpy(long_line + 400, "\n");
-	CHECK_STR(error_of(long_line), ":2: line longer than 200 characters");
+	CHECK_STR(error_of(long_line), ":2: line longer than 199 characters");
+}
+
+/* "Categories=" and @n - 11 more characters, then "\n[Daemon]\nBogus=1\n". */
+static const char *line_of(size_t n)
+{
+	static char text[512];
+
+	memcpy(text, "[Journal]\nCategories=", 21);
+	memset(text + 21, ' ', n - 11);
+	memcpy(text + 21 + n - 11 - 7, "process", 7);
+	strcpy(text + 10 + n, "\n[Daemon]\nBogus=1\n");
+	return text;
+}
+
+static void test_line_length(void)
+{
+	/* 199 characters fit: the error is the next one's. */
+	CHECK_INT(strcspn(line_of(199) + 10, "\n"), 199);
+	CHECK_STR(error_of(line_of(199)), ":4: unknown key 'Bogus' in section [Daemon]");
+	CHECK_STR(error_of(line_of(200)), ":2: line longer than 199 characters");
+	CHECK_STR(error_of(line_of(201)), ":2: line longer than 199 characters");
+	/* The last line, without a newline. */
+	CHECK_STR(error_of("[Journal]\nCategories=process"), "(accepted)");
+}
+
+static void test_nul_bytes(void)
+{
+	static const char middle[] = "[Journal]\nCategories=pro\0cess\nQueueSize=lots\n",
+			  last[] = "[Journal]\nCategories=process\n\0",
+			  last_no_newline[] = "[Journal]\nQueueSize=1M\nCategories=process\0";
+
+	CHECK_STR(error_of_bytes(middle, sizeof(middle) - 1), ":2: NUL byte in the line");
+	CHECK_STR(error_of_bytes(last, sizeof(last) - 1), ":3: NUL byte in the line");
+	CHECK_STR(error_of_bytes(last_no_newline, sizeof(last_no_newline) - 1), ":3: NUL byte in the line");
+	/* A NUL on line 1 does not hide line 2's error: line 1 is reported. */
+	CHECK_STR(error_of_bytes("\0\nBogus\n", 8), ":1: NUL byte in the line");
+}
+
+static void test_inih_extensions_refused(void)
+{
+	struct config c;
+
+	CHECK_STR(error_of("[Journal]\nCategories=process\n  io_uring\n"),
+		  ":3: line starts with white space (a value cannot continue on the next line; write each "
+		  "setting on one line)");
+	CHECK_STR(error_of("[Daemon]\n\tHookMode=auto\n"),
+		  ":2: line starts with white space (a value cannot continue on the next line; write each "
+		  "setting on one line)");
+	CHECK_STR(error_of("[Daemon]\nHookMode: tracepoint\n"),
+		  ":2: 'HookMode: tracepoint' is not a Key=Value line (':' is not a separator)");
+	/* Indented comments and blank lines, and ':' in a value, are fine. */
+	CHECK_INT(load("[Daemon]\n  # comment\n\t\n   \nHookMode=auto\n", &c), 0);
+	CHECK_STR(error_of("[Journal]\nCategories=a:b\n"), ":2: unknown category 'a:b' (process, privilege, io_uring)");
 }
 
 static void test_missing_file(void)
@@ -143,6 +207,19 @@ static void test_sizes(void)
 	CHECK(conf_parse_size("0", &v) < 0);
 	CHECK(conf_parse_size("1T", &v) < 0);
 	CHECK(conf_parse_size(" 1", &v) < 0);
+	/* Checked before the unit's shift: these used to wrap around. */
+	CHECK_INT(conf_parse_size("18014398509481988K", &v), -ERANGE);
+	CHECK_INT(conf_parse_size("17592186044417M", &v), -ERANGE);
+	CHECK_INT(conf_parse_size("17179869185G", &v), -ERANGE);
+	CHECK_INT(conf_parse_size("2097152K", &v), 0);
+	CHECK_INT(v, 2u << 30);
+	CHECK_INT(conf_parse_size("2097153K", &v), -ERANGE);
+	CHECK_INT(conf_parse_size("2147483649", &v), -ERANGE);
+	CHECK_INT(conf_parse_size("99999999999999999999999", &v), -ERANGE);
+	CHECK_STR(error_of("[Daemon]\nRingBufferSize=18014398509481988K\n"),
+		  ":2: '18014398509481988K' is larger than the largest ring buffer, 2G");
+	CHECK_STR(error_of("[Subscriptions]\nBacklogSize=17179869185G\n"),
+		  ":2: '17179869185G' is larger than the largest size, 2G");
 	CHECK(conf_ringbuf_size_valid(4096));
 	CHECK(!conf_ringbuf_size_valid(2048));
 	CHECK(!conf_ringbuf_size_valid(12288));
@@ -200,5 +277,8 @@ int main(int argc, char *argv[])
 	test_errors();
 	test_missing_file();
 	test_sizes();
+	test_line_length();
+	test_nul_bytes();
+	test_inih_extensions_refused();
 	return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }

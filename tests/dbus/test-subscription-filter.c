@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Subscribe()'s options as bombusd reads them from a message, and the test
  * each event goes through. */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "api.h"
 #include "category.h"
+#include "quote.h"
 #include "../unit/unit.h"
 #include "subscription-filter.h"
 
@@ -79,6 +82,13 @@ static void test_options(void)
 	CHECK(f.batch);
 	subscription_filter_clear(&f);
 
+	/* An empty uids array is no filter (and no memcpy() from NULL:
+	 * UBSan's nonnull check in the sanitizer build). */
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "uids", "au", 0), &f), "");
+	CHECK_INT(f.n_uids, 0);
+	CHECK(!f.uids);
+	subscription_filter_clear(&f);
+
 	/* types alone name the categories */
 	CHECK_STR(parse(options("a{sv}", 1, "types", "as", 1, "ProcessEvent"), &f), "");
 	CHECK_INT(f.categories, CATEGORY_PRIVILEGE);
@@ -112,6 +122,103 @@ static void test_options(void)
 	CHECK_STR(parse(options("s", "process"), &f), "cannot read the options: No such device or address");
 	/* Nothing is kept from a refused request. */
 	CHECK(!f.uids && !f.prefixes && !f.categories);
+}
+
+/* Subscribe's message with "categories" ["process"] first, then option
+ * @key listing @n copies of @value. */
+static sd_bus_message *many(const char *key, size_t n, const char *value)
+{
+	sd_bus_message *m = NULL;
+
+	if (sd_bus_message_new_method_call(bus, &m, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
+					   "Subscribe") < 0 ||
+	    sd_bus_message_open_container(m, 'a', "{sv}") < 0 ||
+	    sd_bus_message_append(m, "{sv}", "categories", "as", 1, "process") < 0 ||
+	    sd_bus_message_open_container(m, 'e', "sv") < 0 || sd_bus_message_append(m, "s", key) < 0 ||
+	    sd_bus_message_open_container(m, 'v', "as") < 0 || sd_bus_message_open_container(m, 'a', "s") < 0)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (sd_bus_message_append(m, "s", value) < 0)
+			abort();
+	for (int i = 0; i < 4; i++)
+		if (sd_bus_message_close_container(m) < 0)
+			abort();
+	if (sd_bus_message_seal(m, 1, 0) < 0 || sd_bus_message_rewind(m, true) < 0)
+		abort();
+	return m;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void test_bounds(void)
+{
+	struct subscription_filter f;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *m;
+	uint32_t categories = 0;
+	uint64_t start, elapsed;
+
+	CHECK_STR(parse(many("binary_path_prefixes", 64, "/usr"), &f), "");
+	CHECK_INT(f.n_prefixes, 64);
+	subscription_filter_clear(&f);
+	CHECK_STR(parse(many("binary_path_prefixes", 65, "/usr"), &f),
+		  "option 'binary_path_prefixes' lists more than 64 prefixes");
+	CHECK_STR(parse(many("types", 32, "ProcessExec"), &f), "");
+	subscription_filter_clear(&f);
+	CHECK_STR(parse(many("types", 33, "ProcessExec"), &f), "option 'types' lists more than 32 names");
+
+	/* The largest array the bus takes: refused at its 65th element, in
+	 * time that does not depend on its length (it was quadratic: 39 s
+	 * for this one), checking or building. */
+	m = many("binary_path_prefixes", 400000, "/a");
+	start = now_usec();
+	CHECK_INT(subscription_filter_check(m, &categories, &error), -EINVAL);
+	elapsed = now_usec() - start;
+	CHECK_STR(error.message, "option 'binary_path_prefixes' lists more than 64 prefixes");
+	sd_bus_error_free(&error);
+	start = now_usec();
+	CHECK_STR(parse(m, &f), "option 'binary_path_prefixes' lists more than 64 prefixes");
+	elapsed += now_usec() - start;
+	if (elapsed > 20000) {
+		fprintf(stderr, "reading 400000 prefixes took %" PRIu64 " us\n", elapsed);
+		unit_failures++;
+	}
+	CHECK(!f.prefixes);
+	m = many("categories", 400000, "process");
+	start = now_usec();
+	CHECK_STR(parse(m, &f), "option 'categories' is given twice");
+	CHECK(now_usec() - start < 20000);
+
+	/* Checking gives the categories, allocating nothing. */
+	m = many("types", 2, "ProcessExec");
+	CHECK_INT(subscription_filter_check(m, &categories, &error), 0);
+	CHECK_INT(categories, CATEGORY_PROCESS);
+	sd_bus_message_unref(m);
+}
+
+/* An error message quoting the caller is valid UTF-8 (sd-bus sends nothing
+ * else): a prefix of "/" and 3000 "é" used to be cut inside a character. */
+static void test_quoted(void)
+{
+	static char prefix[6002] = "/";
+	struct subscription_filter f;
+	const char *message;
+
+	for (int i = 0; i < 3000; i++)
+		memcpy(prefix + 1 + 2 * i, "\xc3\xa9", 2);
+	message = parse(options("a{sv}", 1, "binary_path_prefixes", "as", 1, prefix), &f);
+	CHECK_INT(utf8_valid_prefix(message, strlen(message)), strlen(message));
+	CHECK(strncmp(message, "'/\xc3\xa9\xc3\xa9", 6) == 0);
+	CHECK(strstr(message, "...' in option 'binary_path_prefixes' is not an absolute path of at most 4096 bytes"));
+	CHECK(strlen(message) < 300);
+	message = parse(options("a{sv}", 1, "categories", "as", 1, "pro\ncess\x1b"), &f);
+	CHECK_STR(message, "unknown category 'pro?cess?' in option 'categories' (process, privilege, io_uring)");
 }
 
 static void test_prefix(void)
@@ -183,6 +290,8 @@ int main(void)
 {
 	bus = offline_bus();
 	test_options();
+	test_bounds();
+	test_quoted();
 	test_prefix();
 	test_match();
 	sd_bus_close_unref(bus);

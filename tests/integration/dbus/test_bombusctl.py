@@ -111,3 +111,15 @@ def test_busctl_monitor_shows_the_signals(service, markers):
         watcher.terminate()
     out = watcher.communicate(timeout=10)[0]
     assert "Member=Event" in out and f'"pid":{pid}' in out, out[-2000:]
+
+
+def test_invalid_multibyte_prefix_is_answered_at_once(service):
+    """The error quotes the prefix cut at a character boundary: sd-bus sends
+    it (a cut inside "é" was invalid UTF-8: no answer, 25 s, exit 1)."""
+    start = time.monotonic()
+    r = service.bombusctl("monitor", "--prefix=/" + "é" * 3000, user=stack.USER_OUT, timeout=60)
+    elapsed = time.monotonic() - start
+    assert r.returncode == 2, r.stderr
+    assert "is not an absolute path of at most 4096 bytes" in r.stderr
+    assert "'/éé" in r.stderr and "...'" in r.stderr
+    assert elapsed < 5, elapsed

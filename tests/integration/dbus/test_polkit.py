@@ -108,13 +108,17 @@ def test_interactive_flag_reaches_polkit(service, interactive):
 
 
 def test_total_subscription_limit():
-    svc = Service(config="[Subscriptions]\nMax=2\n", polkit=False, journald=False).start()
+    """Max counts subscriptions (not calls waiting for polkit); root is never
+    refused by it: other users cannot fill it for root."""
+    svc = Service(config="[Subscriptions]\nMax=2\n", journald=False).start()
     try:
-        svc.subscriber("--category=io_uring")
-        svc.subscriber("--category=io_uring")
-        third = svc.subscriber("--category=io_uring", wait=False)
+        svc.subscriber("--category=process", user=stack.USER_IN)
+        svc.subscriber("--category=process", user=stack.USER_IN)
+        third = svc.subscriber("--category=process", user=stack.USER_IN, wait=False)
         line = third.wait_for(lambda l: "error" in l or "subscription" in l, what="an answer")
         assert line["error"] == "org.bombus.Monitor1.Error.TooManySubscriptions"
         assert "bombusd has its 2 subscriptions" in line["message"]
+        svc.subscriber("--category=io_uring")
+        assert svc.status()["subscribers"] == 3
     finally:
         svc.stop()

@@ -1,0 +1,100 @@
+"""bombusctl monitor when bombusd goes away: it says so, subscribes again
+(which starts bombusd through activation) and says the stream has a gap;
+with --no-reconnect it exits with status 1."""
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+import stack
+from conftest import Service, bpf_ids_of
+
+
+@pytest.fixture
+def own_service():
+    svc = Service(config="[Journal]\nCategories=\n").start()
+    yield svc
+    svc.stop()
+
+
+def lines_of(stream):
+    q = queue.Queue()
+    threading.Thread(target=lambda: [q.put(l) for l in stream], daemon=True).start()
+    return q
+
+
+def wait_line(q, predicate, timeout, what, seen):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = q.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"{what}: not within {timeout}s; got {seen}")
+        seen.append(line)
+        if predicate(line):
+            return line
+
+
+def kill_bombusd(svc):
+    """kill -9, as a crash: the name goes, the activation file stays."""
+    os.kill(svc.pid, signal.SIGKILL)
+    stack.wait_until(lambda: stack._has_exited(svc.pid), 10, "bombusd killed")
+    svc.stack.bombusd_pid = None
+
+
+def adopt_new_bombusd(svc, old_pid):
+    """The fixture stops (and checks) whichever bombusd runs at the end."""
+    stack.wait_until(lambda: svc.stack.name_has_owner(stack.BUS_NAME), 60, "bombusd activated again")
+    svc.pid = svc.stack.find_bombusd()
+    assert svc.pid != old_pid
+    svc.programs = bpf_ids_of(svc.pid, "prog")
+
+
+def monitor(svc, *args):
+    proc = subprocess.Popen([stack.bombusctl_binary(), "monitor", "--json", *args], env=svc.stack.env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=stack.die_with_parent)
+    stack.wait_until(lambda: svc.status()["subscribers"] == 1, 20, "bombusctl subscribed")
+    return proc
+
+
+def test_monitor_subscribes_again_after_bombusd_is_killed(own_service, markers):
+    svc = own_service
+    proc = monitor(svc, f"--prefix={markers.prefix}", "--type=ProcessExec")
+    out, err = lines_of(proc.stdout), lines_of(proc.stderr)
+    seen_err, seen_out = [], []
+    try:
+        markers.run("before")
+        wait_line(out, lambda l: '"before"' in l, 20, "the event before", seen_out)
+        old = svc.pid
+        kill_bombusd(svc)
+        wait_line(err, lambda l: "bombusd went away" in l, 10, "the departure said", seen_err)
+        wait_line(err, lambda l: "subscribed again" in l and "gap" in l, 60, "subscribed again", seen_err)
+        adopt_new_bombusd(svc, old)
+        assert svc.status()["subscribers"] == 1
+        markers.run("after")
+        wait_line(out, lambda l: '"after"' in l, 20, "the event after", seen_out)
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_monitor_no_reconnect_exits(own_service):
+    svc = own_service
+    proc = monitor(svc, "--no-reconnect")
+    old = svc.pid
+    kill_bombusd(svc)
+    try:
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    assert "bombusd went away" in proc.stderr.read()
+    svc.stack.status()  # activates it again, for the fixture's checks
+    adopt_new_bombusd(svc, old)
