@@ -100,13 +100,11 @@ static void render_iouring_fields(struct json_writer *w, const struct event *ev)
 	iouring_op_info_render(w, payload->record);
 }
 
-static void on_record(void *userdata, const void *data, size_t size)
+void iouring_decode(struct daemon *d, const struct iouring_opcodes *opcodes, const void *data, size_t size)
 {
-	struct iouring_monitor *m = userdata;
-	struct daemon *d = m->daemon;
 	const struct bombus_iouring_record *r = data;
 	size_t fixed = offsetof(struct bombus_iouring_record, data);
-	struct iouring_payload payload = { .record = r, .opcodes = &m->opcodes };
+	struct iouring_payload payload = { .record = r, .opcodes = opcodes };
 	struct event ev = { .type = EVENT_IOURING, .render_fields = render_iouring_fields, .payload = &payload };
 
 	if (size < fixed || r->hdr.kind != BOMBUS_RECORD_IOURING || r->hdr.size > size ||
@@ -123,6 +121,13 @@ static void on_record(void *userdata, const void *data, size_t size)
 	ev.parent = daemon_parent_of(d, &r->task);
 	daemon_emit(d, &ev);
 	event_clear(&ev);
+}
+
+static void on_record(void *userdata, const void *data, size_t size)
+{
+	struct iouring_monitor *m = userdata;
+
+	iouring_decode(m->daemon, &m->opcodes, data, size);
 }
 
 void iouring_monitor_set_opcodes(struct monitor *base, const bool enabled[IOURING_OPCODES])

@@ -10,6 +10,10 @@
 struct daemon;
 struct monitor;
 
+/* One record of bpf/iouringmon.bpf.c (untrusted: checked first), its opcode
+ * named from @opcodes: the IOUringEvent handed to @d. */
+void iouring_decode(struct daemon *d, const struct iouring_opcodes *opcodes, const void *data, size_t size);
+
 /* Selects the hook method, loads with the opcodes of @d's configuration
  * enabled, attaches and starts reading records (after the process monitor's,
  * which must be started). Nothing stays loaded or attached when it fails

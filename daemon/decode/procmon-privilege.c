@@ -178,10 +178,8 @@ static struct process *ptrace_child(struct daemon *d, const struct bombus_privil
 	return NULL;
 }
 
-static void on_record(void *userdata, const void *data, size_t size)
+void privilege_decode(struct daemon *d, const void *data, size_t size)
 {
-	struct privilege_monitor *m = userdata;
-	struct daemon *d = m->daemon;
 	const struct bombus_privilege_record *r = data;
 	struct privilege_payload payload = { .record = r };
 	struct event ev = { .type = EVENT_PROCESS_EVENT, .render_fields = render_process_event, .payload = &payload };
@@ -202,6 +200,13 @@ static void on_record(void *userdata, const void *data, size_t size)
 	daemon_emit(d, &ev);
 	process_unrefp(&payload.child);
 	event_clear(&ev);
+}
+
+static void on_record(void *userdata, const void *data, size_t size)
+{
+	struct privilege_monitor *m = userdata;
+
+	privilege_decode(m->daemon, data, size);
 }
 
 static void privilege_monitor_free(struct monitor *base)

@@ -5,8 +5,14 @@
 #pragma once
 
 
+#include <stddef.h>
+
 struct daemon;
 struct monitor;
+
+/* One record of bpf/procmon-privilege.bpf.c (untrusted: checked first): the
+ * ProcessEvent handed to @d. */
+void privilege_decode(struct daemon *d, const void *data, size_t size);
 
 /* Nothing stays loaded or attached when it fails. */
 int privilege_monitor_start(struct daemon *d, struct monitor **ret);

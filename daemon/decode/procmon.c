@@ -80,7 +80,7 @@ static char *ima_hash_from_record(const struct bombus_process_record *r)
 /* The program the record carries, decoded into scratch buffers reused from
  * record to record, then copied once into the image. NULL on allocation
  * failure. */
-static struct exec_image *image_from_record(struct procmon *pm, const struct bombus_process_record *r,
+static struct exec_image *image_from_record(struct daemon *d, const struct bombus_process_record *r,
 					    uint32_t secureexec, const char *inherited_ima_hash)
 {
 	static char path[PATH_TEXT_MAX], filename[NAME_TEXT_MAX], args[ARGS_TEXT_MAX];
@@ -102,11 +102,11 @@ static struct exec_image *image_from_record(struct procmon *pm, const struct bom
 	args_join(args, sizeof(args), r->data + r->path_bytes, r->args_bytes, r->flags & BOMBUS_PROC_ARGS_TRUNCATED);
 	if (r->flags & BOMBUS_PROC_PATH_LOOKUP_FAILED) {
 		fields.incomplete |= IMAGE_INCOMPLETE_BINARY_PATH;
-		pm->daemon->counters.path_incomplete++;
+		d->counters.path_incomplete++;
 	}
 	if (r->flags & BOMBUS_PROC_ARGS_UNREADABLE) {
 		fields.incomplete |= IMAGE_INCOMPLETE_ARGS;
-		pm->daemon->counters.args_unreadable++;
+		d->counters.args_unreadable++;
 	}
 	ima_hash = ima_hash_from_record(r);
 	fields.ima_hash = ima_hash ?: inherited_ima_hash;
@@ -116,7 +116,7 @@ static struct exec_image *image_from_record(struct procmon *pm, const struct bom
 /* The image of an exec or clone record: its own strings, its parent's (a
  * clone sent without them), or none (a kernel thread, or a parent the
  * cache lost: counted). Exec-time properties are inherited across fork. */
-static struct exec_image *record_image(struct procmon *pm, const struct bombus_process_record *r,
+static struct exec_image *record_image(struct daemon *d, const struct bombus_process_record *r,
 				       const struct process *parent)
 {
 	const struct image_fields *inherited = parent ? &parent->image->fields : NULL;
@@ -125,20 +125,19 @@ static struct exec_image *record_image(struct procmon *pm, const struct bombus_p
 	if (clone && (r->flags & BOMBUS_PROC_BINARY_OF_PARENT)) {
 		if (parent)
 			return exec_image_ref(parent->image);
-		pm->daemon->counters.binary_unknown++;
+		d->counters.binary_unknown++;
 		return exec_image_unknown();
 	}
 	if (!(r->flags & BOMBUS_PROC_HAS_BINARY))
 		return exec_image_unknown();
 	if (!clone)
-		return image_from_record(pm, r, r->secureexec, NULL);
-	return image_from_record(pm, r, inherited ? inherited->secureexec : 0,
+		return image_from_record(d, r, r->secureexec, NULL);
+	return image_from_record(d, r, inherited ? inherited->secureexec : 0,
 				 inherited ? inherited->ima_hash : NULL);
 }
 
-static void handle_process_record(struct procmon *pm, const struct bombus_process_record *r)
+static void handle_process_record(struct daemon *d, const struct bombus_process_record *r)
 {
-	struct daemon *d = pm->daemon;
 	const struct bombus_task *t = &r->task;
 	struct event ev = { .time_ns = r->hdr.time_ns, .task = t };
 	struct exec_image *image;
@@ -148,7 +147,7 @@ static void handle_process_record(struct procmon *pm, const struct bombus_proces
 	case BOMBUS_RECORD_EXEC:
 	case BOMBUS_RECORD_CLONE:
 		ev.type = r->hdr.kind == BOMBUS_RECORD_EXEC ? EVENT_PROCESS_EXEC : EVENT_PROCESS_CLONE;
-		image = record_image(pm, r, ev.parent);
+		image = record_image(d, r, ev.parent);
 		ev.process = image ? process_new(t, ev.type == EVENT_PROCESS_CLONE, false, image, d->boot_to_real_ns)
 				   : NULL;
 		if (image)
@@ -181,13 +180,12 @@ static bool process_record_valid(const struct bombus_process_record *r, size_t s
 	       fixed + r->path_bytes + r->args_bytes <= size;
 }
 
-static void on_record(void *userdata, const void *data, size_t size)
+void procmon_decode(struct daemon *d, const void *data, size_t size)
 {
-	struct procmon *pm = userdata;
 	const struct bombus_record_header *hdr = data;
 
 	if (size < sizeof(*hdr) || hdr->size > size) {
-		pm->daemon->counters.malformed++;
+		d->counters.malformed++;
 		return;
 	}
 	switch (hdr->kind) {
@@ -195,14 +193,21 @@ static void on_record(void *userdata, const void *data, size_t size)
 	case BOMBUS_RECORD_CLONE:
 	case BOMBUS_RECORD_EXIT:
 		if (!process_record_valid(data, hdr->size)) {
-			pm->daemon->counters.malformed++;
+			d->counters.malformed++;
 			return;
 		}
-		handle_process_record(pm, data);
+		handle_process_record(d, data);
 		return;
 	default:
-		pm->daemon->counters.malformed++;
+		d->counters.malformed++;
 	}
+}
+
+static void on_record(void *userdata, const void *data, size_t size)
+{
+	struct procmon *pm = userdata;
+
+	procmon_decode(pm->daemon, data, size);
 }
 
 static void procmon_free(struct monitor *m)

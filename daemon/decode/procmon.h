@@ -5,9 +5,14 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct daemon;
 struct monitor;
+
+/* One record of bpf/procmon.bpf.c (exec, clone or exit, untrusted: checked
+ * first): the process cache updated, the event handed to @d. */
+void procmon_decode(struct daemon *d, const void *data, size_t size);
 
 /* Selects hook methods, loads, attaches and starts reading records. Nothing
  * stays loaded or attached when it fails. */

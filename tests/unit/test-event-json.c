@@ -94,7 +94,6 @@ static void event_task_in_place_of_snapshot(void)
 	s = render(&ev);
 	CHECK(strstr(s, "\"pid\":500,\"tid\":501,\"ppid\":1,\"uid\":0,\"euid\":0,\"gid\":1000") != NULL);
 	CHECK(strstr(s, "\"binary_path\":\"/usr/bin/agent\"") != NULL);
-	CHECK(json_tokener_parse(s) != NULL);
 	free(s);
 	/* the snapshot's own text is unchanged */
 	CHECK(strstr(p->json, "\"tid\":500,\"ppid\":1,\"uid\":1000") != NULL);
