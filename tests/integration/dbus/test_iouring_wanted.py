@@ -1,0 +1,51 @@
+"""IOUringMon makes nothing while no output wants io_uring events: its BPF
+program checks the wanted categories first. Before, every submission on the
+host made a ring record with nobody to read it, and a flood filled the ring
+and showed up as lost events."""
+import os
+import signal
+import subprocess
+
+import pytest
+
+import stack
+from conftest import Service
+
+STORM = stack.BUILD / "bench" / "iouring-storm"
+
+
+@pytest.fixture(scope="module")
+def service():
+    svc = Service(config="[Daemon]\nRingBufferSize=1M\n[Journal]\nCategories=privilege\n").start()
+    yield svc
+    svc.stop()
+
+
+def iouring_lost(status):
+    return next(m["events_lost_kernel"] for m in status["monitors"] if m["name"] == "iouringmon")
+
+
+def storm_while_stopped(service):
+    """200,000 NOPs (about 20 MB of records, far over the 1 MiB ring) while
+    bombusd is stopped, so that it reads nothing until the storm is over."""
+    pid = service.stack.find_bombusd()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        subprocess.run([str(STORM), "nop", "200000"], check=True, stdout=subprocess.DEVNULL, timeout=120)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_no_records_without_an_iouring_subscriber(service):
+    assert STORM.exists(), f"{STORM} is missing: build the project first"
+    sub = service.subscriber("--category=process")
+    storm_while_stopped(service)
+    status = service.status()
+    assert "io_uring" not in status["wanted_categories"]
+    assert iouring_lost(status) == 0
+    assert not [t for t, _ in sub.events() if t == "IOUringEvent"]
+    # with a subscriber of io_uring the same flood is recorded (and overflows)
+    sub_io = service.subscriber("--category=io_uring")
+    storm_while_stopped(service)
+    assert iouring_lost(service.status()) > 0
+    sub_io.stop()
