@@ -113,3 +113,22 @@ def test_leader_exits_before_the_last_thread(bombusd, test_program):
     assert bombusd.events_of(thread, since=since) == []
     bombusd.sync()
     assert len(exits_of(bombusd, events[0], since)) == 1
+
+
+def test_uncached_multithreaded_process_exits_once(start_bombusd, tmp_path):
+    """The same for a process the cache refused (a cache of one entry): it
+    has no cache entry to remember its exit, and once made two ProcessExits.
+    The kernel sends the exit of a process once (bpf/procmon.bpf.c)."""
+    config = tmp_path / "bombusd.conf"
+    config.write_text("[Daemon]\nProcessCacheSize=1\n")
+    daemon = start_bombusd([f"--config={config}"])
+    for _ in range(8):
+        since = daemon.mark()
+        child = subprocess.Popen([sys.executable, "-c", THREADS_AT_EXIT])
+        assert child.wait(TIMEOUT) == 0
+        daemon.wait_event("ProcessExit", child.pid, since=since)
+        # sync() cannot be used: its marker's exit, uncached too, has no args
+        # to be told by. A second exit would follow within a ring poll (100 ms).
+        time.sleep(0.5)
+        assert len(daemon.events_of(child.pid, "ProcessExit", since)) == 1
+    assert "full_refusals=0" not in daemon.counters_now()
