@@ -126,12 +126,14 @@ static int seed_one(struct process_cache *cache, int proc, const char *name, uin
 
 	n = readlinkat(dir, "exe", exe, sizeof(exe) - 1);
 	if (n >= 0) { /* kernel threads have no executable */
+		ssize_t argv_len;
+
 		exe[n] = '\0';
 		path[0] = '\0';
 		utf8_append(path, sizeof(path), &len, exe, (size_t)n, false);
 		path_basename(exe, filename);
-		n = read_file(dir, "cmdline", cmdline, sizeof(cmdline));
-		args_join(args, sizeof(args), cmdline, n > 0 ? (size_t)n : 0, n >= BOMBUS_ARGS_MAX);
+		argv_len = read_file(dir, "cmdline", cmdline, sizeof(cmdline));
+		args_join(args, sizeof(args), cmdline, argv_len > 0 ? (size_t)argv_len : 0, argv_len >= BOMBUS_ARGS_MAX);
 		fields = (struct image_fields){ .filename = filename, .binary_path = path, .args = args };
 	}
 	image = n >= 0 ? exec_image_new(&fields) : exec_image_unknown();

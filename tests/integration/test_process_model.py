@@ -8,8 +8,9 @@ fields").
 import ctypes
 import json
 import os
-import re
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -177,3 +178,33 @@ def test_ptrace_target_from_inside_a_pid_namespace(bombusd):
     assert named, f"no attach named its target: {checks}"
     assert set(named) == {target}, f"the target is {target} (pid {ns_pid} in its namespace): {checks}"
     assert all(c["child"]["filename"] == "sleep" for c in checks if c["child"] is not None)
+
+
+def test_chroot_paths_follow_one_rule(start_bombusd):
+    """A shell in a chroot started before bombusd (read from /proc) and the
+    program it runs afterwards (from the kernel's records): both paths from
+    the top of the mount namespace, not from the chroot."""
+    busybox = Path("/bin/busybox")
+    assert busybox.exists(), "busybox-static is missing: tools/install-deps installs it"
+    root = Path(tempfile.mkdtemp(prefix="bombus-chroot-", dir="/var/tmp"))
+    try:
+        (root / "usr" / "bin").mkdir(parents=True)
+        shutil.copy(busybox, root / "usr" / "bin" / "busybox")
+        os.mkfifo(root / "go")
+        shell = subprocess.Popen(["chroot", str(root), "/usr/bin/busybox", "sh", "-c",
+                                  "read x < /go; /usr/bin/busybox true chroot-marker; exit 0"])
+        try:
+            daemon = start_bombusd()
+            since = daemon.mark()
+            (root / "go").write_text("go\n")
+            assert shell.wait(30) == 0
+        finally:
+            shell.kill()
+            shell.wait()
+        exec_ = daemon.wait_event("ProcessExec", since=since, args="true chroot-marker")
+    finally:
+        shutil.rmtree(root)
+    expected = f"{root}/usr/bin/busybox"
+    assert exec_["process"]["binary_path"] == expected
+    assert exec_["parent"]["pid"] == shell.pid
+    assert exec_["parent"]["binary_path"] == expected
