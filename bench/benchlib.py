@@ -38,9 +38,12 @@ def start_bombusd(binary, stderr, extra=(), stdout=subprocess.DEVNULL):
 
 
 def counters(text):
-    """The last counters line of bombusd's stderr as {name: value}."""
+    """The last counters line of bombusd's stderr as {name: value}, with the
+    line itself as "line"."""
     line = [l for l in text.splitlines() if "counters:" in l][-1]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+    values = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)\b(?![:/])", line)}
+    values["line"] = line
+    return values
 
 
 # Longer than bombusd's slowest ring poll (100 ms): everything the load made

@@ -28,6 +28,7 @@ enum bombus_record_kind {
 	BOMBUS_RECORD_EXIT = 3,
 	BOMBUS_RECORD_PRIVILEGE = 4,
 	BOMBUS_RECORD_IOURING = 5,
+	BOMBUS_RECORD_KIND_MAX,
 };
 
 /* bombus_process_record.secureexec; names in docs/events.md. */

@@ -257,13 +257,37 @@ size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DA
 	return n;
 }
 
+/* "exec:BYTES/RECORDS,clone:..." read from the rings so far, into @buf. */
+static const char *ring_bytes_by_kind(struct daemon *d, char *buf, size_t size)
+{
+	static const char *const names[BOMBUS_RECORD_KIND_MAX] = {
+		[BOMBUS_RECORD_EXEC] = "exec",		 [BOMBUS_RECORD_CLONE] = "clone",
+		[BOMBUS_RECORD_EXIT] = "exit",		 [BOMBUS_RECORD_PRIVILEGE] = "privilege",
+		[BOMBUS_RECORD_IOURING] = "io_uring",
+	};
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned k = BOMBUS_RECORD_EXEC; k < BOMBUS_RECORD_KIND_MAX && len < size; k++) {
+		uint64_t records = 0, bytes = 0;
+
+		for (size_t i = 0; i < d->n_monitors; i++) {
+			records += d->monitors[i]->read[k].records;
+			bytes += d->monitors[i]->read[k].bytes;
+		}
+		len += (size_t)snprintf(buf + len, size - len, "%s%s:%" PRIu64 "/%" PRIu64, len ? "," : "",
+					names[k], bytes, records);
+	}
+	return buf;
+}
+
 void daemon_log_counters(struct daemon *d)
 {
 	struct process_cache_stats cache = process_cache_stats(d->processes);
 	struct named_counter losses[DAEMON_LOSS_COUNTERS];
 	size_t n_losses = daemon_loss_counters(d, losses);
 	uint64_t dropped = d->counters.malformed + d->counters.no_memory, lost = 0;
-	char outputs[256] = "", rings[256] = "", rest[512] = "";
+	char outputs[256] = "", rings[256] = "", rest[512] = "", kinds[256];
 	size_t len = 0;
 
 	for (size_t i = 0; i < d->n_outputs; i++) {
@@ -290,9 +314,9 @@ void daemon_log_counters(struct daemon *d)
 	log_printf(LOG_NOTICE,
 		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (%s)"
 		   " events_dropped_userspace=%" PRIu64 " (%s) process_cache=%zu exited=%zu%s"
-		   " longest_loop_iteration_usec=%" PRIu64,
+		   " longest_loop_iteration_usec=%" PRIu64 " ring_bytes=%s",
 		   d->counters.emitted, lost, rings, dropped, outputs[0] ? outputs + 1 : "", cache.entries,
-		   cache.exited, rest, loop_stats_longest_usec());
+		   cache.exited, rest, loop_stats_longest_usec(), ring_bytes_by_kind(d, kinds, sizeof(kinds)));
 }
 
 /* Exited processes are freed a grace period after their exit, counted up to

@@ -21,8 +21,13 @@ static void on_record(void *userdata, const void *data, size_t size)
 	struct monitor *m = userdata;
 	const struct bombus_record_header *hdr = data;
 
-	if (size >= sizeof(*hdr))
+	if (size >= sizeof(*hdr)) {
 		m->last_record_ns = hdr->time_ns;
+		if (hdr->kind < BOMBUS_RECORD_KIND_MAX) {
+			m->read[hdr->kind].records++;
+			m->read[hdr->kind].bytes += size;
+		}
+	}
 	if (m->guest && size >= sizeof(*hdr) && hdr->kind == m->guest->guest_kind) {
 		m->guest->record(m->guest->record_userdata, data, size);
 		return;

@@ -40,6 +40,11 @@ struct monitor {
 	ringbuf_record_fn record;
 	void *record_userdata;
 	uint64_t last_record_ns; /* kernel time of the last record read */
+	/* Records read from this ring and their bytes, by enum
+	 * bombus_record_kind (what the ring costs per kind of event). */
+	struct {
+		uint64_t records, bytes;
+	} read[BOMBUS_RECORD_KIND_MAX];
 
 	/* A guest writes its records into its host's ring (and counters), so
 	 * that the records of both about one process are read in the order
