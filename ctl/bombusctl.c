@@ -38,8 +38,8 @@ static struct {
 	bool ask_password;
 	bool reconnect; /* monitor: subscribe again when bombusd comes back */
 	uint64_t count; /* 0: until interrupted */
-	const char *categories[MAX_FILTERS], *types[MAX_FILTERS], *prefixes[MAX_FILTERS];
-	size_t n_categories, n_types, n_prefixes;
+	const char *categories[MAX_FILTERS], *types[MAX_FILTERS], *prefixes[MAX_FILTERS], *opcodes[MAX_FILTERS];
+	size_t n_categories, n_types, n_prefixes, n_opcodes;
 	uint32_t uids[MAX_FILTERS];
 	size_t n_uids;
 } arg = {.ask_password = true, .reconnect = true};
@@ -57,6 +57,9 @@ static void help(void)
 	       "  -t, --type=TYPE        Only events of this type, e.g. ProcessExec (repeatable)\n"
 	       "      --uid=UID          Only processes with this real uid (repeatable)\n"
 	       "      --prefix=PATH      Only binaries at or below PATH (repeatable)\n"
+	       "      --opcode=NAME      Only io_uring requests of this opcode, e.g. OPENAT; the\n"
+	       "                         kernel sends no other while nobody else wants them\n"
+	       "                         (repeatable)\n"
 	       "      --json             JSON lines, as bombusd --stdout prints them (the default\n"
 	       "                         when stdout is not a terminal)\n"
 	       "      --no-json          One readable line per event\n"
@@ -549,6 +552,8 @@ static int subscribe_message(sd_bus *bus, sd_bus_message **ret)
 		r = append_strv(m, "types", arg.types, arg.n_types);
 	if (r >= 0 && arg.n_prefixes)
 		r = append_strv(m, "binary_path_prefixes", arg.prefixes, arg.n_prefixes);
+	if (r >= 0 && arg.n_opcodes)
+		r = append_strv(m, "io_uring_opcodes", arg.opcodes, arg.n_opcodes);
 	if (r >= 0 && arg.n_uids) {
 		r = sd_bus_message_open_container(m, 'e', "sv");
 		if (r >= 0)
@@ -763,6 +768,7 @@ static int parse_argv(int argc, char *argv[])
 	enum {
 		ARG_UID = 0x100,
 		ARG_PREFIX,
+		ARG_OPCODE,
 		ARG_JSON,
 		ARG_NO_JSON,
 		ARG_BATCH,
@@ -775,6 +781,7 @@ static int parse_argv(int argc, char *argv[])
 		{"type", required_argument, NULL, 't'},
 		{"uid", required_argument, NULL, ARG_UID},
 		{"prefix", required_argument, NULL, ARG_PREFIX},
+		{"opcode", required_argument, NULL, ARG_OPCODE},
 		{"json", no_argument, NULL, ARG_JSON},
 		{"no-json", no_argument, NULL, ARG_NO_JSON},
 		{"batch", no_argument, NULL, ARG_BATCH},
@@ -801,6 +808,10 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_PREFIX:
 			if (add_filter(arg.prefixes, &arg.n_prefixes, optarg, "prefixes") < 0)
+				return -EINVAL;
+			break;
+		case ARG_OPCODE:
+			if (add_filter(arg.opcodes, &arg.n_opcodes, optarg, "opcodes") < 0)
 				return -EINVAL;
 			break;
 		case ARG_UID:

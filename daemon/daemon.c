@@ -150,9 +150,21 @@ uint32_t daemon_wanted_categories(const struct daemon *d)
 	return wanted & CATEGORY_ALL;
 }
 
+struct opcode_set daemon_wanted_opcodes(const struct daemon *d)
+{
+	struct opcode_set set = { { 0 } };
+
+	for (size_t i = 0; i < d->n_outputs; i++)
+		if (d->outputs[i]->categories & CATEGORY_IO_URING)
+			for (size_t w = 0; w < ELEMENTSOF(set.bits); w++)
+				set.bits[w] |= d->outputs[i]->iouring_opcodes.bits[w];
+	return set;
+}
+
 void daemon_categories_changed(struct daemon *d)
 {
 	uint32_t wanted = daemon_wanted_categories(d);
+	struct opcode_set opcodes = daemon_wanted_opcodes(d);
 
 	for (size_t i = 0; i < d->n_monitors; i++) {
 		int r = monitor_set_wanted(d->monitors[i], wanted);
@@ -160,6 +172,8 @@ void daemon_categories_changed(struct daemon *d)
 		if (r < 0)
 			log_warning_errno(r, "%s: cannot tell the BPF programs which categories are wanted: %m",
 					  d->monitors[i]->name);
+		if (d->monitors[i]->wanted_opcodes)
+			d->monitors[i]->wanted_opcodes(d->monitors[i], opcodes.bits);
 	}
 }
 

@@ -24,6 +24,7 @@
 #define DAEMON_MAX_OUTPUTS 4
 #define DAEMON_MAX_MONITORS 4
 
+struct iouring_opcodes;
 struct monitor;
 
 struct daemon {
@@ -38,6 +39,9 @@ struct daemon {
 	size_t n_monitors;
 	struct monitor *process_monitor; /* feeds the process cache */
 	struct json_writer writer;       /* each event is rendered here */
+	/* The running kernel's io_uring opcode names, for subscriptions that
+	 * choose opcodes; NULL without IOUringMon. */
+	const struct iouring_opcodes *iouring_opcode_names;
 	int exit_status;
 
 	/* Losses and gaps found in user space; each in the counters line and
@@ -67,7 +71,10 @@ void daemon_monitor_init(struct daemon *d, struct monitor *m);
 
 /* The union of the categories the outputs want. */
 uint32_t daemon_wanted_categories(const struct daemon *d);
-/* After an output changed its categories: tells the monitors' BPF programs. */
+/* The io_uring opcodes that the outputs wanting io_uring events want. */
+struct opcode_set daemon_wanted_opcodes(const struct daemon *d);
+/* After an output changed its categories or io_uring opcodes: tells the
+ * monitors' BPF programs. */
 void daemon_categories_changed(struct daemon *d);
 
 /* A reference to the snapshot of @task's process for an event: the cached

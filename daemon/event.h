@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../bpf/bombus.h"
@@ -50,7 +51,18 @@ struct event {
 	 * order after "parent"; NULL: none. */
 	void (*render_fields)(struct json_writer *w, const struct event *ev);
 	const void *payload; /* for render_fields */
+	int opcode;          /* IOUringEvent: IORING_OP_*, for filters; else -1 */
 };
+
+/* A set of io_uring opcodes (IORING_OP_* are a u8). */
+struct opcode_set {
+	uint64_t bits[4];
+};
+
+static inline bool opcode_set_has(const struct opcode_set *s, unsigned opcode)
+{
+	return s->bits[(opcode & 255) / 64] & (UINT64_C(1) << (opcode % 64));
+}
 
 const char *event_type_to_string(enum event_type type);
 enum event_category event_type_category(enum event_type type);

@@ -153,7 +153,7 @@ static void reply_subscribe(struct request *req, sd_bus_message *call)
 	char path[64];
 	int r;
 
-	r = subscription_filter_from_message(call, &filter, &error);
+	r = subscription_filter_from_message(call, req->service->daemon->iouring_opcode_names, &filter, &error);
 	if (r < 0) {
 		if (sd_bus_error_is_set(&error))
 			sd_bus_reply_method_error(call, &error);
@@ -275,7 +275,7 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 	/* Before anything else, and bounded whatever the message's size:
 	 * the options are checked, and their categories say which polkit
 	 * actions to ask for. The filter is built once polkit said yes. */
-	r = subscription_filter_check(m, &categories, error);
+	r = subscription_filter_check(m, svc->daemon->iouring_opcode_names, &categories, error);
 	if (r < 0)
 		return r;
 	r = request_new(svc, REQUEST_SUBSCRIBE, m, error, &req);

@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "category.h"
+#include "decode/iouring-names.h"
 #include "macro.h"
 #include "quote.h"
 #include "subscription-filter.h"
@@ -34,8 +35,11 @@ static int invalid(sd_bus_error *error, const char *fmt, ...)
  * authorized), only the categories and types when checking. */
 struct reading {
 	struct subscription_filter *f; /* NULL: check only */
+	const struct iouring_opcodes *opcode_names;
 	uint32_t categories, types, type_categories;
 	size_t n_prefixes;
+	bool has_opcodes;
+	struct opcode_set opcodes;
 };
 
 /* A name of option "categories" or "types". */
@@ -68,7 +72,24 @@ static int read_type(const char *name, struct reading *rd, sd_bus_error *error)
 	return 0;
 }
 
-static int read_names(sd_bus_message *m, const char *option, read_name_fn fn, struct reading *rd,
+static int read_opcode(const char *name, struct reading *rd, sd_bus_error *error)
+{
+	int opcode = rd->opcode_names ? iouring_opcode_lookup(rd->opcode_names, name, strlen(name)) : -1;
+	char quoted[64];
+
+	if (!rd->opcode_names)
+		return invalid(error, "option 'io_uring_opcodes': io_uring is not monitored on this kernel");
+	if (opcode < 0)
+		return invalid(error,
+			       "'%s' in option 'io_uring_opcodes' is no io_uring opcode of this kernel (names as "
+			       "OPENAT or IORING_OP_OPENAT)",
+			       quote_text(quoted, sizeof(quoted), name));
+	rd->has_opcodes = true;
+	rd->opcodes.bits[opcode / 64] |= UINT64_C(1) << (opcode % 64);
+	return 0;
+}
+
+static int read_names(sd_bus_message *m, const char *option, read_name_fn fn, size_t max, struct reading *rd,
 		      sd_bus_error *error)
 {
 	const char *name;
@@ -76,8 +97,8 @@ static int read_names(sd_bus_message *m, const char *option, read_name_fn fn, st
 
 	r = sd_bus_message_enter_container(m, 'a', "s");
 	for (size_t n = 0; r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0; n++) {
-		if (n == FILTER_MAX_NAMES)
-			return invalid(error, "option '%s' lists more than %d names", option, FILTER_MAX_NAMES);
+		if (n == max)
+			return invalid(error, "option '%s' lists more than %zu names", option, max);
 		r = sd_bus_message_read(m, "s", &name);
 		if (r >= 0)
 			r = fn(name, rd, error);
@@ -153,6 +174,7 @@ enum option {
 	OPTION_UIDS,
 	OPTION_BINARY_PATH_PREFIXES,
 	OPTION_BATCH,
+	OPTION_IO_URING_OPCODES,
 	_OPTION_MAX,
 };
 
@@ -165,6 +187,7 @@ static const struct {
 	[OPTION_UIDS] = {"uids", "au"},
 	[OPTION_BINARY_PATH_PREFIXES] = {"binary_path_prefixes", "as"},
 	[OPTION_BATCH] = {"batch", "b"},
+	[OPTION_IO_URING_OPCODES] = {"io_uring_opcodes", "as"},
 };
 
 static int read_option(sd_bus_message *m, enum option option, struct reading *rd, sd_bus_error *error)
@@ -173,9 +196,11 @@ static int read_option(sd_bus_message *m, enum option option, struct reading *rd
 
 	switch (option) {
 	case OPTION_CATEGORIES:
-		return read_names(m, "categories", read_category, rd, error);
+		return read_names(m, "categories", read_category, FILTER_MAX_NAMES, rd, error);
 	case OPTION_TYPES:
-		return read_names(m, "types", read_type, rd, error);
+		return read_names(m, "types", read_type, FILTER_MAX_NAMES, rd, error);
+	case OPTION_IO_URING_OPCODES:
+		return read_names(m, "io_uring_opcodes", read_opcode, IOURING_OPCODES, rd, error);
 	case OPTION_UIDS:
 		return read_uids(m, rd, error);
 	case OPTION_BINARY_PATH_PREFIXES:
@@ -211,7 +236,8 @@ static int read_options(sd_bus_message *m, struct reading *rd, sd_bus_error *err
 		if (option == _OPTION_MAX)
 			return invalid(
 				error,
-				"unknown option '%s' (categories, types, uids, binary_path_prefixes, batch)",
+				"unknown option '%s' (categories, types, uids, binary_path_prefixes, batch, "
+				"io_uring_opcodes)",
 				quote_text(quoted, sizeof(quoted), key));
 		if (seen[option])
 			return invalid(error, "option '%s' is given twice", options[option].name);
@@ -251,6 +277,8 @@ static int read_message(sd_bus_message *m, struct reading *rd, sd_bus_error *err
 		r = invalid(
 			error,
 			"no category given: option 'categories' lists some of process, privilege, io_uring");
+	if (r >= 0 && rd->has_opcodes && !(rd->categories & CATEGORY_IO_URING))
+		r = invalid(error, "option 'io_uring_opcodes' needs the category io_uring");
 	if (r >= 0 && (rd->type_categories & ~rd->categories))
 		r = invalid(
 			error,
@@ -268,13 +296,16 @@ static int read_message(sd_bus_message *m, struct reading *rd, sd_bus_error *err
 	if (rd->f) {
 		rd->f->categories = rd->categories;
 		rd->f->types = rd->types;
+		rd->f->has_opcodes = rd->has_opcodes;
+		rd->f->opcodes = rd->opcodes;
 	}
 	return 0;
 }
 
-int subscription_filter_check(sd_bus_message *m, uint32_t *ret_categories, sd_bus_error *error)
+int subscription_filter_check(sd_bus_message *m, const struct iouring_opcodes *opcode_names,
+			      uint32_t *ret_categories, sd_bus_error *error)
 {
-	struct reading rd = {0};
+	struct reading rd = {.opcode_names = opcode_names};
 	int r = read_message(m, &rd, error);
 
 	if (r < 0)
@@ -283,9 +314,10 @@ int subscription_filter_check(sd_bus_message *m, uint32_t *ret_categories, sd_bu
 	return 0;
 }
 
-int subscription_filter_from_message(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error)
+int subscription_filter_from_message(sd_bus_message *m, const struct iouring_opcodes *opcode_names,
+				     struct subscription_filter *f, sd_bus_error *error)
 {
-	struct reading rd = {.f = f};
+	struct reading rd = {.f = f, .opcode_names = opcode_names};
 	int r;
 
 	*f = (struct subscription_filter){0};
@@ -325,6 +357,8 @@ bool subscription_filter_match(const struct subscription_filter *f, const struct
 	if (!(f->categories & event_type_category(ev->type)))
 		return false;
 	if (f->types && !(f->types & type_bit))
+		return false;
+	if (f->has_opcodes && ev->opcode >= 0 && !opcode_set_has(&f->opcodes, (unsigned)ev->opcode))
 		return false;
 	if (f->n_uids) {
 		found = false;

@@ -24,7 +24,11 @@ struct subscription_filter {
 	char **prefixes; /* binary path prefixes, whole path components; none: any */
 	size_t n_prefixes;
 	bool batch; /* Events() every 50 ms or 256 events instead of Event() */
+	bool has_opcodes;              /* io_uring_opcodes given: IOUringEvents of these only */
+	struct opcode_set opcodes;
 };
+
+struct iouring_opcodes;
 
 /* Reads Subscribe()'s a{sv} from the start of @m's body. Unknown keys, wrong
  * value types, unknown categories or types and out-of-bound lists fail with
@@ -33,10 +37,14 @@ struct subscription_filter {
  * The work is bounded by the options' bounds, not by the message's size:
  * each array is read element by element and refused at the first element
  * past its bound. */
-int subscription_filter_from_message(sd_bus_message *m, struct subscription_filter *f, sd_bus_error *error);
+/* Option io_uring_opcodes names opcodes from @opcode_names, the running
+ * kernel's (NULL: io_uring is not monitored, the option is refused). */
+int subscription_filter_from_message(sd_bus_message *m, const struct iouring_opcodes *opcode_names,
+				     struct subscription_filter *f, sd_bus_error *error);
 /* The same checks, allocating nothing: before the caller is authorized,
  * the categories (the polkit actions to ask for) of valid options. */
-int subscription_filter_check(sd_bus_message *m, uint32_t *ret_categories, sd_bus_error *error);
+int subscription_filter_check(sd_bus_message *m, const struct iouring_opcodes *opcode_names,
+			      uint32_t *ret_categories, sd_bus_error *error);
 void subscription_filter_clear(struct subscription_filter *f);
 
 /* Whether binary path @path is @prefix or lies under it: "/usr/bin" matches

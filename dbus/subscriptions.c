@@ -390,15 +390,26 @@ static void subscription_free(struct subscription *s)
 	free(s);
 }
 
+/* What the subscriptions want in all: their categories, and the io_uring
+ * opcodes of those of io_uring (every one unless they choose). */
 static void hub_update_categories(struct subscriptions *h)
 {
+	struct opcode_set opcodes = { { 0 } };
 	uint32_t categories = 0;
 
-	for (struct subscription *s = h->list; s; s = s->next)
+	for (struct subscription *s = h->list; s; s = s->next) {
+		const struct opcode_set *wanted = s->filter.has_opcodes ? &s->filter.opcodes : &OPCODE_SET_ALL;
+
 		categories |= s->filter.categories;
-	if (categories == h->output.categories)
+		if (s->filter.categories & CATEGORY_IO_URING)
+			for (size_t w = 0; w < ELEMENTSOF(opcodes.bits); w++)
+				opcodes.bits[w] |= wanted->bits[w];
+	}
+	if (categories == h->output.categories &&
+	    memcmp(&opcodes, &h->output.iouring_opcodes, sizeof(opcodes)) == 0)
 		return;
 	h->output.categories = categories;
+	h->output.iouring_opcodes = opcodes;
 	daemon_categories_changed(h->daemon);
 }
 

@@ -58,7 +58,7 @@ const char *iouring_opcode_name(const struct iouring_opcodes *o, unsigned opcode
 }
 
 /* The opcode named @name (@len bytes), prefix optional, any case; -1 if none. */
-static int opcode_lookup(const struct iouring_opcodes *o, const char *name, size_t len)
+int iouring_opcode_lookup(const struct iouring_opcodes *o, const char *name, size_t len)
 {
 	const size_t prefix = strlen(OPCODE_PREFIX);
 
@@ -89,7 +89,7 @@ int iouring_opcodes_select(const struct iouring_opcodes *o, const char *list, bo
 		if (name_len == 3 && strncasecmp(name, "all", 3) == 0) {
 			memset(result, !remove, sizeof(result));
 		} else {
-			opcode = name_len ? opcode_lookup(o, name, name_len) : -1;
+			opcode = name_len ? iouring_opcode_lookup(o, name, name_len) : -1;
 			if (opcode < 0) {
 				*bad = strndup(name, name_len);
 				return *bad ? -EINVAL : -ENOMEM;

@@ -29,6 +29,10 @@ void iouring_opcodes_clear(struct iouring_opcodes *o);
 const char *iouring_opcode_name(const struct iouring_opcodes *o, unsigned opcode,
 				char buf[static IOURING_OPCODE_NAME_MAX]);
 
+/* The opcode called @name (@len bytes; "OPENAT" or "IORING_OP_openat", any
+ * case), or -1. */
+int iouring_opcode_lookup(const struct iouring_opcodes *o, const char *name, size_t len);
+
 /*
  * Which opcodes to report, from a comma-separated @list: "all", or opcode
  * names with or without the IORING_OP_ prefix, in any case ("OPENAT",

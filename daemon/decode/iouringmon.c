@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "../daemon.h"
 #include "../log.h"
@@ -34,6 +36,7 @@ struct iouring_monitor {
 	struct iouringmon_bpf *skel;
 	struct hook hooks[ELEMENTSOF(iouring_hook_table)];
 	struct iouring_opcodes opcodes;
+	bool configured[IOURING_OPCODES]; /* the configuration's selection */
 };
 
 /* Whether the kernel's tracepoint @tp passes a struct io_kiocb * first: before
@@ -105,7 +108,8 @@ void iouring_decode(struct daemon *d, const struct iouring_opcodes *opcodes, con
 	const struct bombus_iouring_record *r = data;
 	size_t fixed = offsetof(struct bombus_iouring_record, data);
 	struct iouring_payload payload = { .record = r, .opcodes = opcodes };
-	struct event ev = { .type = EVENT_IOURING, .render_fields = render_iouring_fields, .payload = &payload };
+	struct event ev = { .type = EVENT_IOURING, .render_fields = render_iouring_fields, .payload = &payload,
+			    .opcode = r->opcode };
 
 	if (size < fixed || r->hdr.kind != BOMBUS_RECORD_IOURING || r->hdr.size > size ||
 	    r->data_bytes > sizeof(r->data) || fixed + r->data_bytes > r->hdr.size ||
@@ -130,18 +134,24 @@ static void on_record(void *userdata, const void *data, size_t size)
 	iouring_decode(m->daemon, &m->opcodes, data, size);
 }
 
-void iouring_monitor_set_opcodes(struct monitor *base, const bool enabled[IOURING_OPCODES])
+/* The configuration's opcodes that some output wants, given to the program
+ * (its .bss): applied from the next submission on. Before load they go into
+ * the object's initial image; after, through the map (the skeleton's
+ * pointer to the mapped memory is only set by its own load function, which
+ * monitor_start() does not use). */
+static void set_wanted_opcodes(struct monitor *base, const uint64_t wanted[4])
 {
 	struct iouring_monitor *m = (struct iouring_monitor *)base;
+	struct iouringmon_bpf__bss bss;
+	int fd = bpf_map__fd(m->skel->maps.bss);
+	uint32_t zero = 0;
 
-	/* the memory the program reads (.bss, mapped) */
 	for (size_t i = 0; i < IOURING_OPCODES; i++)
-		m->skel->bss->enabled_opcodes[i] = enabled[i];
-}
-
-const struct iouring_opcodes *iouring_monitor_opcodes(const struct monitor *base)
-{
-	return &((const struct iouring_monitor *)base)->opcodes;
+		bss.enabled_opcodes[i] = m->configured[i] && (wanted[i / 64] & (UINT64_C(1) << (i % 64)));
+	if (fd < 0)
+		*m->skel->bss = bss;
+	else if (bpf_map_update_elem(fd, &zero, &bss, BPF_ANY) < 0)
+		log_warning_errno(errno, "iouringmon: cannot change the opcodes reported: %m");
 }
 
 /* The opcodes the configuration selects (all by default). */
@@ -170,6 +180,8 @@ static void iouring_monitor_free(struct monitor *base)
 {
 	struct iouring_monitor *m = (struct iouring_monitor *)base;
 
+	if (m->daemon->iouring_opcode_names == &m->opcodes)
+		m->daemon->iouring_opcode_names = NULL;
 	monitor_close(base);
 	iouringmon_bpf__destroy(m->skel);
 	iouring_opcodes_clear(&m->opcodes);
@@ -180,7 +192,7 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 {
 	struct iouring_monitor *m = calloc(1, sizeof(*m));
 	const struct btf *btf = kernel_btf();
-	bool enabled[IOURING_OPCODES];
+	struct opcode_set wanted;
 	size_t n_enabled = 0;
 	int r;
 
@@ -191,7 +203,8 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 	m->monitor = (struct monitor){ .name = "iouringmon",
 				       .hooks = m->hooks,
 				       .n_hooks = ELEMENTSOF(m->hooks),
-				       .free = iouring_monitor_free };
+				       .free = iouring_monitor_free,
+				       .wanted_opcodes = set_wanted_opcodes };
 	daemon_monitor_init(d, &m->monitor);
 	r = btf ? iouring_opcodes_from_btf(btf, &m->opcodes) : -errno;
 	if (r == -ENOENT) {
@@ -204,7 +217,7 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 	if (r >= 0)
 		r = check_tracepoint(btf);
 	if (r >= 0)
-		r = configured_opcodes(m, enabled);
+		r = configured_opcodes(m, m->configured);
 	if (r < 0) {
 		iouring_opcodes_clear(&m->opcodes);
 		free(m);
@@ -220,15 +233,17 @@ int iouring_monitor_start(struct daemon *d, struct monitor **ret)
 	}
 	m->monitor.obj = m->skel->obj;
 	m->skel->rodata->ringbuf_wakeup_bytes = monitor_wakeup_bytes(&m->monitor);
-	iouring_monitor_set_opcodes(&m->monitor, enabled);
+	wanted = daemon_wanted_opcodes(d);
+	set_wanted_opcodes(&m->monitor, wanted.bits);
 	r = monitor_start(&m->monitor, on_record, m);
 	if (r < 0) {
 		iouring_monitor_free(&m->monitor);
 		return r;
 	}
 	for (size_t i = 0; i < IOURING_OPCODES; i++)
-		n_enabled += enabled[i] && m->opcodes.names[i];
-	log_info("iouringmon: reporting %zu io_uring opcodes", n_enabled);
+		n_enabled += m->configured[i] && m->opcodes.names[i];
+	log_info("iouringmon: reporting %zu io_uring opcodes (those subscribers choose, of them)", n_enabled);
+	d->iouring_opcode_names = &m->opcodes;
 	*ret = &m->monitor;
 	return 0;
 }

@@ -182,7 +182,8 @@ void privilege_decode(struct daemon *d, const void *data, size_t size)
 {
 	const struct bombus_privilege_record *r = data;
 	struct privilege_payload payload = { .record = r };
-	struct event ev = { .type = EVENT_PROCESS_EVENT, .render_fields = render_process_event, .payload = &payload };
+	struct event ev = { .type = EVENT_PROCESS_EVENT, .render_fields = render_process_event, .payload = &payload,
+			    .opcode = -1 };
 
 	if (size < sizeof(*r) || r->hdr.kind != BOMBUS_RECORD_PRIVILEGE || r->event < BOMBUS_PRIV_SETUID ||
 	    r->event > BOMBUS_PRIV_PTRACE_ACCESS_CHECK) {

@@ -139,7 +139,7 @@ static struct exec_image *record_image(struct daemon *d, const struct bombus_pro
 static void handle_process_record(struct daemon *d, const struct bombus_process_record *r)
 {
 	const struct bombus_task *t = &r->task;
-	struct event ev = { .time_ns = r->hdr.time_ns, .task = t };
+	struct event ev = { .time_ns = r->hdr.time_ns, .task = t, .opcode = -1 };
 	struct exec_image *image;
 
 	ev.parent = daemon_parent_of(d, t);

@@ -265,6 +265,7 @@ int output_journal_new(uint32_t categories, size_t max_queue, struct output **re
 		return -ENOMEM;
 	o->output.ops = &journal_ops;
 	o->output.categories = categories;
+	o->output.iouring_opcodes = OPCODE_SET_ALL;
 	o->max_bytes = max_queue;
 	atomic_init(&o->failed, 0);
 	pthread_mutex_init(&o->lock, NULL);

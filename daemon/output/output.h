@@ -25,8 +25,14 @@ struct output_ops {
 struct output {
 	const struct output_ops *ops;
 	uint32_t categories; /* enum event_category bits it wants */
+	/* With CATEGORY_IO_URING: the opcodes it wants (the others are not
+	 * sent by the kernel while no output wants them). */
+	struct opcode_set iouring_opcodes;
 	uint64_t dropped;
 };
+
+/* Every opcode: what an output that does not choose wants. */
+#define OPCODE_SET_ALL ((struct opcode_set){ { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX } })
 
 struct daemon;
 

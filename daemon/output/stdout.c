@@ -141,6 +141,7 @@ int output_stdout_new(struct daemon *d, int fd, size_t max_buffer, struct output
 	}
 	o->output.ops = &stdout_ops;
 	o->output.categories = UINT32_MAX;
+	o->output.iouring_opcodes = OPCODE_SET_ALL;
 	o->daemon = d;
 	o->fd = fd;
 	o->size = max_buffer;

@@ -54,6 +54,9 @@ struct monitor {
 	uint16_t guest_kind;
 	/* Closes the monitor and frees what contains it. */
 	void (*free)(struct monitor *m);
+	/* Optional: the io_uring opcodes some output wants changed (the
+	 * opcodes are a u8: bit i of word i / 64). */
+	void (*wanted_opcodes)(struct monitor *m, const uint64_t opcodes[4]);
 };
 
 /* The ringbuf_wakeup_bytes of @m's BPF object (bpf/lib/records.h): a

@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "category.h"
+#include "decode/iouring-names.h"
 #include "quote.h"
 #include "../unit/unit.h"
 #include "subscription-filter.h"
@@ -25,6 +26,9 @@ static sd_bus *offline_bus(void)
 }
 
 static sd_bus *bus;
+
+/* The io_uring opcode names of a pretend kernel: NOP (0) and OPENAT (18). */
+static struct iouring_opcodes opcode_names = { .names = { [0] = "IORING_OP_NOP", [18] = "IORING_OP_OPENAT" } };
 
 /* Subscribe's message with the a{sv} appended by sd_bus_message_append(@types, ...), sealed for
  * reading. */
@@ -50,7 +54,7 @@ static const char *parse(sd_bus_message *m, struct subscription_filter *f)
 {
 	static char message[512];
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	int r = subscription_filter_from_message(m, f, &error);
+	int r = subscription_filter_from_message(m, &opcode_names, f, &error);
 
 	message[0] = '\0';
 	if (r < 0) {
@@ -101,7 +105,7 @@ static void test_options(void)
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "uids", "ai", 1, 5), &f),
 		  "option 'uids' must be of type 'au', not 'ai'");
 	CHECK_STR(parse(options("a{sv}", 1, "color", "b", 1), &f),
-		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch)");
+		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch, io_uring_opcodes)");
 	CHECK_STR(parse(options("a{sv}", 2, "batch", "b", 1, "batch", "b", 0), &f),
 		  "option 'batch' is given twice");
 	CHECK_STR(parse(options("a{sv}", 0), &f),
@@ -178,7 +182,7 @@ static void test_bounds(void)
 	 * for this one), checking or building. */
 	m = many("binary_path_prefixes", 400000, "/a");
 	start = now_usec();
-	CHECK_INT(subscription_filter_check(m, &categories, &error), -EINVAL);
+	CHECK_INT(subscription_filter_check(m, &opcode_names, &categories, &error), -EINVAL);
 	elapsed = now_usec() - start;
 	CHECK_STR(error.message, "option 'binary_path_prefixes' lists more than 64 prefixes");
 	sd_bus_error_free(&error);
@@ -197,7 +201,7 @@ static void test_bounds(void)
 
 	/* Checking gives the categories, allocating nothing. */
 	m = many("types", 2, "ProcessExec");
-	CHECK_INT(subscription_filter_check(m, &categories, &error), 0);
+	CHECK_INT(subscription_filter_check(m, &opcode_names, &categories, &error), 0);
 	CHECK_INT(categories, CATEGORY_PROCESS);
 	sd_bus_message_unref(m);
 }
@@ -286,6 +290,42 @@ static void test_match(void)
 	exec_image_unref(image);
 }
 
+/* Subscriptions choose io_uring opcodes by the kernel's names; the filter
+ * passes IOUringEvents of those only (and every other event). */
+static void test_iouring_opcodes(void)
+{
+	struct subscription_filter f;
+	struct bombus_task task = {.pid = 7, .tid = 7};
+	struct process *p = process_new(&task, false, false, exec_image_unknown(), 0);
+	struct event ev = {.type = EVENT_IOURING, .process = p, .task = &task, .opcode = 18};
+	uint32_t bit = event_type_bit(EVENT_IOURING);
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *m;
+
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "io_uring", "io_uring_opcodes", "as", 1, "openat"),
+			&f),
+		  "");
+	CHECK(f.has_opcodes && opcode_set_has(&f.opcodes, 18) && !opcode_set_has(&f.opcodes, 0));
+	CHECK(subscription_filter_match(&f, &ev, bit));
+	ev.opcode = 0;
+	CHECK(!subscription_filter_match(&f, &ev, bit));
+	subscription_filter_clear(&f);
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "io_uring", "io_uring_opcodes", "as", 1,
+				"FROBNICATE"),
+			&f),
+		  "'FROBNICATE' in option 'io_uring_opcodes' is no io_uring opcode of this kernel (names as OPENAT "
+		  "or IORING_OP_OPENAT)");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "io_uring_opcodes", "as", 1, "NOP"), &f),
+		  "option 'io_uring_opcodes' needs the category io_uring");
+	/* without IOUringMon the option cannot be honoured: refused */
+	m = options("a{sv}", 2, "categories", "as", 1, "io_uring", "io_uring_opcodes", "as", 1, "NOP");
+	CHECK_INT(subscription_filter_from_message(m, NULL, &f, &error), -EINVAL);
+	CHECK_STR(error.message, "option 'io_uring_opcodes': io_uring is not monitored on this kernel");
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(m);
+	process_unref(p);
+}
+
 int main(void)
 {
 	bus = offline_bus();
@@ -294,6 +334,7 @@ int main(void)
 	test_quoted();
 	test_prefix();
 	test_match();
+	test_iouring_opcodes();
 	sd_bus_close_unref(bus);
 	return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }

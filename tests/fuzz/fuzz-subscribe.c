@@ -14,7 +14,11 @@
 
 #include "api.h"
 #include "quote.h"
+#include "decode/iouring-names.h"
 #include "subscription-filter.h"
+
+/* A pretend kernel's io_uring opcode names. */
+static struct iouring_opcodes opcode_names = { .names = { [0] = "IORING_OP_NOP", [18] = "IORING_OP_OPENAT" } };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,7 +41,7 @@ static uint8_t byte(struct input *in)
 static const char *string(struct input *in, char *buf, size_t bufsize)
 {
 	static const char *const known[] = {
-		"categories", "types",	 "uids",	 "binary_path_prefixes", "batch",     "process",
+		"categories", "types",	 "uids",	 "binary_path_prefixes", "batch",     "io_uring_opcodes", "NOP", "OPENAT", "process",
 		"privilege",  "io_uring", "ProcessExec", "ProcessExit",		 "IOUringEvent", "/",
 		"/usr/bin",   "",	 "usr",		 "ProcessEvent",
 	};
@@ -151,8 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sd_bus_message_unref(m);
 		return 0;
 	}
-	check = subscription_filter_check(m, &categories, &check_error);
-	build = subscription_filter_from_message(m, &f, &build_error);
+	check = subscription_filter_check(m, &opcode_names, &categories, &check_error);
+	build = subscription_filter_from_message(m, &opcode_names, &f, &build_error);
 	assert(check == build);
 	assert(sd_bus_error_has_name(&check_error, build_error.name) || (!check_error.name && !build_error.name));
 	if (build < 0) {

@@ -35,6 +35,7 @@ def main():
     parser.add_argument("--type", action="append", default=[])
     parser.add_argument("--uid", action="append", type=int, default=[])
     parser.add_argument("--prefix", action="append", default=[])
+    parser.add_argument("--opcode", action="append", default=[])
     parser.add_argument("--batch", action="store_true")
     parser.add_argument("--stop-after-subscribe", action="store_true")
     parser.add_argument("--interactive", action="store_true", help="allow interactive authorization")
@@ -49,6 +50,8 @@ def main():
         options["uids"] = GLib.Variant("au", args.uid)
     if args.prefix:
         options["binary_path_prefixes"] = GLib.Variant("as", args.prefix)
+    if args.opcode:
+        options["io_uring_opcodes"] = GLib.Variant("as", args.opcode)
     if args.batch:
         options["batch"] = GLib.Variant("b", True)
 

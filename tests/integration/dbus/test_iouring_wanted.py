@@ -49,3 +49,27 @@ def test_no_records_without_an_iouring_subscriber(service):
     storm_while_stopped(service)
     assert iouring_lost(service.status()) > 0
     sub_io.stop()
+
+
+def test_opcode_selection_follows_the_subscriptions(service):
+    """A subscriber of OPENAT requests only: NOPs make no record in the
+    kernel; once another subscriber wants every opcode, they do; when it
+    leaves, they no longer do."""
+    openat_only = service.subscriber("--category=io_uring", "--opcode=OPENAT")
+    before = iouring_lost(service.status())
+    storm_while_stopped(service)
+    assert iouring_lost(service.status()) == before, "NOPs were recorded although only OPENAT is wanted"
+    everything = service.subscriber("--category=io_uring")
+    storm_while_stopped(service)
+    after_all = iouring_lost(service.status())
+    assert after_all > before
+    everything.stop()
+    storm_while_stopped(service)
+    assert iouring_lost(service.status()) == after_all
+    openat_only.stop()
+
+
+def test_unknown_opcode_is_refused(service):
+    r = service.bombusctl("monitor", "--category=io_uring", "--opcode=FROBNICATE", check=False)
+    assert r.returncode != 0
+    assert "'FROBNICATE' in option 'io_uring_opcodes' is no io_uring opcode of this kernel" in r.stderr
