@@ -211,6 +211,17 @@ struct process *daemon_parent_of(struct daemon *d, const struct bombus_task *tas
 	return task->ppid ? process_cache_get(d->processes, task->ppid, task->parent_start_ns, false) : NULL;
 }
 
+bool daemon_event_of_task(struct daemon *d, struct event *ev, uint64_t time_ns, const struct bombus_task *task)
+{
+	ev->time_ns = time_ns;
+	ev->task = task;
+	ev->process = daemon_process_of(d, task);
+	if (!ev->process)
+		return false;
+	ev->parent = daemon_parent_of(d, task);
+	return true;
+}
+
 void daemon_emit(struct daemon *d, const struct event *ev)
 {
 	uint32_t category = event_type_category(ev->type);

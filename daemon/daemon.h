@@ -84,6 +84,10 @@ void daemon_categories_changed(struct daemon *d);
 struct process *daemon_process_of(struct daemon *d, const struct bombus_task *task);
 /* A reference to the snapshot of @task's parent; NULL when unknown. */
 struct process *daemon_parent_of(struct daemon *d, const struct bombus_task *task);
+/* Fills in an event that @task made at @time_ns: the task, references to
+ * its process's snapshot (daemon_process_of()) and its parent's. False when
+ * there is no snapshot to be had (counted). */
+bool daemon_event_of_task(struct daemon *d, struct event *ev, uint64_t time_ns, const struct bombus_task *task);
 
 /* Renders @ev once and hands it to every output that wants its category;
  * nothing is rendered when none does. */

@@ -117,12 +117,8 @@ void iouring_decode(struct daemon *d, const struct iouring_opcodes *opcodes, con
 		d->counters.malformed++;
 		return;
 	}
-	ev.time_ns = r->hdr.time_ns;
-	ev.task = &r->task;
-	ev.process = daemon_process_of(d, &r->task);
-	if (!ev.process)
+	if (!daemon_event_of_task(d, &ev, r->hdr.time_ns, &r->task))
 		return;
-	ev.parent = daemon_parent_of(d, &r->task);
 	daemon_emit(d, &ev);
 	event_clear(&ev);
 }

@@ -190,12 +190,8 @@ void privilege_decode(struct daemon *d, const void *data, size_t size)
 		d->counters.malformed++;
 		return;
 	}
-	ev.time_ns = r->hdr.time_ns;
-	ev.task = &r->task;
-	ev.process = daemon_process_of(d, &r->task);
-	if (!ev.process)
+	if (!daemon_event_of_task(d, &ev, r->hdr.time_ns, &r->task))
 		return;
-	ev.parent = daemon_parent_of(d, &r->task);
 	if (r->event == BOMBUS_PRIV_PTRACE_ACCESS_CHECK)
 		payload.child = ptrace_child(d, r);
 	daemon_emit(d, &ev);
