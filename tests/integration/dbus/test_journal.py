@@ -56,3 +56,16 @@ def test_catalog_describes_every_message_id(tmp_path):
     ids = {line.split()[0] for line in listed.splitlines() if line.strip()}
     assert set(message_ids().values()) <= ids
     assert len(message_ids()) == 5
+
+
+def test_long_message_cut_between_characters(service, markers):
+    """MESSAGE is cut at 1023 bytes: never inside a character, which would
+    make it invalid UTF-8 (journalctl then shows the field as bytes)."""
+    prefix = f"ProcessExec {markers.binary} "
+    pad = "x" * (0 if (1023 - len(prefix.encode())) % 2 else 1)  # the cut falls inside a 2-byte "é"
+    pid = markers.run(pad + "é" * 600)
+    entry = journal_entry(service, "ProcessExec", pid)
+    message = entry["MESSAGE"]
+    assert isinstance(message, str), f"MESSAGE is not valid UTF-8: {message[:40]}..."
+    assert message.startswith(prefix + pad + "é")
+    assert len(message.encode()) == 1022  # the cut character dropped
