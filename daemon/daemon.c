@@ -36,6 +36,14 @@ void config_init_defaults(struct config *c)
 	};
 }
 
+static uint64_t now_monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static uint64_t now_boot_ns(void)
 {
 	struct timespec ts;
@@ -48,11 +56,25 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 {
 	struct daemon *d = userdata;
 
-	if (si->ssi_signo == SIGUSR1)
+	if (si->ssi_signo == SIGUSR1) {
 		daemon_log_counters(d);
-	else
-		daemon_stop(d, 0);
+		return 0;
+	}
+	/* A second one: no more waiting for outputs. */
+	if (d->stopping)
+		d->stop_now = true;
+	d->stopping = true;
+	daemon_stop(d, 0);
 	return 0;
+}
+
+bool daemon_stop_signal_pending(void)
+{
+	sigset_t pending;
+
+	/* Blocked (they are read from a signalfd), so they wait here once the
+	 * loop has ended. */
+	return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
 }
 
 /* From the start: a signal that comes while the monitors load, or just
@@ -371,7 +393,7 @@ static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 
 int daemon_run(struct daemon *d)
 {
-	uint64_t now;
+	uint64_t now, deadline;
 	int r;
 
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
@@ -386,11 +408,18 @@ int daemon_run(struct daemon *d)
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		return log_error_errno(r, "event loop failed: %m");
-	/* Detach, then deliver what the kernel had already queued. */
+	/* Detach, then deliver what the kernel had already queued, for at most
+	 * DAEMON_STOP_TIMEOUT_USEC: a reader that does not read cannot keep
+	 * bombusd from stopping (what is left is counted as dropped), and a
+	 * second SIGTERM stops it at once. */
 	for (size_t i = 0; i < d->n_monitors; i++)
 		monitor_detach(d->monitors[i]);
-	for (size_t i = 0; i < d->n_monitors; i++)
-		monitor_drain(d->monitors[i]);
-	daemon_flush(d);
+	deadline = now_monotonic_usec() + DAEMON_STOP_TIMEOUT_USEC;
+	if (!d->stop_now && !daemon_stop_signal_pending())
+		for (size_t i = 0; i < d->n_monitors; i++)
+			monitor_drain(d->monitors[i]);
+	for (size_t i = 0; i < d->n_outputs; i++)
+		if (d->outputs[i]->ops->finish)
+			d->outputs[i]->ops->finish(d->outputs[i], d->stop_now ? 0 : deadline);
 	return d->exit_status;
 }

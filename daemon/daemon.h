@@ -43,6 +43,8 @@ struct daemon {
 	 * choose opcodes; NULL without IOUringMon. */
 	const struct iouring_opcodes *iouring_opcode_names;
 	int exit_status;
+	bool stopping; /* SIGTERM or SIGINT came */
+	bool stop_now; /* a second one came */
 
 	/* Losses and gaps found in user space; each in the counters line and
 	 * GetStatus (docs/events.md). */
@@ -95,8 +97,13 @@ void daemon_emit(struct daemon *d, const struct event *ev);
 /* After a batch of events: lets outputs write what they queued. */
 void daemon_flush(struct daemon *d);
 
+/* How long bombusd may spend, once told to stop, delivering what is queued. */
+#define DAEMON_STOP_TIMEOUT_USEC (3u * 1000000u)
+
 /* Ends the main loop; @status < 0 makes the exit status a failure. */
 void daemon_stop(struct daemon *d, int status);
+/* Whether a SIGTERM or SIGINT waits (after the loop ended): stop at once. */
+bool daemon_stop_signal_pending(void);
 
 struct named_counter {
 	const char *name;

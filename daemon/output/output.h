@@ -19,6 +19,10 @@ struct output_ops {
 	int (*emit)(struct output *o, const struct event *ev, struct rendered_event *rendered);
 	/* called after each batch of events */
 	void (*flush)(struct output *o);
+	/* At exit: delivers what is queued until @deadline_usec
+	 * (CLOCK_MONOTONIC; 0: not at all) or a second stop signal, and counts
+	 * the rest as dropped. */
+	void (*finish)(struct output *o, uint64_t deadline_usec);
 	void (*free)(struct output *o);
 };
 

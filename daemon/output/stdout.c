@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <systemd/sd-event.h>
 
@@ -37,7 +40,7 @@ static void stdout_write_pending(struct stdout_output *o)
 		if (errno == EAGAIN) {
 			/* Resume when the reader has made room. Once the loop has
 			 * finished no source can be added (the drain at exit): the
-			 * data stays queued and stdout_free() writes it, blocking. */
+			 * data stays queued for stdout_finish(). */
 			if (!o->writable &&
 			    sd_event_add_io(o->daemon->event, &o->writable, o->fd, EPOLLOUT, on_writable, o) < 0)
 				return;
@@ -99,23 +102,57 @@ static int stdout_emit(struct output *base, const struct event *ev, struct rende
 	return 0;
 }
 
-static void stdout_free(struct output *base)
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Writes what is queued while the reader takes it, until @deadline; the
+ * events left (one per line) are counted as dropped. */
+static void stdout_finish(struct output *base, uint64_t deadline)
 {
 	struct stdout_output *o = (struct stdout_output *)base;
-	int found = o->saved_flags >= 0 ? o->saved_flags : fcntl(o->fd, F_GETFL);
-	bool pending = o->head < o->len;
+	uint64_t left = 0;
 
 	if (o->writable)
 		sd_event_source_set_enabled(o->writable, SD_EVENT_OFF);
-	o->writable = sd_event_source_unref(o->writable);
-	if (found >= 0 && pending) {
-		/* What is left is written blocking, also on a descriptor we were
-		 * given non-blocking. */
-		fcntl(o->fd, F_SETFL, found & ~O_NONBLOCK);
-		stdout_write_pending(o);
+	while (o->head < o->len) {
+		struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+		uint64_t now = now_usec();
+		ssize_t n;
+
+		if (now >= deadline || daemon_stop_signal_pending())
+			break;
+		n = write(o->fd, o->buf + o->head, o->len - o->head);
+		if (n > 0) {
+			o->head += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			break; /* the reader is gone */
+		if (n < 0 && errno == EAGAIN)
+			poll(&pfd, 1, (int)((deadline - now) / 1000 + 1));
 	}
-	if (found >= 0 && (pending || o->saved_flags >= 0))
-		fcntl(o->fd, F_SETFL, found); /* handed back as we found it */
+	for (size_t i = o->head; i < o->len; i++)
+		left += o->buf[i] == '\n';
+	if (left)
+		log_warning("stdout: %" PRIu64 " events were still queued for a reader that did not take them; "
+			    "counted as dropped",
+			    left);
+	base->dropped += left;
+	o->head = o->len = 0;
+}
+
+static void stdout_free(struct output *base)
+{
+	struct stdout_output *o = (struct stdout_output *)base;
+
+	o->writable = sd_event_source_disable_unref(o->writable);
+	if (o->saved_flags >= 0)
+		fcntl(o->fd, F_SETFL, o->saved_flags); /* handed back as we found it */
 	free(o->buf);
 	free(o);
 }
@@ -124,6 +161,7 @@ static const struct output_ops stdout_ops = {
 	.name = "stdout",
 	.emit = stdout_emit,
 	.flush = stdout_flush,
+	.finish = stdout_finish,
 	.free = stdout_free,
 };
 

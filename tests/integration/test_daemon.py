@@ -6,6 +6,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -165,3 +166,52 @@ def test_bad_command_lines(run_bombusd, args, mentions):
     assert result.returncode != 0
     assert mentions in result.stderr, result.stderr
     assert result.stdout == ""
+
+
+STORM = ROOT / os.environ.get("BOMBUS_BUILD", "build") / "bench" / "iouring-storm"
+
+
+def stalled_reader_with_a_backlog():
+    """bombusd --stdout into a pipe nobody reads, with thousands of events
+    queued for it (an io_uring storm: one event per request)."""
+    read_end, write_end = os.pipe()
+    proc, err = spawn_ready(stdout=write_end)
+    os.close(write_end)
+    subprocess.run([str(STORM), "nop", "20000"], check=True, stdout=subprocess.DEVNULL)
+    time.sleep(0.5)  # read from the ring and queued (the pipe took its 64 KiB)
+    return proc, err, read_end
+
+
+def test_sigterm_with_a_stalled_reader_stops_within_the_bound():
+    """A reader that never reads kept bombusd from stopping: it wrote what
+    was queued, blocking, forever. It now stops within its 3 s and counts
+    what it could not deliver."""
+    proc, err, read_end = stalled_reader_with_a_backlog()
+    try:
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        elapsed = time.monotonic() - start
+    finally:
+        os.close(read_end)
+    _, err = finish(proc, err)
+    assert proc.returncode == 0, err
+    assert 2.5 < elapsed < 6, f"stopped after {elapsed:.1f} s"
+    assert int(re.findall(r"dropped_stdout=(\d+)", err)[-1]) > 0, err
+    assert "still queued for a reader that did not take them" in err
+
+
+def test_second_sigterm_stops_at_once():
+    proc, err, read_end = stalled_reader_with_a_backlog()
+    try:
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        elapsed = time.monotonic() - start
+    finally:
+        os.close(read_end)
+    _, err = finish(proc, err)
+    assert proc.returncode == 0, err
+    assert elapsed < 1, f"stopped {elapsed:.1f} s after the second SIGTERM"
