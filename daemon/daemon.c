@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,12 +382,26 @@ static uint64_t gc_horizon(struct daemon *d)
 	return horizon;
 }
 
+/* Memory freed after a burst (a subscriber's backlog let go, a flood of
+ * calls, a cache emptied by exits) stays with the allocator unless it is
+ * given back: checked once a second, given back when over this. */
+#define FREE_MEMORY_KEPT_MAX (4u << 20)
+
+static void return_free_memory(void)
+{
+	struct mallinfo2 info = mallinfo2();
+
+	if (info.fordblks > FREE_MEMORY_KEPT_MAX)
+		malloc_trim(0);
+}
+
 static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
 
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
 	process_cache_gc(d->processes, gc_horizon(d));
+	return_free_memory();
 	sd_event_source_set_time(s, usec + HOUSEKEEPING_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
