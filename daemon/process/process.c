@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../clock.h"
 #include "../render/json-writer.h"
 #include "process.h"
 
@@ -88,7 +89,7 @@ struct process *process_new(const struct bombus_task *task, bool cloned, bool st
 	struct process *p;
 	size_t head;
 
-	process_json_head(w, (int64_t)task->start_ns + boot_to_real_ns, cloned, task->pid);
+	process_json_head(w, boot_to_realtime(task->start_ns, boot_to_real_ns), cloned, task->pid);
 	head = w->len;
 	process_json_task(w, task);
 	json_raw(w, image->json, image->json_len);

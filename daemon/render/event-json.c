@@ -36,7 +36,7 @@ bool event_render(struct json_writer *w, const struct event *ev, int64_t offset)
 	if (ev->render_fields)
 		ev->render_fields(w, ev);
 	json_literal(w, ",\"timestamp\":\"");
-	json_raw(w, format_iso8601_ms((int64_t)ev->time_ns + offset, time), ISO8601_MS_LEN - 1);
+	json_raw(w, format_iso8601_ms(boot_to_realtime(ev->time_ns, offset), time), ISO8601_MS_LEN - 1);
 	json_literal(w, "\"}");
 	return !w->failed;
 }

@@ -297,6 +297,20 @@ static void malformed_records_counted(void)
 	daemon_free(d);
 }
 
-UNIT_MAIN(T(evicted_parent_still_rendered), T(clone_takes_binary_of_parent),
+/* Times the kernel sends are not trusted: huge ones give a wrong time, never
+ * undefined behaviour (UBSan, found by tests/fuzz/fuzz-decode). */
+static void hostile_times_render(void)
+{
+	struct capture *c;
+	struct daemon *d = new_daemon(64, 8, &c);
+	struct bombus_task t = task(90, UINT64_MAX - 5, 1, 0, 0);
+
+	EXEC(d, t, "x\0", 1, "x\0");
+	CHECK_INT(c->n, 1);
+	CHECK(field(c->events[0], "process", "start_time") != NULL);
+	daemon_free(d);
+}
+
+UNIT_MAIN(T(hostile_times_render), T(evicted_parent_still_rendered), T(clone_takes_binary_of_parent),
 	  T(incomplete_path_and_args_marked_and_counted), T(privilege_event_shows_acting_task),
 	  T(ptrace_child_known_or_null), T(iouring_event_shows_acting_task), T(malformed_records_counted))
