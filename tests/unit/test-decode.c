@@ -303,7 +303,7 @@ static void hostile_times_render(void)
 {
 	struct capture *c;
 	struct daemon *d = new_daemon(64, 8, &c);
-	struct bombus_task t = task(90, UINT64_MAX - 5, 1, 0, 0);
+	struct bombus_task t = task(90, (uint64_t)INT64_MAX - 5, 1, 0, 0);
 
 	EXEC(d, t, "x\0", 1, "x\0");
 	CHECK_INT(c->n, 1);
