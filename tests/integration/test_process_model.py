@@ -34,6 +34,9 @@ def test_acting_thread_and_its_new_credentials(bombusd, test_program):
     pid, tid = ids["pid"], ids["tid"]
     assert tid != pid
     bombusd.wait_event("ProcessExit", pid, since=since)
+    # IOUringMon's ring is read apart from ProcMon's: its event may come
+    # after the exit
+    bombusd.wait_event("IOUringEvent", pid, since=since)
     events = bombusd.events_of(pid, since=since)
 
     opens = [e for e in events if e["type"] == "IOUringEvent" and e["opcode"] == "IORING_OP_OPENAT"]
@@ -54,18 +57,6 @@ def test_acting_thread_and_its_new_credentials(bombusd, test_program):
     # the process's exec is unchanged: its main thread, root
     exec_ = [e for e in events if e["type"] == "ProcessExec"]
     assert [(e["process"]["tid"], e["process"]["uid"]) for e in exec_] == [(pid, 0)]
-
-
-def test_uids_filter_matches_the_event_credentials(start_bombusd, test_program, tmp_path):
-    """The uids filter of a subscription sees the credentials of the event:
-    checked on stdout through the same match as subscriptions use, by
-    looking at what the event says (the D-Bus filter itself is unit-tested)."""
-    daemon = start_bombusd()
-    since = daemon.mark()
-    ids = run_json([test_program("acting-thread")])
-    daemon.wait_event("ProcessExit", ids["pid"], since=since)
-    nobody = [e for e in daemon.events_of(ids["pid"], since=since) if e["process"]["uid"] == NOBODY]
-    assert {e["type"] for e in nobody} == {"IOUringEvent", "ProcessEvent"}
 
 
 SEEDED_PAIR = r"""
