@@ -117,6 +117,7 @@ class iovec(ctypes.Structure):
 # access check, which is what the hook sees
 libc.process_vm_readv(target.pid, ctypes.byref(iovec(ctypes.addressof(local), 8)), 1,
                       ctypes.byref(iovec(8, 8)), 1, 0)
+sys.stdin.readline()                   # the test has found the target's pid
 target.kill()
 target.wait()
 """
@@ -142,13 +143,15 @@ def test_ptrace_target_from_inside_a_pid_namespace(bombusd):
     seconds = f"{time.monotonic_ns() % 1000 + 1000}.5"
     since = bombusd.mark()
     proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "/usr/bin/python3", "-c",
-                             PTRACE_IN_PIDNS, seconds], stdout=subprocess.PIPE, text=True)
+                             PTRACE_IN_PIDNS, seconds], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         ns_pid = int(proc.stdout.readline())
         deadline = time.monotonic() + 10
         while (target := global_pid_of(f"sleep {seconds}")) is None:
             assert time.monotonic() < deadline, "the traced sleep was not found"
             time.sleep(0.01)
+        proc.stdin.write("found\n")
+        proc.stdin.close()
         assert proc.wait(30) == 0
     finally:
         proc.kill()
