@@ -156,10 +156,11 @@ class DevnullBombusd:
 
 
 def test_storm_to_devnull_loses_nothing(tmp_path):
-    """100,000 NOP records fit in the 8 MiB ring; with stdout on /dev/null
-    every one is delivered, even though bombusd is stopped right after the
-    storm and drains the ring at once (it once dropped half of them)."""
-    daemon = DevnullBombusd(tmp_path)
+    """100,000 NOP records (120 bytes each with the submitting task) fit in
+    a 16 MiB ring; with stdout on /dev/null every one is delivered, even
+    though bombusd is stopped right after the storm and drains the ring at
+    once (it once dropped half of them)."""
+    daemon = DevnullBombusd(tmp_path, ["--ringbuf-size=16M"])
     try:
         subprocess.run([str(STORM), "nop", "100000"], check=True, stdout=subprocess.DEVNULL)
     finally:
