@@ -362,9 +362,11 @@ void daemon_log_counters(struct daemon *d)
 	log_printf(LOG_NOTICE,
 		   "counters: events_emitted=%" PRIu64 " events_lost_kernel=%" PRIu64 " (%s)"
 		   " events_dropped_userspace=%" PRIu64 " (%s) process_cache=%zu exited=%zu%s"
-		   " longest_loop_iteration_usec=%" PRIu64 " ring_bytes=%s",
+		   " longest_loop_iteration_usec=%" PRIu64 " longest_loop_iteration_cpu_usec=%" PRIu64
+		   " ring_bytes=%s",
 		   d->counters.emitted, lost, rings, dropped, outputs[0] ? outputs + 1 : "", cache.entries,
-		   cache.exited, rest, loop_stats_longest_usec(), ring_bytes_by_kind(d, kinds, sizeof(kinds)));
+		   cache.exited, rest, loop_stats_longest_usec(), loop_stats_longest_cpu_usec(),
+		   ring_bytes_by_kind(d, kinds, sizeof(kinds)));
 }
 
 /* Exited processes are freed a grace period after their exit, counted up to

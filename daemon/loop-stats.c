@@ -8,27 +8,34 @@
 
 static struct {
 	sd_event *event; /* not referenced: the source goes with it */
-	uint64_t longest_usec;
+	uint64_t longest_usec, longest_cpu_usec;
+	uint64_t cpu_at_prepare; /* the loop thread's CPU time at the last prepare */
 } stats;
 
-static uint64_t now_usec(void)
+static uint64_t now_usec(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Runs at the start of each iteration: the previous one ends here. */
 static int on_prepare(sd_event_source *s, void *userdata)
 {
-	uint64_t woke, now = now_usec();
+	uint64_t woke, now = now_usec(CLOCK_MONOTONIC), cpu = now_usec(CLOCK_THREAD_CPUTIME_ID);
 
 	/* sd_event_now(): when the previous iteration woke up (1 and the
 	 * current time when there was none yet). */
 	if (sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &woke) == 0 && now > woke &&
 	    now - woke > stats.longest_usec)
 		stats.longest_usec = now - woke;
+	/* Waiting in epoll costs no CPU: what the thread used since the last
+	 * prepare is the iteration's own work, however long other programs
+	 * kept it off the CPU. */
+	if (stats.cpu_at_prepare && cpu - stats.cpu_at_prepare > stats.longest_cpu_usec)
+		stats.longest_cpu_usec = cpu - stats.cpu_at_prepare;
+	stats.cpu_at_prepare = cpu;
 	return 0;
 }
 
@@ -69,11 +76,16 @@ int loop_stats_attach(sd_event *e)
 	}
 	sd_event_source_unref(s);
 	stats.event = e;
-	stats.longest_usec = 0;
+	stats.longest_usec = stats.longest_cpu_usec = stats.cpu_at_prepare = 0;
 	return 0;
 }
 
 uint64_t loop_stats_longest_usec(void)
 {
 	return stats.longest_usec;
+}
+
+uint64_t loop_stats_longest_cpu_usec(void)
+{
+	return stats.longest_cpu_usec;
 }

@@ -15,5 +15,8 @@
  * no-op. The source goes with @e. */
 int loop_stats_attach(sd_event *e);
 
-/* The longest iteration seen so far, in microseconds (0 before any). */
+/* The longest iteration seen so far, in microseconds (0 before any): in
+ * wall time (which includes being kept off the CPU by other programs), and
+ * in the loop thread's CPU time (the iteration's own work). */
 uint64_t loop_stats_longest_usec(void);
+uint64_t loop_stats_longest_cpu_usec(void);

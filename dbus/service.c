@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <systemd/sd-daemon.h>
@@ -394,28 +393,6 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-/*
- * sd-bus reads a message in as many pieces as the socket holds, one per
- * main-loop iteration, and a caller may send one of up to the bus's 128 MiB
- * limit (a Subscribe with 400,000 prefixes is 3 MB). A small receive buffer
- * bounds each piece, and so the time one iteration spends reading, to a
- * fraction of a millisecond: the rest of the message waits in dbus-daemon,
- * and the rings and other clients are served in between. What bombusd
- * receives is small and rare (calls, replies of polkit and of pings), so
- * nothing is slowed down by it.
- */
-#define BUS_RECEIVE_BUFFER (32u << 10)
-
-static void limit_read_size(sd_bus *bus)
-{
-	int fd = sd_bus_get_fd(bus), size = BUS_RECEIVE_BUFFER;
-
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
-		log_warning_errno(fd < 0 ? fd : -errno,
-				  "cannot limit the bus socket's receive buffer: one huge message may hold the "
-				  "main loop for milliseconds: %m");
-}
-
 int service_new(struct daemon *d, struct service **ret)
 {
 	struct service *svc = calloc(1, sizeof(*svc));
@@ -431,7 +408,6 @@ int service_new(struct daemon *d, struct service **ret)
 		log_error_errno(r, "cannot connect to the system bus: %m");
 		goto fail;
 	}
-	limit_read_size(svc->bus);
 	r = loop_stats_attach(d->event);
 	if (r >= 0)
 		r = sd_bus_attach_event(svc->bus, d->event, SD_EVENT_PRIORITY_NORMAL);

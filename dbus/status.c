@@ -152,8 +152,9 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 			"events_dropped", "t", dropped, "subscribers", "u", subscriptions_count(subs),
 			"process_cache_entries", "t", (uint64_t)cache.entries);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}{sv}", "longest_loop_iteration_usec", "t",
-					  loop_stats_longest_usec(), "authorizations_pending", "u",
+		r = sd_bus_message_append(m, "{sv}{sv}{sv}", "longest_loop_iteration_usec", "t",
+					  loop_stats_longest_usec(), "longest_loop_iteration_cpu_usec", "t",
+					  loop_stats_longest_cpu_usec(), "authorizations_pending", "u",
 					  authorizations_pending);
 	if (r >= 0)
 		r = append_loss_counters(m, d);

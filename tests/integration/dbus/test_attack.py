@@ -74,7 +74,8 @@ def fresh_service():
 def test_huge_subscribe_is_refused_at_once(fresh_service):
     """The largest array the bus takes is refused at its 65th element, before
     polkit is asked, without holding the main loop (it took 40 s)."""
-    before = fresh_service.status()["longest_loop_iteration_usec"]
+    status = fresh_service.status()
+    before, before_cpu = status["longest_loop_iteration_usec"], status["longest_loop_iteration_cpu_usec"]
     proc = huge_subscribe(fresh_service, repeat=3)
     out, err = proc.communicate(timeout=300)
     answers = [json.loads(l) for l in out.splitlines()]
@@ -82,14 +83,17 @@ def test_huge_subscribe_is_refused_at_once(fresh_service):
     for answer in answers:
         assert answer["error"] == "org.bombus.Monitor1.Error.InvalidArgument", answer
         assert answer["message"] == "option 'binary_path_prefixes' lists more than 64 prefixes"
-    longest = fresh_service.status()["longest_loop_iteration_usec"]
-    print(f"longest main-loop iteration: {before} us before, {longest} us after 3 huge Subscribe calls; "
-          f"answers in {[round(a['seconds'], 3) for a in answers]} s")
-    # It was 40 s. What is left is the kernel copying the 3.2 MB message
-    # into sd-bus's buffer (one recvmsg, 2-4 ms per MB here); reading the
-    # options costs ~0.1 ms (tests/dbus/test-subscription-filter.c). The
-    # bound leaves room for a loaded machine and the sanitizer build.
-    assert longest < 50000 * slowdown(), longest
+    status = fresh_service.status()
+    longest, longest_cpu = status["longest_loop_iteration_usec"], status["longest_loop_iteration_cpu_usec"]
+    print(f"longest main-loop iteration: {before} us before ({before_cpu} us of CPU), {longest} us after 3 huge "
+          f"Subscribe calls ({longest_cpu} us of CPU); answers in {[round(a['seconds'], 3) for a in answers]} s")
+    # It was 40 s. Reading the options costs ~0.1 ms
+    # (tests/dbus/test-subscription-filter.c); what is left is sd-bus
+    # receiving the 3.2 MB message, which it reads in one dispatch for as
+    # long as the socket has data: the kernel's copy, about 1.4 ms per MB
+    # here. CPU time, not wall time: on a loaded machine an iteration's wall
+    # time includes being kept off the CPU.
+    assert longest_cpu < 10000 * slowdown(), longest_cpu
 
 
 def test_huge_subscribe_during_exec_storm_costs_root_nothing(fresh_service, markers):
@@ -113,11 +117,13 @@ def test_huge_subscribe_during_exec_storm_costs_root_nothing(fresh_service, mark
     print(f"storm of {n} execs in {storm.stdout.strip()} s; subscriber got {len(sub.events())}, dropped "
           f"{sub.dropped()}; kernel lost {status['events_lost_kernel'] - lost_before}; GetStatus "
           f"max {max(probe.latencies) * 1000:.1f} ms over {len(probe.latencies)} calls; longest iteration "
-          f"{status['longest_loop_iteration_usec']} us")
+          f"{status['longest_loop_iteration_usec']} us ({status['longest_loop_iteration_cpu_usec']} us of CPU)")
     assert sub.dropped() == 0
     assert len(sub.events()) == n
-    # bombusd's share: no iteration of its loop near 100 ms (it was 40 s).
-    assert status["longest_loop_iteration_usec"] < 100000 * slowdown()
+    # bombusd's share: no iteration of its loop near 100 ms of work (it was
+    # 40 s); in CPU time, which other programs on a loaded machine do not
+    # stretch.
+    assert status["longest_loop_iteration_cpu_usec"] < 100000 * slowdown()
     # End to end, through a dbus-daemon that validates and routes the 3.2 MB
     # messages on a 2-core machine running the storm: single calls were
     # seen at 109-112 ms while bombusd's longest iteration was 25 ms, so
