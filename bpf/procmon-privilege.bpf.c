@@ -355,6 +355,10 @@ int prctl_exit(struct trace_event_raw_sys_exit *ctx)
 
 	if (!p || ctx->ret < 0)
 		return 0;
+	/* The name the call set is the thread's name now: exact, where the
+	 * caller's memory read at entry may have found its page not resident. */
+	if ((__u32)p->arg0 == PR_SET_NAME)
+		bpf_get_current_comm(p->name, sizeof(p->name));
 	report_prctl((__u32)p->arg0, p->arg1, p->name, &p->before);
 	return 0;
 }

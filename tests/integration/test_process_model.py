@@ -48,7 +48,7 @@ def test_acting_thread_and_its_new_credentials(bombusd, test_program):
 
     # the thread's PR_SET_NAME (a sanitizer runtime makes prctl calls of its own)
     prctl = [e for e in events if e["type"] == "ProcessEvent" and e["process_event"]["type"] == "Prctl"
-             and e["process_event"]["cmd"] == {"PrSetName": {"name": "acting"}}]
+             and "PrSetName" in e["process_event"]["cmd"]]
     assert [(e["process"]["tid"], e["process"]["uid"]) for e in prctl] == [(tid, NOBODY)]
     # the change itself: the credentials before it in "process", the new
     # ones in "process_event"
