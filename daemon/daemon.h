@@ -115,6 +115,11 @@ struct named_counter {
 #define DAEMON_LOSS_COUNTERS 11
 size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DAEMON_LOSS_COUNTERS]);
 
+/* Events the kernel could not queue (ring full), over all rings. */
+uint64_t daemon_events_lost(struct daemon *d);
+/* Events dropped in user space: malformed, no memory, outputs' drops. */
+uint64_t daemon_events_dropped(struct daemon *d);
+
 /* One line of counters, for SIGUSR1 and exit. */
 void daemon_log_counters(struct daemon *d);
 

@@ -386,8 +386,12 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct service *svc = userdata;
 	uint64_t emitted = svc->daemon->counters.emitted;
 
-	sd_notifyf(0, "STATUS=%u subscriptions, %.0f events/s", subscriptions_count(svc->subscriptions),
-		   (double)(emitted - svc->status_emitted) * 1e6 / STATUS_INTERVAL_USEC);
+	/* One line for "systemctl status": the rate, and whether anything is
+	 * being lost (the details are in GetStatus). */
+	sd_notifyf(0, "STATUS=%u subscriptions, %.0f events/s, %" PRIu64 " lost, %" PRIu64 " dropped",
+		   subscriptions_count(svc->subscriptions),
+		   (double)(emitted - svc->status_emitted) * 1e6 / STATUS_INTERVAL_USEC,
+		   daemon_events_lost(svc->daemon), daemon_events_dropped(svc->daemon));
 	svc->status_emitted = emitted;
 	sd_event_source_set_time(s, usec + STATUS_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);

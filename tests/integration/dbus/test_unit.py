@@ -28,6 +28,9 @@ def installed(tmp_path_factory):
                    capture_output=True)
     shutil.copytree("/lib/systemd/system", root / "usr" / "lib" / "systemd" / "system", symlinks=True,
                     dirs_exist_ok=True, ignore=lambda d, names: [UNIT] if UNIT in names else [])
+    # ExecReload= runs kill, found in the root's PATH as on the host.
+    (root / "usr" / "bin").mkdir(parents=True, exist_ok=True)
+    shutil.copy(shutil.which("kill"), root / "usr" / "bin" / "kill")
     return root, next(p for p in root.rglob(UNIT) if "bombusd" in p.read_text())
 
 
@@ -45,7 +48,7 @@ def test_systemd_analyze_verify(installed):
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr
     # And it does catch a broken unit.
     broken = unit_file.with_name("bombusd-broken.service")
-    broken.write_text(unit_file.read_text().replace("Type=dbus", "Type=dbus-ish"))
+    broken.write_text(unit_file.read_text().replace("Type=notify", "Type=dbus-ish"))
     r = verify(root, broken.name)
     assert "dbus-ish" in r.stderr
 
@@ -53,7 +56,8 @@ def test_systemd_analyze_verify(installed):
 def test_unit_says_what_the_issue_asks(installed):
     _, unit_file = installed
     text = unit_file.read_text()
-    for line in ("Type=dbus", "BusName=org.bombus.Monitor1", "Restart=on-failure", "WantedBy=multi-user.target",
+    for line in ("Type=notify", "BusName=org.bombus.Monitor1", "WatchdogSec=30s", "ExecReload=kill -HUP $MAINPID",
+                 "Restart=on-failure", "WantedBy=multi-user.target",
                  "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
                  "RestrictAddressFamilies=AF_UNIX", "SystemCallArchitectures=native", "NotifyAccess=main"):
         assert re.search(rf"^{re.escape(line)}$", text, re.M), line
