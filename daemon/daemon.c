@@ -61,6 +61,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		daemon_log_counters(d);
 		return 0;
 	}
+
 	/* A second one: no more waiting for outputs. */
 	if (d->stopping)
 		d->stop_now = true;
@@ -89,6 +90,9 @@ static int watch_signals(struct daemon *d)
 	sigemptyset(&mask);
 	for (size_t i = 0; i < ELEMENTSOF(signals); i++)
 		sigaddset(&mask, signals[i]);
+	/* Blocked too, read by reload_watch() (reload.c): one that comes
+	 * before waits there instead of killing bombusd. */
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN); /* EPIPE is handled where we write */
 	for (size_t i = 0; i < ELEMENTSOF(signals); i++) {

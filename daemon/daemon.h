@@ -42,6 +42,14 @@ struct daemon {
 	/* The running kernel's io_uring opcode names, for subscriptions that
 	 * choose opcodes; NULL without IOUringMon. */
 	const struct iouring_opcodes *iouring_opcode_names;
+	/* The journal output; NULL without one (Categories= lists none, or
+	 * --stdout). A reload changes its categories or makes it. */
+	struct output *journal;
+	/* Reads the settings anew, as at start (main.c: defaults, the config
+	 * file, then the command line), into @c; on error, what is wrong in
+	 * @error. NULL: no reloading. */
+	int (*load_config)(void *userdata, struct config *c, char *error, size_t error_size);
+	void *load_config_userdata;
 	int exit_status;
 	bool stopping; /* SIGTERM or SIGINT came */
 	bool stop_now; /* a second one came */
