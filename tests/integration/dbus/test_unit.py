@@ -53,6 +53,22 @@ def test_systemd_analyze_verify(installed):
     assert "dbus-ish" in r.stderr
 
 
+def test_metrics_units(installed):
+    """bombus-metrics.service and .timer: valid, the service hardened as
+    bombusd is (systemd-analyze security <= 2.0), the timer every 15 s."""
+    root, unit_file = installed
+    r = verify(root, "bombus-metrics.timer")
+    assert r.returncode == 0 and not r.stderr.strip(), r.stderr
+    service = unit_file.with_name("bombus-metrics.service")
+    assert unit_setting(service, "ExecStart")[1:] == [
+        "metrics", "--output=/var/lib/prometheus/node-exporter/bombus.prom"]
+    assert unit_setting(unit_file.with_name("bombus-metrics.timer"), "OnUnitActiveSec") == ["15s"]
+    r = subprocess.run(["systemd-analyze", "security", "--offline=true", f"--root={root}", "--threshold=20",
+                        str(service)], capture_output=True, text=True)
+    score = re.search(r"Overall exposure level for bombus-metrics.service: (\d+\.\d+)", r.stdout)
+    assert score and float(score.group(1)) <= 2.0, r.stdout[-500:]
+
+
 def test_unit_says_what_the_issue_asks(installed):
     _, unit_file = installed
     text = unit_file.read_text()
