@@ -71,3 +71,70 @@ def test_losing_the_bus_is_a_failure():
             daemon.wait()
         bus.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def notifications(sock, until, timeout=30):
+    """Messages on @sock until one satisfies @until."""
+    messages = []
+    deadline = time.monotonic() + timeout
+    while not any(until(m) for m in messages):
+        assert time.monotonic() < deadline, f"not within {timeout}s: {messages}"
+        try:
+            messages += sock.recv(4096).decode().split("\n")
+        except socket.timeout:
+            continue
+    return messages
+
+
+def test_reload_says_reloading_then_ready():
+    """SIGHUP: RELOADING=1 with MONOTONIC_USEC (systemd >= 253 wants it,
+    252 ignores it), then READY=1 once the settings are in effect."""
+    tmp = Path(tempfile.mkdtemp(prefix="bombus-notify-reload-"))
+    bus = stack.Stack(tmp, polkit=False, journald=False).start()
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp / "notify"))
+    notify.settimeout(1)
+    daemon = None
+    try:
+        daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}"],
+                                  env=dict(bus.env(), NOTIFY_SOCKET=str(tmp / "notify")),
+                                  stderr=subprocess.PIPE, text=True)
+        notifications(notify, lambda m: m == "READY=1")
+        daemon.send_signal(signal.SIGHUP)
+        messages = notifications(notify, lambda m: m == "READY=1")
+        reloading = messages.index("RELOADING=1")
+        assert reloading < messages.index("READY=1"), messages
+        stamp = next(m for m in messages if m.startswith("MONOTONIC_USEC="))
+        assert abs(int(stamp.split("=")[1]) / 1e6 - time.clock_gettime(time.CLOCK_MONOTONIC)) < 30, stamp
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+        assert "configuration reloaded" in daemon.stderr.read()
+    finally:
+        if daemon and daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        notify.close()
+        bus.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_ready_without_the_bus():
+    """--stdout under systemd: READY=1 once the monitors are attached."""
+    tmp = Path(tempfile.mkdtemp(prefix="bombus-notify-stdout-"))
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp / "notify"))
+    notify.settimeout(1)
+    (tmp / "empty.conf").write_text("")
+    daemon = subprocess.Popen([stack.bombusd_binary(), "--stdout", f"--config={tmp / 'empty.conf'}"],
+                              env=dict(NOTIFY_SOCKET=str(tmp / "notify"), PATH="/usr/bin:/bin"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        notifications(notify, lambda m: m == "READY=1")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        notify.close()
+        shutil.rmtree(tmp, ignore_errors=True)
