@@ -228,7 +228,12 @@ static void reply_reload(struct request *req, sd_bus_message *call)
 
 	r = daemon_reload(req->service->daemon, &rep);
 	if (r < 0) {
-		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_INVALID_CONFIGURATION, "%s", rep.error);
+		char quoted[sizeof(rep.error)];
+
+		/* The message may quote the file, which need not be UTF-8:
+		 * sd-bus would not send it, and the caller would wait. */
+		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_INVALID_CONFIGURATION, "%s",
+					   quote_text(quoted, sizeof(quoted), rep.error));
 		return;
 	}
 	r = sd_bus_message_new_method_return(call, &reply);

@@ -86,6 +86,17 @@ def test_invalid_file_is_refused_whole(service, markers, restore):
     assert "configuration not reloaded, the running one stays" in service.stack.log("dbus-daemon")
 
 
+def test_error_quoting_bytes_that_are_not_utf8_is_sent(service, restore):
+    """The message quotes the file: bytes that are not UTF-8 become '?', or
+    sd-bus would not send it and the caller would wait for its timeout."""
+    service.stack.bombusd_config.write_bytes(b"[Journal]\nCategories=\xff\xfe\n")
+    start = time.monotonic()
+    r = reload(service)
+    assert r.returncode != 0
+    assert f"{service.stack.bombusd_config}:2: unknown category '??'" in r.stderr, r.stderr
+    assert time.monotonic() - start < 10
+
+
 def test_restart_only_settings_are_named(service, restore):
     configure(service, PRIVILEGE_ONLY + "[Daemon]\nRingBufferSize=16M\nHookMode=tracepoint\n")
     r = reload(service)
