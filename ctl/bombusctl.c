@@ -438,7 +438,8 @@ static int cmd_metrics(sd_bus *bus)
 	if (r >= 0)
 		r = sd_bus_call(bus, call, 0, &error, &reply);
 	sd_bus_message_unref(call);
-	if (r < 0 && sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+	if (r < 0 &&
+	    sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
 		fprintf(stderr, "bombusctl: metrics: bombusd is not running\n");
 		r = EXIT_FAILED;
 	} else if (r < 0)
@@ -448,8 +449,8 @@ static int cmd_metrics(sd_bus *bus)
 		if (r >= 0 && !arg.output && fflush(stdout) != 0)
 			r = -errno;
 		if (r < 0) {
-			fprintf(stderr, "bombusctl: cannot write the metrics%s%s: %s\n", arg.output ? " to " : "",
-				arg.output ?: "", strerror(-r));
+			fprintf(stderr, "bombusctl: cannot write the metrics%s%s: %s\n",
+				arg.output ? " to " : "", arg.output ?: "", strerror(-r));
 			r = EXIT_FAILED;
 		}
 	}
@@ -986,7 +987,8 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
 	if (optind >= argc) {
-		fprintf(stderr, "bombusctl: which command? status, monitor, process, metrics or reload (see --help)\n");
+		fprintf(stderr,
+			"bombusctl: which command? status, monitor, process, metrics or reload (see --help)\n");
 		return EXIT_USAGE;
 	}
 	command = argv[optind];
@@ -996,8 +998,10 @@ int main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	if (strcmp(command, "status") != 0 && strcmp(command, "monitor") != 0 &&
-	    strcmp(command, "process") != 0 && strcmp(command, "metrics") != 0 && strcmp(command, "reload") != 0) {
-		fprintf(stderr, "bombusctl: unknown command '%s' (status, monitor, process, metrics, reload)\n",
+	    strcmp(command, "process") != 0 && strcmp(command, "metrics") != 0 &&
+	    strcmp(command, "reload") != 0) {
+		fprintf(stderr,
+			"bombusctl: unknown command '%s' (status, monitor, process, metrics, reload)\n",
 			command);
 		return EXIT_USAGE;
 	}

@@ -87,8 +87,8 @@ static int read_hooks(sd_bus_message *m, struct status *s)
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-/* One entry of the status, inside its variant (@contents): 0 when not
- * read here (skipped by the caller). */
+/* One entry of the status, inside its variant: 0 when not read here
+ * (the caller skips it). */
 static int read_entry(sd_bus_message *m, const char *key, struct status *s)
 {
 	static const struct {
@@ -108,8 +108,10 @@ static int read_entry(sd_bus_message *m, const char *key, struct status *s)
 	int r;
 
 	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++)
-		if (strcmp(key, scalars[i].key) == 0)
-			return (r = sd_bus_message_read(m, scalars[i].type, (char *)s + scalars[i].offset)) < 0 ? r : 1;
+		if (strcmp(key, scalars[i].key) == 0) {
+			r = sd_bus_message_read(m, scalars[i].type, (char *)s + scalars[i].offset);
+			return r < 0 ? r : 1;
+		}
 	if (strcmp(key, "counters") == 0)
 		r = read_counters(m, s);
 	else if (strcmp(key, "monitors") == 0)
@@ -224,7 +226,8 @@ int metrics_write(sd_bus_message *reply, FILE *out)
 		sample(out, "bombus_events_lost_total", "monitor", s.monitors[i].name, NULL, NULL,
 		       u64(n, s.monitors[i].value));
 	family(out, "bombus_events_dropped", "counter",
-	       "Events an output dropped: its queue (or a subscriber's backlog) was full, or journald refused them.");
+	       "Events an output dropped: its queue (or a subscriber's backlog) was full, or journald "
+	       "refused them.");
 	for (size_t i = 0; i < s.n_outputs; i++)
 		sample(out, "bombus_events_dropped_total", "output", s.outputs[i].name, "reason",
 		       drop_reason(s.outputs[i].name), u64(n, s.outputs[i].value));
@@ -235,13 +238,17 @@ int metrics_write(sd_bus_message *reply, FILE *out)
 		       u64(n, s.counters[i].value));
 	family(out, "bombus_subscribers", "gauge", "D-Bus subscriptions.");
 	sample(out, "bombus_subscribers", NULL, NULL, NULL, NULL, u64(n, s.subscribers));
-	family(out, "bombus_authorizations_pending", "gauge", "Calls of unprivileged callers waiting for polkit.");
-	sample(out, "bombus_authorizations_pending", NULL, NULL, NULL, NULL, u64(n, s.authorizations_pending));
-	family(out, "bombus_process_cache_entries", "gauge", "Processes in the process cache, running and exited.");
+	family(out, "bombus_authorizations_pending", "gauge",
+	       "Calls of unprivileged callers waiting for polkit.");
+	sample(out, "bombus_authorizations_pending", NULL, NULL, NULL, NULL,
+	       u64(n, s.authorizations_pending));
+	family(out, "bombus_process_cache_entries", "gauge",
+	       "Processes in the process cache, running and exited.");
 	sample(out, "bombus_process_cache_entries", NULL, NULL, NULL, NULL, u64(n, s.cache_entries));
 	family(out, "bombus_longest_loop_iteration_seconds", "gauge",
 	       "The longest iteration of the main loop since the start, wall time.");
-	sample(out, "bombus_longest_loop_iteration_seconds", NULL, NULL, NULL, NULL, seconds(n, s.longest_usec));
+	sample(out, "bombus_longest_loop_iteration_seconds", NULL, NULL, NULL, NULL,
+	       seconds(n, s.longest_usec));
 	family(out, "bombus_longest_loop_iteration_cpu_seconds", "gauge",
 	       "The longest iteration of the main loop since the start, CPU time.");
 	sample(out, "bombus_longest_loop_iteration_cpu_seconds", NULL, NULL, NULL, NULL,
@@ -265,8 +272,8 @@ int metrics_write(sd_bus_message *reply, FILE *out)
 		family(out, "bombus_hook_runs", "counter",
 		       "Runs of the BPF programs of a hook (while kernel.bpf_stats_enabled was on).");
 		for (size_t i = 0; i < s.n_hooks; i++)
-			sample(out, "bombus_hook_runs_total", "monitor", s.hooks[i].name, "hook", s.hooks[i].name2,
-			       u64(n, s.hooks[i].value2));
+			sample(out, "bombus_hook_runs_total", "monitor", s.hooks[i].name, "hook",
+			       s.hooks[i].name2, u64(n, s.hooks[i].value2));
 	}
 	fputs("# EOF\n", out);
 	return 0;

@@ -351,7 +351,8 @@ int conf_file_load_error(const char *path, bool must_exist, struct config *c, ch
 
 		if (r == -ENOENT && !must_exist)
 			return 0;
-		return conf_file_fail(error, error_size, r, "cannot read the config file %s: %s", path, strerror(-r));
+		return conf_file_fail(error, error_size, r, "cannot read the config file %s: %s", path,
+				      strerror(-r));
 	}
 	line = ini_parse_stream(read_line, &p, on_key, &p);
 	fclose(p.file);
@@ -362,7 +363,7 @@ int conf_file_load_error(const char *path, bool must_exist, struct config *c, ch
 	/* inih reports the first line that failed; a handler's message is
 	 * for that line unless inih found a syntax error earlier. */
 	if (line > 0 && (!p.error_line || (unsigned)line < p.error_line))
-		return conf_file_fail(error, error_size, -EINVAL, "%s:%d: not a [Section] or Key=Value line", path,
-				      line);
+		return conf_file_fail(error, error_size, -EINVAL, "%s:%d: not a [Section] or Key=Value line",
+				      path, line);
 	return conf_file_fail(error, error_size, -EINVAL, "%s:%u: %s", path, p.error_line, p.error);
 }

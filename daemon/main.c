@@ -173,11 +173,12 @@ static int load_config(const struct args *a, struct config *c, char *error, size
 		return r;
 	for (size_t i = 0; i < a->n_disabled_hooks; i++) {
 		if (c->n_disabled_hooks >= CONFIG_MAX_DISABLED_HOOKS)
-			return config_fail(error, error_size, -E2BIG, "--disable-hook: more than %d hooks in all",
+			return config_fail(error, error_size, -E2BIG,
+					   "--disable-hook: more than %d hooks in all",
 					   CONFIG_MAX_DISABLED_HOOKS);
 		if (strlen(a->disabled_hooks[i]) >= sizeof(c->disabled_hooks[0].hook))
-			return config_fail(error, error_size, -EINVAL, "--disable-hook: no hook is called '%s'",
-					   a->disabled_hooks[i]);
+			return config_fail(error, error_size, -EINVAL,
+					   "--disable-hook: no hook is called '%s'", a->disabled_hooks[i]);
 		c->disabled_hooks[c->n_disabled_hooks].monitor = "procmon";
 		strcpy(c->disabled_hooks[c->n_disabled_hooks].hook, a->disabled_hooks[i]);
 		c->disabled_hooks[c->n_disabled_hooks].line = 0; /* the command line */
@@ -191,17 +192,21 @@ static int load_config(const struct args *a, struct config *c, char *error, size
 		if (r == -ENOENT)
 			r = iouring_monitor_hook_check(hook);
 		if (r == -ENOENT && line == 0)
-			return config_fail(error, error_size, r, "--disable-hook: no hook is called '%s'", hook);
-		if (r == -ENOENT)
-			return config_fail(error, error_size, r, "%s:%u: ProcMon has no hook '%s'", path, line, hook);
-		if (r < 0 && line == 0)
-			return config_fail(error, error_size, r,
-					   "--disable-hook: hook '%s' cannot be disabled: the process cache needs it",
+			return config_fail(error, error_size, r, "--disable-hook: no hook is called '%s'",
 					   hook);
+		if (r == -ENOENT)
+			return config_fail(error, error_size, r, "%s:%u: ProcMon has no hook '%s'", path,
+					   line, hook);
+		if (r < 0 && line == 0)
+			return config_fail(
+				error, error_size, r,
+				"--disable-hook: hook '%s' cannot be disabled: the process cache needs it",
+				hook);
 		if (r < 0)
-			return config_fail(error, error_size, r,
-					   "%s:%u: ProcMon's hook '%s' cannot be disabled: the process cache needs it",
-					   path, line, hook);
+			return config_fail(
+				error, error_size, r,
+				"%s:%u: ProcMon's hook '%s' cannot be disabled: the process cache needs it",
+				path, line, hook);
 	}
 	c->stdout_output = a->stdout_output;
 	c->verbose = a->verbose;

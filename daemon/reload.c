@@ -82,7 +82,8 @@ static int apply_journal(struct daemon *d, const struct config *new, struct relo
 				out->ops->free(out);
 		}
 		if (r < 0) {
-			snprintf(rep->error, sizeof(rep->error), "cannot start the journal output: %s", strerror(-r));
+			snprintf(rep->error, sizeof(rep->error), "cannot start the journal output: %s",
+				 strerror(-r));
 			return log_error_errno(r, "cannot start the journal output: %m");
 		}
 		d->journal = out;

@@ -154,8 +154,8 @@ static int append_hook_stats(sd_bus_message *m, struct daemon *d)
 
 			if (monitor_hook_stats(mon, &mon->hooks[h], &stats) < 0)
 				continue; /* not attached, or unreadable: left out */
-			r = sd_bus_message_append(m, "(sstt)", mon->name, mon->hooks[h].name, stats.run_time_ns,
-						  stats.run_count);
+			r = sd_bus_message_append(m, "(sstt)", mon->name, mon->hooks[h].name,
+						  stats.run_time_ns, stats.run_count);
 		}
 	}
 	if (r >= 0)
