@@ -148,3 +148,15 @@ def test_reload_starts_the_journal_output(markers):
         assert exec_logged(svc, sub, markers, "now-logged")
     finally:
         svc.stop()
+
+
+def test_bombusctl_reload(service, restore):
+    configure(service, PRIVILEGE_ONLY + "[Daemon]\nRingBufferSize=32M\n")
+    r = service.bombusctl("reload")
+    assert r.returncode == 0 and r.stdout == "Take effect at the next start: RingBufferSize\n", (r.stdout, r.stderr)
+    configure(service, PRIVILEGE_ONLY + "[Daemon]\nRingBufferSize=3M\n")
+    r = service.bombusctl("reload")
+    assert r.returncode == 1, r.stderr
+    assert f"bombusctl: Reload: {service.stack.bombusd_config}:4: '3M' is not a power of two" in r.stderr
+    r = service.bombusctl("reload", user=stack.USER_IN)
+    assert r.returncode == 3 and "org.bombus.monitor.reload" in r.stderr, r.stderr
