@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* bombusctl: the command line client of org.bombus.Monitor1. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stddef.h>
 #include <inttypes.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "metrics.h"
 
 /* Exit codes, documented in help() and docs/service.md. */
 enum {
@@ -42,6 +45,7 @@ static struct {
 	size_t n_categories, n_types, n_prefixes, n_opcodes;
 	uint32_t uids[MAX_FILTERS];
 	size_t n_uids;
+	const char *output; /* metrics --output */
 } arg = {.ask_password = true, .reconnect = true};
 
 static void help(void)
@@ -51,7 +55,9 @@ static void help(void)
 	       "Commands:\n"
 	       "  status                 Show what bombusd monitors, its hooks and counters\n"
 	       "  monitor                Print events as they happen, until interrupted\n"
-	       "  process PID            Show what bombusd knows of a running process (JSON)\n\n"
+	       "  process PID            Show what bombusd knows of a running process (JSON)\n"
+	       "  metrics                Print the counters as OpenMetrics text\n"
+	       "  reload                 Make bombusd read its configuration file again\n\n"
 	       "Options of monitor:\n"
 	       "  -c, --category=NAME    process, privilege or io_uring (repeatable)\n"
 	       "  -t, --type=TYPE        Only events of this type, e.g. ProcessExec (repeatable)\n"
@@ -67,6 +73,9 @@ static void help(void)
 	       "  -n, --count=N          Exit after N events\n"
 	       "      --no-reconnect     Exit (status 1) when bombusd goes away, instead of\n"
 	       "                         subscribing again once it is back\n\n"
+	       "Options of metrics:\n"
+	       "      --output=FILE      Write them to FILE, replaced at once (a temporary\n"
+	       "                         file in its directory, renamed)\n\n"
 	       "Other options:\n"
 	       "      --no-ask-password  Do not let polkit ask for a password\n"
 	       "  -h, --help             Show this help\n"
@@ -88,6 +97,7 @@ static int call_failed(const char *what, const sd_bus_error *error, int r)
 		{BOMBUS_ERROR_INVALID_ARGUMENT, EXIT_USAGE},
 		{BOMBUS_ERROR_NO_SUCH_PROCESS, EXIT_NO_SUCH_PROCESS},
 		{BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS, EXIT_TOO_MANY},
+		{BOMBUS_ERROR_INVALID_CONFIGURATION, EXIT_FAILED},
 	};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -366,6 +376,110 @@ static int cmd_status(sd_bus *bus)
 	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetStatus",
 			       &error, &reply, "");
 	r = r < 0 ? call_failed("GetStatus", &error, r) : print_status(reply);
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/* ---- metrics ----------------------------------------------------------- */
+
+/* @arg.output replaced at once: a reader (node_exporter) never sees half a
+ * file. The temporary file is in the same directory, so rename() is atomic,
+ * and its name does not end in .prom, which the textfile collector skips. */
+static int write_metrics_file(sd_bus_message *reply)
+{
+	size_t len = strlen(arg.output);
+	char *tmp = malloc(len + sizeof(".tmp-XXXXXX"));
+	FILE *f = NULL;
+	int fd, r;
+
+	if (!tmp)
+		return -ENOMEM;
+	memcpy(tmp, arg.output, len);
+	memcpy(tmp + len, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	/* Readable by the collector, whatever the umask. */
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	r = metrics_write(reply, f);
+	if (r >= 0 && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0))
+		r = -errno ?: -EIO;
+	if (fclose(f) != 0 && r >= 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, arg.output) < 0)
+		r = -errno;
+fail:
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+static int cmd_metrics(sd_bus *bus)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *call = NULL, *reply = NULL;
+	int r;
+
+	/* Without D-Bus activation: a scrape (bombus-metrics.timer) must not
+	 * start a bombusd that an administrator stopped. */
+	r = sd_bus_message_new_method_call(bus, &call, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
+					   "GetStatus");
+	if (r >= 0)
+		r = sd_bus_message_set_auto_start(call, false);
+	if (r >= 0)
+		r = sd_bus_call(bus, call, 0, &error, &reply);
+	sd_bus_message_unref(call);
+	if (r < 0 &&
+	    sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+		fprintf(stderr, "bombusctl: metrics: bombusd is not running\n");
+		r = EXIT_FAILED;
+	} else if (r < 0)
+		r = call_failed("GetStatus", &error, r);
+	else {
+		r = arg.output ? write_metrics_file(reply) : metrics_write(reply, stdout);
+		if (r >= 0 && !arg.output && fflush(stdout) != 0)
+			r = -errno;
+		if (r < 0) {
+			fprintf(stderr, "bombusctl: cannot write the metrics%s%s: %s\n",
+				arg.output ? " to " : "", arg.output ?: "", strerror(-r));
+			r = EXIT_FAILED;
+		}
+	}
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/* ---- reload ------------------------------------------------------------ */
+
+static int cmd_reload(sd_bus *bus)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	char names[512];
+	int r;
+
+	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "Reload", &error,
+			       &reply, "");
+	if (r < 0)
+		r = call_failed("Reload", &error, r);
+	else if ((r = read_names(reply, names, sizeof(names))) < 0) {
+		fprintf(stderr, "bombusctl: cannot read the reply of Reload: %s\n", strerror(-r));
+		r = EXIT_FAILED;
+	} else {
+		if (strcmp(names, "-") != 0)
+			printf("Take effect at the next start: %s\n", names);
+		r = EXIT_OK;
+	}
 	sd_bus_error_free(&error);
 	sd_bus_message_unref(reply);
 	return r;
@@ -774,6 +888,7 @@ static int parse_argv(int argc, char *argv[])
 		ARG_BATCH,
 		ARG_NO_ASK,
 		ARG_NO_RECONNECT,
+		ARG_OUTPUT,
 		ARG_VERSION
 	};
 	static const struct option options[] = {
@@ -788,6 +903,7 @@ static int parse_argv(int argc, char *argv[])
 		{"count", required_argument, NULL, 'n'},
 		{"no-ask-password", no_argument, NULL, ARG_NO_ASK},
 		{"no-reconnect", no_argument, NULL, ARG_NO_RECONNECT},
+		{"output", required_argument, NULL, ARG_OUTPUT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, ARG_VERSION},
 		{},
@@ -842,6 +958,13 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_NO_RECONNECT:
 			arg.reconnect = false;
 			break;
+		case ARG_OUTPUT:
+			if (!*optarg) {
+				fprintf(stderr, "bombusctl: --output: empty file name\n");
+				return -EINVAL;
+			}
+			arg.output = optarg;
+			break;
 		case 'h':
 			help();
 			return 0;
@@ -864,7 +987,8 @@ int main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
 	if (optind >= argc) {
-		fprintf(stderr, "bombusctl: which command? status, monitor or process (see --help)\n");
+		fprintf(stderr,
+			"bombusctl: which command? status, monitor, process, metrics or reload (see --help)\n");
 		return EXIT_USAGE;
 	}
 	command = argv[optind];
@@ -874,8 +998,15 @@ int main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	if (strcmp(command, "status") != 0 && strcmp(command, "monitor") != 0 &&
-	    strcmp(command, "process") != 0) {
-		fprintf(stderr, "bombusctl: unknown command '%s' (status, monitor, process)\n", command);
+	    strcmp(command, "process") != 0 && strcmp(command, "metrics") != 0 &&
+	    strcmp(command, "reload") != 0) {
+		fprintf(stderr,
+			"bombusctl: unknown command '%s' (status, monitor, process, metrics, reload)\n",
+			command);
+		return EXIT_USAGE;
+	}
+	if (arg.output && strcmp(command, "metrics") != 0) {
+		fprintf(stderr, "bombusctl: --output is an option of metrics\n");
 		return EXIT_USAGE;
 	}
 	r = connect_bus(&bus);
@@ -885,6 +1016,10 @@ int main(int argc, char *argv[])
 		r = cmd_status(bus);
 	else if (strcmp(command, "process") == 0)
 		r = cmd_process(bus, argv[optind + 1]);
+	else if (strcmp(command, "metrics") == 0)
+		r = cmd_metrics(bus);
+	else if (strcmp(command, "reload") == 0)
+		r = cmd_reload(bus);
 	else
 		r = cmd_monitor(bus);
 	sd_bus_flush_close_unref(bus);

@@ -18,6 +18,7 @@ struct category_info {
 };
 
 #define POLKIT_ACTION_STATUS "org.bombus.monitor.status"
+#define POLKIT_ACTION_RELOAD "org.bombus.monitor.reload"
 
 extern const struct category_info all_categories[];
 extern const size_t n_all_categories;

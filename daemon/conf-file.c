@@ -317,7 +317,29 @@ static char *read_line(char *buf, int size, void *userdata)
 	return buf;
 }
 
+/* Logs what is wrong and keeps it in @error (when not NULL) for a caller
+ * that reports it elsewhere (the reply to Reload). */
+static int conf_file_fail(char *error, size_t size, int r, const char *fmt, ...) _printf_(4, 5);
+static int conf_file_fail(char *error, size_t size, int r, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_error("%s", text);
+	if (error)
+		snprintf(error, size, "%s", text);
+	return r;
+}
+
 int conf_file_load(const char *path, bool must_exist, struct config *c)
+{
+	return conf_file_load_error(path, must_exist, c, NULL, 0);
+}
+
+int conf_file_load_error(const char *path, bool must_exist, struct config *c, char *error, size_t error_size)
 {
 	const struct config defaults = *c;
 	struct conf_parser p = {.config = c, .defaults = &defaults};
@@ -325,21 +347,23 @@ int conf_file_load(const char *path, bool must_exist, struct config *c)
 
 	p.file = fopen(path, "re");
 	if (!p.file) {
-		if (errno == ENOENT && !must_exist)
+		int r = -errno;
+
+		if (r == -ENOENT && !must_exist)
 			return 0;
-		return log_error_errno(errno, "cannot read the config file %s: %m", path);
+		return conf_file_fail(error, error_size, r, "cannot read the config file %s: %s", path,
+				      strerror(-r));
 	}
 	line = ini_parse_stream(read_line, &p, on_key, &p);
 	fclose(p.file);
 	if (line == -2)
-		return log_error_errno(ENOMEM, "%s: %m", path);
+		return conf_file_fail(error, error_size, -ENOMEM, "%s: %s", path, strerror(ENOMEM));
 	if (line == 0 && !p.error_line)
 		return 0;
 	/* inih reports the first line that failed; a handler's message is
 	 * for that line unless inih found a syntax error earlier. */
 	if (line > 0 && (!p.error_line || (unsigned)line < p.error_line))
-		log_error("%s:%d: not a [Section] or Key=Value line", path, line);
-	else
-		log_error("%s:%u: %s", path, p.error_line, p.error);
-	return -EINVAL;
+		return conf_file_fail(error, error_size, -EINVAL, "%s:%d: not a [Section] or Key=Value line",
+				      path, line);
+	return conf_file_fail(error, error_size, -EINVAL, "%s:%u: %s", path, p.error_line, p.error);
 }

@@ -27,6 +27,9 @@
 /* Applies the settings of @path to @c, which holds the defaults. A missing file is not an error unless
  * @must_exist. Logs what is wrong and returns -EINVAL (bad content) or -errno. */
 int conf_file_load(const char *path, bool must_exist, struct config *c);
+/* The same, and what is wrong ("FILE:LINE: what") also in @error (when not
+ * NULL) for a caller that reports it elsewhere. */
+int conf_file_load_error(const char *path, bool must_exist, struct config *c, char *error, size_t error_size);
 
 /* "8M", "64K", "1G" or bytes. -EINVAL for anything else and 0, -ERANGE for
  * more than CONF_SIZE_MAX (checked before the unit's shift: no wrapping). */

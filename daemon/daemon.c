@@ -61,6 +61,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		daemon_log_counters(d);
 		return 0;
 	}
+
 	/* A second one: no more waiting for outputs. */
 	if (d->stopping)
 		d->stop_now = true;
@@ -89,6 +90,9 @@ static int watch_signals(struct daemon *d)
 	sigemptyset(&mask);
 	for (size_t i = 0; i < ELEMENTSOF(signals); i++)
 		sigaddset(&mask, signals[i]);
+	/* Blocked too, read by reload_watch() (reload.c): one that comes
+	 * before waits there instead of killing bombusd. */
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN); /* EPIPE is handled where we write */
 	for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
@@ -305,6 +309,24 @@ size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DA
 	return n;
 }
 
+uint64_t daemon_events_lost(struct daemon *d)
+{
+	uint64_t lost = 0;
+
+	for (size_t i = 0; i < d->n_monitors; i++)
+		lost += monitor_lost(d->monitors[i]);
+	return lost;
+}
+
+uint64_t daemon_events_dropped(struct daemon *d)
+{
+	uint64_t dropped = d->counters.malformed + d->counters.no_memory;
+
+	for (size_t i = 0; i < d->n_outputs; i++)
+		dropped += d->outputs[i]->dropped;
+	return dropped;
+}
+
 /* "exec:BYTES/RECORDS,clone:..." read from the rings so far, into @buf. */
 static const char *ring_bytes_by_kind(struct daemon *d, char *buf, size_t size)
 {
@@ -422,6 +444,14 @@ int daemon_run(struct daemon *d)
 	r = loop_stats_attach(d->event);
 	if (r < 0)
 		return log_error_errno(r, "cannot measure the main loop: %m");
+	/* With WatchdogSec= (WATCHDOG_USEC set): keep-alives sent by the loop
+	 * itself, so that a loop that hangs, not just a process that dies, is
+	 * restarted by systemd. A no-op without it. */
+	r = sd_event_set_watchdog(d->event, true);
+	if (r < 0)
+		log_warning_errno(r, "cannot send keep-alives to systemd's watchdog: %m");
+	else if (r > 0)
+		log_debug("sending keep-alives to systemd's watchdog");
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		return log_error_errno(r, "event loop failed: %m");

@@ -42,6 +42,14 @@ struct daemon {
 	/* The running kernel's io_uring opcode names, for subscriptions that
 	 * choose opcodes; NULL without IOUringMon. */
 	const struct iouring_opcodes *iouring_opcode_names;
+	/* The journal output; NULL without one (Categories= lists none, or
+	 * --stdout). A reload changes its categories or makes it. */
+	struct output *journal;
+	/* Reads the settings anew, as at start (main.c: defaults, the config
+	 * file, then the command line), into @c; on error, what is wrong in
+	 * @error. NULL: no reloading. */
+	int (*load_config)(void *userdata, struct config *c, char *error, size_t error_size);
+	void *load_config_userdata;
 	int exit_status;
 	bool stopping; /* SIGTERM or SIGINT came */
 	bool stop_now; /* a second one came */
@@ -114,6 +122,11 @@ struct named_counter {
  * (docs/events.md), for the counters line and GetStatus. */
 #define DAEMON_LOSS_COUNTERS 11
 size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DAEMON_LOSS_COUNTERS]);
+
+/* Events the kernel could not queue (ring full), over all rings. */
+uint64_t daemon_events_lost(struct daemon *d);
+/* Events dropped in user space: malformed, no memory, outputs' drops. */
+uint64_t daemon_events_dropped(struct daemon *d);
 
 /* One line of counters, for SIGUSR1 and exit. */
 void daemon_log_counters(struct daemon *d);

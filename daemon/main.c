@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* bombusd: the bombus security monitor daemon. */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -8,6 +9,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "conf-file.h"
 #include "config.h"
@@ -18,6 +21,7 @@
 #include "decode/procmon.h"
 #include "log.h"
 #include "output/output.h"
+#include "reload.h"
 #include "render/flags.h"
 #include "ring/bpf-load.h"
 #include "ring/monitor.h"
@@ -51,8 +55,8 @@ static void help(void)
 	       "  -h, --help            Show this help\n"
 	       "      --version         Show the version\n\n"
 	       "The system bus is $DBUS_SYSTEM_BUS_ADDRESS when set. Command line options\n"
-	       "override the config file. Signals: SIGUSR1 prints counters to stderr; SIGINT\n"
-	       "and SIGTERM stop.\n");
+	       "override the config file. Signals: SIGHUP reloads the config file; SIGUSR1\n"
+	       "prints counters to stderr; SIGINT and SIGTERM stop.\n");
 }
 
 /* What the command line sets; it overrides the config file. */
@@ -143,21 +147,38 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 	return 1;
 }
 
-/* Defaults, then the config file, then the command line. */
-static int load_config(const struct args *a, struct config *c)
+/* Logs what is wrong and keeps it in @error for a reload's reply. */
+static int config_fail(char *error, size_t size, int r, const char *fmt, ...) _printf_(4, 5);
+static int config_fail(char *error, size_t size, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(error, size, fmt, ap);
+	va_end(ap);
+	log_error("%s", error);
+	return r;
+}
+
+/* Defaults, then the config file, then the command line: at start, and
+ * again for each reload. On error, what is wrong in @error. */
+static int load_config(const struct args *a, struct config *c, char *error, size_t error_size)
 {
 	const char *path = a->config_path ?: BOMBUS_CONFIG_FILE;
 	int r;
 
 	config_init_defaults(c);
-	r = conf_file_load(path, a->config_path != NULL, c);
+	r = conf_file_load_error(path, a->config_path != NULL, c, error, error_size);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < a->n_disabled_hooks; i++) {
 		if (c->n_disabled_hooks >= CONFIG_MAX_DISABLED_HOOKS)
-			return log_error_errno(E2BIG, "--disable-hook: more than %d hooks in all", CONFIG_MAX_DISABLED_HOOKS);
+			return config_fail(error, error_size, -E2BIG,
+					   "--disable-hook: more than %d hooks in all",
+					   CONFIG_MAX_DISABLED_HOOKS);
 		if (strlen(a->disabled_hooks[i]) >= sizeof(c->disabled_hooks[0].hook))
-			return log_error_errno(EINVAL, "--disable-hook: no hook is called '%s'", a->disabled_hooks[i]);
+			return config_fail(error, error_size, -EINVAL,
+					   "--disable-hook: no hook is called '%s'", a->disabled_hooks[i]);
 		c->disabled_hooks[c->n_disabled_hooks].monitor = "procmon";
 		strcpy(c->disabled_hooks[c->n_disabled_hooks].hook, a->disabled_hooks[i]);
 		c->disabled_hooks[c->n_disabled_hooks].line = 0; /* the command line */
@@ -171,15 +192,21 @@ static int load_config(const struct args *a, struct config *c)
 		if (r == -ENOENT)
 			r = iouring_monitor_hook_check(hook);
 		if (r == -ENOENT && line == 0)
-			return log_error_errno(r, "--disable-hook: no hook is called '%s'", hook);
+			return config_fail(error, error_size, r, "--disable-hook: no hook is called '%s'",
+					   hook);
 		if (r == -ENOENT)
-			return log_error_errno(r, "%s:%u: ProcMon has no hook '%s'", path, line, hook);
+			return config_fail(error, error_size, r, "%s:%u: ProcMon has no hook '%s'", path,
+					   line, hook);
 		if (r < 0 && line == 0)
-			return log_error_errno(r, "--disable-hook: hook '%s' cannot be disabled: the process cache needs it",
-					       hook);
+			return config_fail(
+				error, error_size, r,
+				"--disable-hook: hook '%s' cannot be disabled: the process cache needs it",
+				hook);
 		if (r < 0)
-			return log_error_errno(r, "%s:%u: ProcMon's hook '%s' cannot be disabled: the process cache needs it",
-					       path, line, hook);
+			return config_fail(
+				error, error_size, r,
+				"%s:%u: ProcMon's hook '%s' cannot be disabled: the process cache needs it",
+				path, line, hook);
 	}
 	c->stdout_output = a->stdout_output;
 	c->verbose = a->verbose;
@@ -192,6 +219,12 @@ static int load_config(const struct args *a, struct config *c)
 	if (a->ima_hash)
 		c->ima_hash = true;
 	return 0;
+}
+
+/* The daemon's d->load_config, for reloads. */
+static int reload_config(void *userdata, struct config *c, char *error, size_t error_size)
+{
+	return load_config(userdata, c, error, error_size);
 }
 
 static bool have_capability(const struct __user_cap_data_struct data[2], int cap)
@@ -253,13 +286,14 @@ int main(int argc, char *argv[])
 	_cleanup_(service_freep) struct service *service = NULL;
 	struct args args = { 0 };
 	struct config config;
+	char error[512];
 	int r;
 
 	r = parse_argv(argc, argv, &args);
 	if (r <= 0)
 		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	log_set_max_level(args.verbose ? LOG_DEBUG : LOG_INFO);
-	if (load_config(&args, &config) < 0)
+	if (load_config(&args, &config, error, sizeof(error)) < 0)
 		return EXIT_FAILURE;
 	bpf_log_setup(config.verbose);
 
@@ -270,6 +304,10 @@ int main(int argc, char *argv[])
 		log_error_errno(r, "cannot set up the event loop: %m");
 		return EXIT_FAILURE;
 	}
+	d->load_config = reload_config;
+	d->load_config_userdata = &args;
+	if (reload_watch(d) < 0)
+		return EXIT_FAILURE;
 	if (config.stdout_output) {
 		/* Events on standard output; no bus, no journal. */
 		struct output *out = NULL;
@@ -284,6 +322,8 @@ int main(int argc, char *argv[])
 
 			r = output_journal_new(config.journal_categories, config.journal_queue_bytes, &out);
 			r = add_output(d, r, out, "journal");
+			if (r >= 0)
+				d->journal = out;
 		}
 	}
 	if (r < 0)
@@ -312,6 +352,9 @@ int main(int argc, char *argv[])
 		log_info("monitoring; %d processes known from /proc", r);
 	if (service && service_start(service) < 0)
 		return EXIT_FAILURE;
+	if (!service)
+		/* Under systemd without the bus: ready once attached and seeded. */
+		sd_notify(0, "READY=1");
 
 	r = daemon_run(d);
 	daemon_log_counters(d);

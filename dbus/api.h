@@ -9,6 +9,7 @@
 #define BOMBUS_ERROR_NO_SUCH_SUBSCRIPTION   "org.bombus.Monitor1.Error.NoSuchSubscription"
 #define BOMBUS_ERROR_NO_SUCH_PROCESS	    "org.bombus.Monitor1.Error.NoSuchProcess"
 #define BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS "org.bombus.Monitor1.Error.TooManySubscriptions"
+#define BOMBUS_ERROR_INVALID_CONFIGURATION  "org.bombus.Monitor1.Error.InvalidConfiguration"
 
 #define BOMBUS_BUS_NAME	   "org.bombus.Monitor1"
 #define BOMBUS_OBJECT_PATH "/org/bombus/Monitor1"

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "quote.h"
+#include "reload.h"
 #include "loop-stats.h"
 #include "service.h"
 #include "status.h"
@@ -29,6 +30,7 @@ enum request_kind {
 	REQUEST_SUBSCRIBE,
 	REQUEST_STATUS,
 	REQUEST_PROCESS,
+	REQUEST_RELOAD,
 };
 
 /* A method call waiting for its authorization. */
@@ -122,6 +124,8 @@ static const char *request_purpose(const struct request *req, const char *action
 		return "read the status";
 	if (req->kind == REQUEST_PROCESS)
 		return "read what is known of a process";
+	if (req->kind == REQUEST_RELOAD)
+		return "reload the configuration";
 	for (size_t i = 0; i < n_all_categories; i++)
 		if (strcmp(all_categories[i].polkit_action, action) == 0)
 			snprintf(buf, size, "subscribe to category '%s'", all_categories[i].name);
@@ -214,6 +218,38 @@ static void reply_process(struct request *req, sd_bus_message *call)
 	sd_bus_reply_method_return(call, "s", json);
 }
 
+/* The settings whose new value waits for a restart; an invalid file is
+ * refused with what is wrong ("FILE:LINE: what") and changes nothing. */
+static void reply_reload(struct request *req, sd_bus_message *call)
+{
+	struct reload_report rep;
+	sd_bus_message *reply = NULL;
+	int r;
+
+	r = daemon_reload(req->service->daemon, &rep);
+	if (r < 0) {
+		char quoted[sizeof(rep.error)];
+
+		/* The message may quote the file, which need not be UTF-8:
+		 * sd-bus would not send it, and the caller would wait. */
+		sd_bus_reply_method_errorf(call, BOMBUS_ERROR_INVALID_CONFIGURATION, "%s",
+					   quote_text(quoted, sizeof(quoted), rep.error));
+		return;
+	}
+	r = sd_bus_message_new_method_return(call, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "s");
+	for (size_t i = 0; r >= 0 && i < rep.n_needs_restart; i++)
+		r = sd_bus_message_append(reply, "s", rep.needs_restart[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(req->service->bus, reply, NULL);
+	if (r < 0)
+		sd_bus_reply_method_errnof(call, r, "reloaded, but cannot build the reply: %m");
+	sd_bus_message_unref(reply);
+}
+
 static void on_authorized(sd_bus_message *call, int allowed, int64_t uid, const char *denied_action,
 			  const char *reason, void *userdata)
 {
@@ -245,6 +281,8 @@ static void on_authorized(sd_bus_message *call, int allowed, int64_t uid, const 
 		reply_subscribe(req, call);
 	else if (req->kind == REQUEST_STATUS)
 		reply_status(req, call);
+	else if (req->kind == REQUEST_RELOAD)
+		reply_reload(req, call);
 	else
 		reply_process(req, call);
 	request_free(req);
@@ -321,6 +359,18 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 	return request_authorize(req, m, actions, ELEMENTSOF(actions));
 }
 
+static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	static const char *const actions[] = {POLKIT_ACTION_RELOAD};
+	struct request *req = NULL;
+	int r;
+
+	r = request_new(userdata, REQUEST_RELOAD, m, error, &req);
+	if (r < 0)
+		return r;
+	return request_authorize(req, m, actions, ELEMENTSOF(actions));
+}
+
 static int method_get_process(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	/* A process's details are what its events show. */
@@ -356,6 +406,8 @@ static const sd_bus_vtable monitor_vtable[] = {
 				method_get_status, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetProcess", SD_BUS_ARGS("u", pid), SD_BUS_RESULT("s", json),
 				method_get_process, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", needs_restart), method_reload,
+				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("Event", SD_BUS_ARGS("o", subscription, "s", type, "s", json), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Events", SD_BUS_ARGS("o", subscription, "a(ss)", events), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("Dropped", SD_BUS_ARGS("o", subscription, "t", count), 0),
@@ -386,8 +438,12 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	struct service *svc = userdata;
 	uint64_t emitted = svc->daemon->counters.emitted;
 
-	sd_notifyf(0, "STATUS=%u subscriptions, %.0f events/s", subscriptions_count(svc->subscriptions),
-		   (double)(emitted - svc->status_emitted) * 1e6 / STATUS_INTERVAL_USEC);
+	/* One line for "systemctl status": the rate, and whether anything is
+	 * being lost (the details are in GetStatus). */
+	sd_notifyf(0, "STATUS=%u subscriptions, %.0f events/s, %" PRIu64 " lost, %" PRIu64 " dropped",
+		   subscriptions_count(svc->subscriptions),
+		   (double)(emitted - svc->status_emitted) * 1e6 / STATUS_INTERVAL_USEC,
+		   daemon_events_lost(svc->daemon), daemon_events_dropped(svc->daemon));
 	svc->status_emitted = emitted;
 	sd_event_source_set_time(s, usec + STATUS_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);

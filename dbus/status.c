@@ -123,6 +123,46 @@ static int append_loss_counters(sd_bus_message *m, struct daemon *d)
 	return r < 0 ? r : bus_close_entry(m);
 }
 
+/* Whether the kernel measures BPF programs' run time (sysctl
+ * kernel.bpf_stats_enabled); false when it cannot be read. */
+static bool bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return c != EOF && c != '0';
+}
+
+/* "hook_stats": a(sstt) of monitor, hook, nanoseconds its programs ran and
+ * their runs, for every hook with attached programs. The kernel counts only
+ * while "bpf_stats_enabled" (b) is true. */
+static int append_hook_stats(sd_bus_message *m, struct daemon *d)
+{
+	int r = sd_bus_message_append(m, "{sv}", "bpf_stats_enabled", "b", bpf_stats_enabled());
+
+	if (r >= 0)
+		r = bus_open_entry(m, "hook_stats", "a(sstt)");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sstt)");
+	for (size_t i = 0; r >= 0 && i < d->n_monitors; i++) {
+		const struct monitor *mon = d->monitors[i];
+
+		for (size_t h = 0; r >= 0 && h < mon->n_hooks; h++) {
+			struct hook_stats stats;
+
+			if (monitor_hook_stats(mon, &mon->hooks[h], &stats) < 0)
+				continue; /* not attached, or unreadable: left out */
+			r = sd_bus_message_append(m, "(sstt)", mon->name, mon->hooks[h].name,
+						  stats.run_time_ns, stats.run_count);
+		}
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r < 0 ? r : bus_close_entry(m);
+}
+
 int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
 		  unsigned authorizations_pending, uint64_t started_usec)
 {
@@ -158,6 +198,8 @@ int status_append(sd_bus_message *m, struct daemon *d, const struct subscription
 					  authorizations_pending);
 	if (r >= 0)
 		r = append_loss_counters(m, d);
+	if (r >= 0)
+		r = append_hook_stats(m, d);
 	if (r >= 0)
 		r = bus_append_categories(m, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)

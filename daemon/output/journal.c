@@ -255,6 +255,15 @@ static const struct output_ops journal_ops = {
 	.free = journal_free,
 };
 
+void output_journal_set_max_queue(struct output *base, size_t max_queue)
+{
+	struct journal_output *o = (struct journal_output *)base;
+
+	pthread_mutex_lock(&o->lock);
+	o->max_bytes = max_queue;
+	pthread_mutex_unlock(&o->lock);
+}
+
 int output_journal_new(uint32_t categories, size_t max_queue, struct output **ret)
 {
 	struct journal_output *o = calloc(1, sizeof(*o));

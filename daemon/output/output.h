@@ -50,3 +50,6 @@ int output_stdout_new(struct daemon *d, int fd, size_t max_buffer, struct output
  * thread). At most @max_queue bytes wait for journald; beyond that, and when
  * journald refuses an entry, events are dropped and counted. */
 int output_journal_new(uint32_t categories, size_t max_queue, struct output **ret);
+/* A new bound for what waits for journald (a reload): entries queued
+ * beyond it stay and are written. */
+void output_journal_set_max_queue(struct output *o, size_t max_queue);

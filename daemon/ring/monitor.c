@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <bpf/libbpf_version.h>
 
 #include "../../bpf/bombus.h"
 #include "../log.h"
@@ -150,4 +151,37 @@ uint64_t monitor_counter(const struct monitor *m, enum bombus_kernel_counter whi
 uint64_t monitor_lost(const struct monitor *m)
 {
 	return monitor_counter(m, BOMBUS_COUNTER_RINGBUF_FULL);
+}
+
+int monitor_hook_stats(const struct monitor *m, const struct hook *hook, struct hook_stats *ret)
+{
+	const struct hook_method *method = hook->chosen;
+	bool attached = false;
+
+	*ret = (struct hook_stats){ 0 };
+	for (size_t p = 0; method && p < HOOK_METHOD_PROGRAMS && method->programs[p].name; p++) {
+		const struct bpf_program *prog;
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int r;
+
+		if (!hook->links[p])
+			continue;
+		/* The program's own fd: getting one from the link's program id
+		 * (BPF_PROG_GET_FD_BY_ID) would need CAP_SYS_ADMIN. */
+		prog = bpf_object__find_program_by_name(m->obj, method->programs[p].name);
+		if (!prog)
+			continue;
+#if LIBBPF_MAJOR_VERSION > 1 || (LIBBPF_MAJOR_VERSION == 1 && LIBBPF_MINOR_VERSION >= 2)
+		r = bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len);
+#else
+		r = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
+#endif
+		if (r < 0)
+			return r;
+		ret->run_time_ns += info.run_time_ns;
+		ret->run_count += info.run_cnt;
+		attached = true;
+	}
+	return attached ? 0 : -ENOENT;
 }

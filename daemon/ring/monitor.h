@@ -85,3 +85,12 @@ uint64_t monitor_read_until(const struct monitor *m, uint64_t now);
  * full. */
 uint64_t monitor_counter(const struct monitor *m, enum bombus_kernel_counter which);
 uint64_t monitor_lost(const struct monitor *m);
+
+/* What the kernel measured of a hook's programs (kernel.bpf_stats_enabled):
+ * nanoseconds run and runs, summed over the programs attached for it. */
+struct hook_stats {
+	uint64_t run_time_ns, run_count;
+};
+/* Of @hook, one of @m's: -ENOENT when nothing of it is attached. Zeros
+ * while kernel.bpf_stats_enabled has been off. */
+int monitor_hook_stats(const struct monitor *m, const struct hook *hook, struct hook_stats *ret);

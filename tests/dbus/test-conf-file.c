@@ -10,6 +10,7 @@
 
 static char path[] = "/tmp/bombus-test-conf-XXXXXX";
 static char errors[4096];
+static char message[512]; /* what conf_file_load_error() gave back */
 
 /* What the config holds before the file is read. */
 static const struct config defaults = {
@@ -32,12 +33,18 @@ static int load_bytes(const char *text, size_t len, struct config *c)
 	*c = defaults;
 	fflush(stderr);
 	dup2(log_fd, STDERR_FILENO);
-	r = conf_file_load(path, true, c);
+	message[0] = '\0';
+	r = conf_file_load_error(path, true, c, message, sizeof(message));
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	n = pread(log_fd, errors, sizeof(errors) - 1, 0);
 	errors[n > 0 ? n : 0] = '\0';
+	/* The message a reload replies with is what was logged. */
+	if (r < 0)
+		CHECK(message[0] && strstr(errors, message));
+	else
+		CHECK(!message[0]);
 	close(log_fd);
 	unlink(log_path);
 	unlink(path);

@@ -233,7 +233,9 @@ class Stack:
         return dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
 
     def log(self, name):
-        return self.logs[name].read_text() if name in self.logs else ""
+        # errors="replace": bombusd may quote bytes of a config file that
+        # are not UTF-8 in what it logs.
+        return self.logs[name].read_text(errors="replace") if name in self.logs else ""
 
     def busctl(self, *args, user=None, check=True, timeout=60):
         argv = (as_user(user) if user else []) + ["busctl", f"--address={self.address}", *args]

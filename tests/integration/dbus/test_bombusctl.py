@@ -2,6 +2,7 @@
 import json
 import re
 import subprocess
+import tempfile
 import time
 
 import stack
@@ -99,17 +100,22 @@ def test_unavailable_bus_is_a_failure(tmp_path):
 
 def test_busctl_monitor_shows_the_signals(service, markers):
     """As docs/service.md says: root sees what bombusd sends subscribers."""
-    watcher = subprocess.Popen(["busctl", f"--address={service.stack.address}", "monitor", stack.BUS_NAME],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        time.sleep(1)
-        proc = start_monitor(service, "--json", f"--prefix={markers.prefix}", "--count=1", user=None)
-        pid = markers.run("watched")
-        proc.communicate(timeout=30)
-        time.sleep(0.5)
-    finally:
-        watcher.terminate()
-    out = watcher.communicate(timeout=10)[0]
+    # Into a file: the GetStatus replies printed meanwhile would fill a
+    # pipe, and a blocked busctl would never print the signal.
+    with tempfile.TemporaryFile("w+") as log:
+        watcher = subprocess.Popen(["busctl", f"--address={service.stack.address}", "monitor", stack.BUS_NAME],
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            time.sleep(1)
+            proc = start_monitor(service, "--json", f"--prefix={markers.prefix}", "--count=1", user=None)
+            pid = markers.run("watched")
+            proc.communicate(timeout=30)
+            time.sleep(0.5)
+        finally:
+            watcher.terminate()
+            watcher.wait(10)
+        log.seek(0)
+        out = log.read()
     assert "Member=Event" in out and f'"pid":{pid}' in out, out[-2000:]
 
 

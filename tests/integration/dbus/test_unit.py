@@ -28,6 +28,9 @@ def installed(tmp_path_factory):
                    capture_output=True)
     shutil.copytree("/lib/systemd/system", root / "usr" / "lib" / "systemd" / "system", symlinks=True,
                     dirs_exist_ok=True, ignore=lambda d, names: [UNIT] if UNIT in names else [])
+    # ExecReload= runs kill, found in the root's PATH as on the host.
+    (root / "usr" / "bin").mkdir(parents=True, exist_ok=True)
+    shutil.copy(shutil.which("kill"), root / "usr" / "bin" / "kill")
     return root, next(p for p in root.rglob(UNIT) if "bombusd" in p.read_text())
 
 
@@ -45,15 +48,32 @@ def test_systemd_analyze_verify(installed):
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr
     # And it does catch a broken unit.
     broken = unit_file.with_name("bombusd-broken.service")
-    broken.write_text(unit_file.read_text().replace("Type=dbus", "Type=dbus-ish"))
+    broken.write_text(unit_file.read_text().replace("Type=notify", "Type=dbus-ish"))
     r = verify(root, broken.name)
     assert "dbus-ish" in r.stderr
+
+
+def test_metrics_units(installed):
+    """bombus-metrics.service and .timer: valid, the service hardened as
+    bombusd is (systemd-analyze security <= 2.0), the timer every 15 s."""
+    root, unit_file = installed
+    r = verify(root, "bombus-metrics.timer")
+    assert r.returncode == 0 and not r.stderr.strip(), r.stderr
+    service = unit_file.with_name("bombus-metrics.service")
+    assert unit_setting(service, "ExecStart")[1:] == [
+        "metrics", "--output=/var/lib/prometheus/node-exporter/bombus.prom"]
+    assert unit_setting(unit_file.with_name("bombus-metrics.timer"), "OnUnitActiveSec") == ["15s"]
+    r = subprocess.run(["systemd-analyze", "security", "--offline=true", f"--root={root}", "--threshold=20",
+                        str(service)], capture_output=True, text=True)
+    score = re.search(r"Overall exposure level for bombus-metrics.service: (\d+\.\d+)", r.stdout)
+    assert score and float(score.group(1)) <= 2.0, r.stdout[-500:]
 
 
 def test_unit_says_what_the_issue_asks(installed):
     _, unit_file = installed
     text = unit_file.read_text()
-    for line in ("Type=dbus", "BusName=org.bombus.Monitor1", "Restart=on-failure", "WantedBy=multi-user.target",
+    for line in ("Type=notify", "BusName=org.bombus.Monitor1", "WatchdogSec=30s", "ExecReload=kill -HUP $MAINPID",
+                 "Restart=on-failure", "WantedBy=multi-user.target",
                  "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
                  "RestrictAddressFamilies=AF_UNIX", "SystemCallArchitectures=native", "NotifyAccess=main"):
         assert re.search(rf"^{re.escape(line)}$", text, re.M), line
