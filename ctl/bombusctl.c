@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "bus-dict.h"
 #include "metrics.h"
 
 /* Exit codes, documented in help() and docs/service.md. */
@@ -156,33 +157,6 @@ static int read_names(sd_bus_message *m, char *buf, size_t size)
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-/* Calls @fn for each entry of the a{sv} @m is at, inside its variant;
- * entries @fn does not read (it returns 0) are skipped. */
-typedef int (*dict_entry_fn)(sd_bus_message *m, const char *key, void *state);
-
-static int dict_foreach(sd_bus_message *m, dict_entry_fn fn, void *state)
-{
-	int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-
-	while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const char *key, *contents;
-
-		r = sd_bus_message_read(m, "s", &key);
-		if (r >= 0)
-			r = sd_bus_message_peek_type(m, NULL, &contents);
-		if (r >= 0)
-			r = sd_bus_message_enter_container(m, 'v', contents);
-		if (r >= 0)
-			r = fn(m, key, state);
-		if (r == 0)
-			r = sd_bus_message_skip(m, contents);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(m);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(m);
-	}
-	return r < 0 ? r : sd_bus_message_exit_container(m);
-}
 
 /* Each a{sv} of an aa{sv}: @begin, its entries, @end. */
 typedef void (*dict_edge_fn)(void *state);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bus-dict.h"
 #include "metrics.h"
 
 /* Bounds of what one status holds; beyond them entries are left out (and
@@ -89,7 +90,7 @@ static int read_hooks(sd_bus_message *m, struct status *s)
 
 /* One entry of the status, inside its variant: 0 when not read here
  * (the caller skips it). */
-static int read_entry(sd_bus_message *m, const char *key, struct status *s)
+static int read_entry(sd_bus_message *m, const char *key, void *state)
 {
 	static const struct {
 		const char *key, *type;
@@ -105,6 +106,7 @@ static int read_entry(sd_bus_message *m, const char *key, struct status *s)
 		{ "authorizations_pending", "u", offsetof(struct status, authorizations_pending) },
 		{ "bpf_stats_enabled", "b", offsetof(struct status, bpf_stats_enabled) },
 	};
+	struct status *s = state;
 	int r;
 
 	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++)
@@ -125,29 +127,6 @@ static int read_entry(sd_bus_message *m, const char *key, struct status *s)
 	return r < 0 ? r : 1;
 }
 
-static int read_status(sd_bus_message *m, struct status *s)
-{
-	int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-
-	while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const char *key, *contents;
-
-		r = sd_bus_message_read(m, "s", &key);
-		if (r >= 0)
-			r = sd_bus_message_peek_type(m, NULL, &contents);
-		if (r >= 0)
-			r = sd_bus_message_enter_container(m, 'v', contents);
-		if (r >= 0)
-			r = read_entry(m, key, s);
-		if (r == 0)
-			r = sd_bus_message_skip(m, contents);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(m);
-		if (r >= 0)
-			r = sd_bus_message_exit_container(m);
-	}
-	return r < 0 ? r : sd_bus_message_exit_container(m);
-}
 
 /* A label value, escaped as the text format wants (\\, \", \n). */
 static void label_value(FILE *out, const char *v)
@@ -210,7 +189,7 @@ int metrics_write(sd_bus_message *reply, FILE *out)
 
 	r = sd_bus_message_rewind(reply, true);
 	if (r >= 0)
-		r = read_status(reply, &s);
+		r = dict_foreach(reply, read_entry, &s);
 	if (r < 0)
 		return r;
 
