@@ -60,15 +60,25 @@ static int on_readable(sd_event_source *io, int fd, uint32_t revents, void *user
 	return 0;
 }
 
+/* The next reading comes when about RINGBUF_POLL_RECORDS records should be
+ * waiting at the rate this one found (each reading costs a few system calls
+ * whatever it finds), within [RINGBUF_POLL_MIN_USEC, RINGBUF_POLL_MAX_USEC];
+ * after an empty one, twice as late. */
+static uint64_t next_poll_usec(uint64_t usec, size_t found)
+{
+	uint64_t next = found ? usec * RINGBUF_POLL_RECORDS / found : usec * 2;
+
+	return next < RINGBUF_POLL_MIN_USEC ? RINGBUF_POLL_MIN_USEC
+	       : next > RINGBUF_POLL_MAX_USEC ? RINGBUF_POLL_MAX_USEC
+					      : next;
+}
+
 static int on_poll(sd_event_source *timer, uint64_t usec, void *userdata)
 {
 	struct ringbuf_source *s = userdata;
 
 	consume_batch(s);
-	if (s->in_batch)
-		s->poll_usec = RINGBUF_POLL_MIN_USEC;
-	else if (s->poll_usec < RINGBUF_POLL_MAX_USEC)
-		s->poll_usec = s->poll_usec * 2 < RINGBUF_POLL_MAX_USEC ? s->poll_usec * 2 : RINGBUF_POLL_MAX_USEC;
+	s->poll_usec = next_poll_usec(s->poll_usec, s->in_batch);
 	sd_event_source_set_time_relative(timer, s->poll_usec);
 	return sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
 }

@@ -2,12 +2,12 @@
 /*
  * A BPF ring buffer read from the sd-event loop. The BPF side wakes the reader
  * only when the ring fills past a threshold (bpf/lib/records.h), so the ring
- * is also polled on a timer: every RINGBUF_POLL_MIN_USEC while records keep
- * coming, backing off to RINGBUF_POLL_MAX_USEC when idle. That bounds the
- * delivery delay of an event to RINGBUF_POLL_MAX_USEC. Each reading costs a
- * few system calls (the timer, the output's write) whatever it finds: reading
- * every 25 ms rather than 5 halved bombusd's CPU time per event of an exec
- * storm (bench/exec-storm), for 20 ms more of delay at most.
+ * is also polled on a timer, as often as it takes to find about
+ * RINGBUF_POLL_RECORDS records at the rate they come: each reading costs a few
+ * system calls (the timer, the output's write) whatever it finds, and at a few
+ * hundred events a second those were most of bombusd's CPU time per event
+ * (bench/exec-storm). Readings are at least RINGBUF_POLL_MIN_USEC apart and at
+ * most RINGBUF_POLL_MAX_USEC, which bounds the delivery delay of an event.
  *
  * Each dispatch handles at most RINGBUF_BATCH records so that other sources
  * (signals, D-Bus) are served during a storm.
@@ -21,7 +21,8 @@
 #include <systemd/sd-event.h>
 
 #define RINGBUF_BATCH 4096
-#define RINGBUF_POLL_MIN_USEC (25 * 1000)
+#define RINGBUF_POLL_MIN_USEC (5 * 1000)
+#define RINGBUF_POLL_RECORDS 256
 #define RINGBUF_POLL_MAX_USEC (100 * 1000)
 
 struct ringbuf_source;
