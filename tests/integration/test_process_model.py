@@ -105,10 +105,14 @@ def test_processes_started_before_bombusd_keep_their_parent(start_bombusd, tmp_p
 
 
 PTRACE_IN_PIDNS = r"""
-import ctypes, os, subprocess, sys
+import ctypes, os, subprocess, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 target = subprocess.Popen(["sleep", sys.argv[1]])
 print(target.pid, flush=True)          # its pid in this namespace
+# Popen returns once exec closed the descriptors, before the kernel has
+# finished the exec (and sent its record): an attach then names the process
+# before its exec, rightly. Let it finish.
+time.sleep(0.3)
 assert libc.ptrace(16, target.pid, None, None) == 0, ctypes.get_errno()   # PTRACE_ATTACH
 os.waitpid(target.pid, 0)
 assert libc.ptrace(17, target.pid, None, None) == 0                       # PTRACE_DETACH
@@ -173,7 +177,7 @@ def test_ptrace_target_from_inside_a_pid_namespace(bombusd):
     named = [c["child"]["pid"] for c in checks if c["child"] is not None]
     assert named, f"no attach named its target: {checks}"
     assert set(named) == {target}, f"the target is {target} (pid {ns_pid} in its namespace): {checks}"
-    assert all(c["child"]["filename"] == "sleep" for c in checks if c["child"] is not None)
+    assert all(c["child"]["filename"] == "sleep" for c in checks if c["child"] is not None), checks
 
 
 def test_chroot_paths_follow_one_rule(start_bombusd):
