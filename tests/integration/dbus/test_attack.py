@@ -90,10 +90,11 @@ def test_huge_subscribe_is_refused_at_once(fresh_service):
     # It was 40 s. Reading the options costs ~0.1 ms
     # (tests/dbus/test-subscription-filter.c); what is left is sd-bus
     # receiving the 3.2 MB message, which it reads in one dispatch for as
-    # long as the socket has data: the kernel's copy, about 1.4 ms per MB
-    # here. CPU time, not wall time: on a loaded machine an iteration's wall
-    # time includes being kept off the CPU.
-    assert longest_cpu < 10000 * slowdown(), longest_cpu
+    # long as the socket has data: the kernel's copy into a buffer whose
+    # pages are faulted in as it is filled, 4-13 ms of CPU here. CPU time,
+    # not wall time: on a loaded machine an iteration's wall time includes
+    # being kept off the CPU.
+    assert longest_cpu < 50000 * slowdown(), longest_cpu
 
 
 def test_huge_subscribe_during_exec_storm_costs_root_nothing(fresh_service, markers):
