@@ -133,8 +133,10 @@ static void stdout_finish(struct output *base, uint64_t deadline)
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			break; /* the reader is gone */
+		/* In slices: a second stop signal, blocked (the loop reads
+		 * them from a signalfd), does not wake poll(). */
 		if (n < 0 && errno == EAGAIN)
-			poll(&pfd, 1, (int)((deadline - now) / 1000 + 1));
+			poll(&pfd, 1, (int)(deadline - now < 100000 ? (deadline - now) / 1000 + 1 : 100));
 	}
 	for (size_t i = o->head; i < o->len; i++)
 		left += o->buf[i] == '\n';
