@@ -110,8 +110,38 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Writes what is queued while the reader takes it, until @deadline; the
- * events left (one per line) are counted as dropped. */
+/* Extra time, past the stop deadline, to end a line already begun: a reader
+ * never gets half an event. */
+#define LINE_GRACE_USEC (1000u * 1000u)
+
+/* Writes o->buf[head..@end) while the reader takes it, until @deadline or,
+ * if @stop_on_signal, a second stop signal. */
+static void write_until(struct stdout_output *o, size_t end, uint64_t deadline, bool stop_on_signal)
+{
+	while (o->head < end) {
+		struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+		uint64_t now = now_usec();
+		ssize_t n;
+
+		if (now >= deadline || (stop_on_signal && daemon_stop_signal_pending()))
+			return;
+		n = write(o->fd, o->buf + o->head, end - o->head);
+		if (n > 0) {
+			o->head += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return; /* the reader is gone */
+		/* In slices: a second stop signal, blocked (the loop reads
+		 * them from a signalfd), does not wake poll(). */
+		if (n < 0 && errno == EAGAIN)
+			poll(&pfd, 1, (int)(deadline - now < 100000 ? (deadline - now) / 1000 + 1 : 100));
+	}
+}
+
+/* Writes what is queued while the reader takes it, until @deadline, then
+ * ends the line it is in (unless told to stop at once); the events left (one
+ * per line) are counted as dropped. */
 static void stdout_finish(struct output *base, uint64_t deadline)
 {
 	struct stdout_output *o = (struct stdout_output *)base;
@@ -119,24 +149,13 @@ static void stdout_finish(struct output *base, uint64_t deadline)
 
 	if (o->writable)
 		sd_event_source_set_enabled(o->writable, SD_EVENT_OFF);
-	while (o->head < o->len) {
-		struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
-		uint64_t now = now_usec();
-		ssize_t n;
+	write_until(o, o->len, deadline, true);
+	/* Not after a second stop signal: that one means at once. */
+	if (o->head > 0 && o->head < o->len && o->buf[o->head - 1] != '\n' && deadline &&
+	    !daemon_stop_signal_pending()) {
+		const char *newline = memchr(o->buf + o->head, '\n', o->len - o->head);
 
-		if (now >= deadline || daemon_stop_signal_pending())
-			break;
-		n = write(o->fd, o->buf + o->head, o->len - o->head);
-		if (n > 0) {
-			o->head += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			break; /* the reader is gone */
-		/* In slices: a second stop signal, blocked (the loop reads
-		 * them from a signalfd), does not wake poll(). */
-		if (n < 0 && errno == EAGAIN)
-			poll(&pfd, 1, (int)(deadline - now < 100000 ? (deadline - now) / 1000 + 1 : 100));
+		write_until(o, (size_t)(newline - o->buf) + 1, now_usec() + LINE_GRACE_USEC, false);
 	}
 	for (size_t i = o->head; i < o->len; i++)
 		left += o->buf[i] == '\n';

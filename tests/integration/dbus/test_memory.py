@@ -29,7 +29,17 @@ def rss_kib(pid):
     raise AssertionError("no VmRSS")
 
 
+def sanitizer_build():
+    return b"__asan_init" in open(stack.bombusd_binary(), "rb").read()
+
+
 def test_rss_comes_back_after_a_burst(service):
+    if sanitizer_build():
+        # AddressSanitizer's allocator keeps freed memory in quarantine on
+        # purpose and does not give memory back on malloc_trim().
+        reason = "RSS after a burst is not measurable on the AddressSanitizer build (quarantine)"
+        print(f"\n*** SKIPPING: {reason} ***")
+        pytest.skip(reason)
     pid = service.stack.find_bombusd()
     service.status()
     time.sleep(2)
