@@ -214,4 +214,6 @@ def test_second_sigterm_stops_at_once():
         os.close(read_end)
     _, err = finish(proc, err)
     assert proc.returncode == 0, err
-    assert elapsed < 1, f"stopped {elapsed:.1f} s after the second SIGTERM"
+    # Without it bombusd would wait 2.7 s more for the reader; what is left
+    # is letting go of its BPF objects (about a second on a busy machine).
+    assert elapsed < 2, f"stopped {elapsed:.1f} s after the second SIGTERM"
