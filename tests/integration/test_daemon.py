@@ -196,7 +196,9 @@ def test_sigterm_with_a_stalled_reader_stops_within_the_bound():
         os.close(read_end)
     _, err = finish(proc, err)
     assert proc.returncode == 0, err
-    assert 2.5 < elapsed < 6, f"stopped after {elapsed:.1f} s"
+    # 3 s for the reader, at most 1 s more to end a line begun, and letting
+    # go of the BPF objects (slower in the VM lane's emulated guests)
+    assert 2.5 < elapsed < 8, f"stopped after {elapsed:.1f} s"
     assert int(re.findall(r"dropped_stdout=(\d+)", err)[-1]) > 0, err
     assert "still queued for a reader that did not take them" in err
 
