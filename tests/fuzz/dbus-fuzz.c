@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -145,6 +146,7 @@ struct worker_stats {
 
 struct shared {
 	unsigned huge_inflight;	      /* largest messages sent, not yet answered */
+	uint64_t huge_started;
 	uint64_t connections_opened; /* of their own, for one call */
 	/* Subscription paths of all workers: others try to Unsubscribe them. */
 	unsigned next_path;
@@ -174,6 +176,8 @@ static struct {
 	pid_t pid;
 	const char *log;
 	double max_latency_ms;
+	double max_latency_huge_ms; /* of a GetStatus behind a largest-size message */
+	double rate;
 	double interval_ms;
 	double reply_timeout;
 	unsigned window;
@@ -183,7 +187,10 @@ static struct {
 	double marker_rate;
 	bool host_events;
 	bool verbose;
+	unsigned n_workers;
+	int nice;
 } opt = {
+	.nice = 10,
 	.baseline = 2,
 	.marker_rate = 10,
 	.seed = 0,
@@ -207,6 +214,7 @@ static double now(void)
 }
 
 static double started;
+static FILE *trace; /* $DBUS_FUZZ_TRACE: what was sent when */
 
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...)
@@ -303,8 +311,8 @@ struct worker {
 };
 
 /* Bytes of generated strings in one message (besides the largest ones). */
-#define MESSAGE_BUDGET (256u << 10)
-#define MESSAGE_ELEMENTS 20000
+#define MESSAGE_BUDGET (32u << 10)
+#define MESSAGE_ELEMENTS 2000
 /* dbus-daemon disconnects a sender of more (max_message_unix_fds) */
 #define MESSAGE_FDS 16
 
@@ -485,10 +493,15 @@ static const char *gen_prefix(struct worker *w, char *buf, size_t size)
 			return PICK(r, host_prefixes);
 		return PICK(r, bad_prefixes);
 	case 3:
-		/* a path near FILTER_PREFIX_MAX (4096) */
+		/* a path near FILTER_PREFIX_MAX (4096), within the budget */
 		len = 4096 + below(r, 5) - 2;
 		if (len >= size)
 			len = size - 1;
+		if (len > w->budget) {
+			snprintf(buf, size, "%s", marker_dir);
+			return buf;
+		}
+		w->budget -= len;
 		snprintf(buf, size, "%s/", marker_dir);
 		memset(buf + strlen(buf), 'p', len - strlen(buf));
 		buf[len] = '\0';
@@ -509,25 +522,37 @@ static uint32_t gen_u32(struct worker *w)
 static size_t gen_len(struct worker *w, size_t bound)
 {
 	struct rng *r = &w->rng;
+	size_t n;
 
 	switch (below(r, 10)) {
 	case 0:
-		return 0;
+		n = 0;
+		break;
 	case 1:
 	case 2:
 	case 3:
-		return 1;
+		n = 1;
+		break;
 	case 4:
 	case 5:
-		return below(r, 6) + 2;
+		n = below(r, 6) + 2;
+		break;
 	case 6:
 	case 7:
-		return bound + below(r, 3) - 1;
+		n = bound + below(r, 3) - 1;
+		break;
 	case 8:
-		return below(r, bound * 2 + 2);
+		n = below(r, bound * 2 + 2);
+		break;
 	default:
-		return below(r, 3000);
+		n = below(r, 3000);
+		break;
 	}
+	/* within the message's budget of elements */
+	if (n > w->elements)
+		n = w->elements;
+	w->elements -= n;
+	return n;
 }
 
 /* The length of the first complete type of @s. */
@@ -559,6 +584,15 @@ static const char *const variant_types[] = {"s", "as", "au", "b", "u", "i", "t",
 
 static int gen_value(struct worker *w, sd_bus_message *m, const char *sig, size_t len, int depth);
 
+/* The type of a variant's contents; a file descriptor only while the
+ * message may have one more. */
+static const char *variant_type(struct worker *w)
+{
+	const char *t = PICK(&w->rng, variant_types);
+
+	return strcmp(t, "h") == 0 && w->fds == 0 ? "u" : t;
+}
+
 /* An array of elements of complete type @elem (of @elen characters). */
 static int gen_array(struct worker *w, sd_bus_message *m, const char *elem, size_t elen, int depth)
 {
@@ -569,10 +603,7 @@ static int gen_array(struct worker *w, sd_bus_message *m, const char *elem, size
 	if (depth > 4)
 		n = 0;
 	else if (depth > 1 && n > 8)
-		n = 8;
-	if (n > w->elements)
-		n = w->elements;
-	w->elements -= n;
+		n = 8; /* gen_len() counted more: fine */
 	if (elen >= sizeof(contents))
 		return -EINVAL;
 	memcpy(contents, elem, elen);
@@ -601,6 +632,7 @@ static int gen_value(struct worker *w, sd_bus_message *m, const char *sig, size_
 	int ret;
 
 	w->last_sig = sig;
+	/* only at the top level (a variant's "h" was counted) */
 	if (sig[0] == 'h' && w->fds == 0)
 		sig = "u", len = 1;
 	else if (sig[0] == 'h')
@@ -649,7 +681,7 @@ static int gen_value(struct worker *w, sd_bus_message *m, const char *sig, size_
 	case 'h':
 		return sd_bus_message_append_basic(m, 'h', &w->devnull);
 	case 'v': {
-		const char *inner = depth > 3 ? "s" : PICK(r, variant_types);
+		const char *inner = depth > 3 ? "s" : variant_type(w);
 
 		ret = sd_bus_message_open_container(m, 'v', inner);
 		if (ret >= 0)
@@ -798,7 +830,7 @@ static int gen_options(struct worker *w, sd_bus_message *m)
 			prefixes_given = true;
 		if (key == SIZE_MAX || chance(rg, 15)) {
 			/* a value of any type */
-			const char *t = PICK(rg, variant_types);
+			const char *t = variant_type(w);
 
 			if (key == 3 && strcmp(t, "as") == 0) {
 				/* of the right type: prefixes of ours */
@@ -1154,7 +1186,7 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 		ret_ = sd_bus_message_append(m, "ss", chance(r, 10) ? gen_text(w, 1 << 16) : PICK(r, ifaces),
 					     PICK(r, props));
 		if (ret_ >= 0 && c->method == M_PROP_SET) {
-			const char *t = chance(r, 50) ? "s" : PICK(r, variant_types);
+			const char *t = chance(r, 50) ? "s" : variant_type(w);
 
 			ret_ = sd_bus_message_open_container(m, 'v', t);
 			if (ret_ >= 0)
@@ -1196,6 +1228,9 @@ static void send_call(struct worker *w)
 	c->w = w;
 	rng_before = w->rng;
 	r = build_call(w, w->bus, c, &m);
+	if (trace)
+		fprintf(trace, "%.6f w%u %s %zu\n", now(), w->id, method_names[c->method],
+			(MESSAGE_BUDGET - w->budget) + (MESSAGE_ELEMENTS - w->elements) * 8);
 	no_reply = chance(&w->rng, 5);
 	w->st->sent[c->method]++;
 	if (r < 0) {
@@ -1212,7 +1247,21 @@ static void send_call(struct worker *w)
 		sd_bus_message *copy = NULL;
 
 		w->rng = rng_before;
-		if (build_call(w, w->bus, &c2, &copy) >= 0 && sd_bus_message_seal(copy, 1, 0) >= 0) {
+		int rb = build_call(w, w->bus, &c2, &copy), rs = rb >= 0 ? sd_bus_message_seal(copy, 1, 0) : 0;
+
+		if (rb >= 0 && rs >= 0) {
+			char me[64];
+
+			snprintf(me, sizeof(me), "w%u %zu", w->id,
+				 (MESSAGE_BUDGET - w->budget) + (MESSAGE_ELEMENTS - w->elements) * 8);
+			if (getenv("DBUS_FUZZ_DUMP") && strcmp(getenv("DBUS_FUZZ_DUMP"), me) == 0) {
+				FILE *f = fopen("/tmp/dbus-fuzz-dump.txt", "we");
+
+				if (f) {
+					sd_bus_message_dump(copy, f, SD_BUS_MESSAGE_DUMP_WITH_HEADER);
+					fclose(f);
+				}
+			}
 			sd_bus_message_unref(w->recent[w->n_recent % 4]);
 			w->recent[w->n_recent++ % 4] = copy;
 		} else {
@@ -1255,6 +1304,8 @@ static void send_and_close(struct worker *w)
 	sd_bus *bus = connect_bus(false);
 	int r;
 
+	if (trace)
+		fprintf(trace, "%.6f w%u close-after-send\n", now(), w->id);
 	__atomic_add_fetch(&w->shared->connections_opened, 1, __ATOMIC_RELAXED);
 	if (!bus) {
 		failure(w, "cannot open a connection to the bus");
@@ -1392,6 +1443,7 @@ static void send_huge(struct worker *w)
 	}
 	t0 = now();
 	__atomic_add_fetch(&w->shared->huge_inflight, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&w->shared->huge_started, 1, __ATOMIC_RELAXED);
 	ret = sd_bus_call(bus, m, (uint64_t)(opt.reply_timeout * 1e6), &error, &reply);
 	__atomic_sub_fetch(&w->shared->huge_inflight, 1, __ATOMIC_RELAXED);
 	if (ret >= 0)
@@ -1868,15 +1920,37 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 static void worker_run(struct worker *w, uint64_t calls, double deadline)
 {
 	uint64_t sent = 0;
-	double drain_until;
+	double drain_until, next;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The fuzzer's own work (building messages) is not bombusd's: it
+	 * yields the CPU to bombusd, the bus and the GetStatus prober. */
+	if (opt.nice)
+		setpriority(PRIO_PROCESS, 0, opt.nice);
 	drop_privileges(w);
 	w->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	w->bus = connect_bus(true);
 	sd_bus_add_filter(w->bus, NULL, on_signal, w);
+	if (getenv("DBUS_FUZZ_TRACE")) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s.w%u", getenv("DBUS_FUZZ_TRACE"), w->id);
+		trace = fopen(path, "we");
+	}
+	next = now();
 	while (sent < calls && (deadline == 0 || now() < deadline)) {
 		unsigned what = (unsigned)below(&w->rng, 1000);
+
+		if (opt.rate > 0) {
+			/* this worker's share of the rate */
+			next += opt.n_workers / opt.rate;
+			for (double left; (left = next - now()) > 0;) {
+				pump(w);
+				sd_bus_wait(w->bus, (uint64_t)(left * 1e6) + 1);
+			}
+			if (now() - next > 1)
+				next = now(); /* no burst after a stall */
+		}
 
 		if (what < opt.huge_permille && opt.max_message)
 			send_huge(w);
@@ -1895,6 +1969,8 @@ static void worker_run(struct worker *w, uint64_t calls, double deadline)
 	if (w->inflight > 0)
 		failure(w, "%u calls still unanswered after %.0f s", w->inflight, opt.reply_timeout + 5);
 	sd_bus_flush_close_unref(w->bus);
+	if (trace)
+		fclose(trace);
 	w->st->done = true;
 	exit(0);
 }
@@ -2117,6 +2193,40 @@ static double cpu_seconds(pid_t pid)
 	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* Milliseconds the threads of @pid have waited on a run queue for a CPU
+ * (schedstat's run_delay), or 0. */
+static double run_delay_ms(pid_t pid)
+{
+	char path[64];
+	double total = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char file[128];
+		unsigned long long run, delay;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "/proc/%d/task/%.20s/schedstat", (int)pid, de->d_name);
+		f = fopen(file, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu %llu", &run, &delay) == 2)
+			total += (double)delay / 1e6;
+		fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
 /* Microseconds that some task waited for a CPU, since boot (PSI), or -1. */
 static long long cpu_stall_usec(void)
 {
@@ -2187,6 +2297,8 @@ static void marker_run(void)
 	double next = now();
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (opt.nice)
+		setpriority(PRIO_PROCESS, 0, opt.nice);
 	for (;;) {
 		pid_t pid = fork();
 		double wait;
@@ -2225,6 +2337,11 @@ static void usage(FILE *f)
 		"  --pid=PID            bombusd (default: the owner of " BUS_NAME ")\n"
 		"  --log=FILE           bombusd's stderr, watched for sanitizer reports\n"
 		"  --max-latency=MS     bound of each GetStatus round trip (default 100)\n"
+		"  --max-latency-huge=MS  bound of one sent while a largest-size message was in\n"
+		"                       flight (default: --max-latency)\n"
+		"  --rate=N             calls per second in all (default 0: as fast as they go)\n"
+		"  --nice=N             niceness of the workers and the marker (default 10): their\n"
+		"                       own CPU time is not what GetStatus is to measure\n"
 		"  --interval=MS        between GetStatus calls (default 50)\n"
 		"  --reply-timeout=S    a call unanswered this long fails the run (default 20)\n"
 		"  --window=N           calls in flight per worker (default 8)\n"
@@ -2267,7 +2384,7 @@ static uint64_t parse_u64(const char *s, const char *name)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_ADDRESS = 256, O_SEED, O_CALLS, O_SECONDS, O_ROOT, O_REFUSED, O_GRANTED, O_PID, O_LOG, O_LATENCY,
-	       O_INTERVAL, O_TIMEOUT, O_WINDOW, O_HUGE, O_MAX_MESSAGE, O_BASELINE, O_MARKER_RATE, O_HOST_EVENTS, O_VERBOSE, O_HELP };
+	       O_INTERVAL, O_TIMEOUT, O_WINDOW, O_HUGE, O_MAX_MESSAGE, O_BASELINE, O_MARKER_RATE, O_HOST_EVENTS, O_VERBOSE, O_LATENCY_HUGE, O_RATE, O_NICE, O_HELP };
 	static const struct option longopts[] = {
 		{"address", required_argument, NULL, O_ADDRESS},   {"seed", required_argument, NULL, O_SEED},
 		{"calls", required_argument, NULL, O_CALLS},	   {"seconds", required_argument, NULL, O_SECONDS},
@@ -2278,6 +2395,8 @@ static void parse_args(int argc, char **argv)
 		{"window", required_argument, NULL, O_WINDOW},	   {"huge-permille", required_argument, NULL, O_HUGE},
 		{"max-message", required_argument, NULL, O_MAX_MESSAGE}, {"verbose", no_argument, NULL, O_VERBOSE},
 		{"baseline", required_argument, NULL, O_BASELINE},
+		{"max-latency-huge", required_argument, NULL, O_LATENCY_HUGE}, {"rate", required_argument, NULL, O_RATE},
+		{"nice", required_argument, NULL, O_NICE},
 		{"marker-rate", required_argument, NULL, O_MARKER_RATE}, {"host-events", no_argument, NULL, O_HOST_EVENTS},
 		{"help", no_argument, NULL, O_HELP},		   {0},
 	};
@@ -2337,6 +2456,15 @@ static void parse_args(int argc, char **argv)
 		case O_VERBOSE:
 			opt.verbose = true;
 			break;
+		case O_LATENCY_HUGE:
+			opt.max_latency_huge_ms = parse_double(optarg, "latency");
+			break;
+		case O_NICE:
+			opt.nice = (int)parse_u64(optarg, "nice");
+			break;
+		case O_RATE:
+			opt.rate = parse_double(optarg, "rate");
+			break;
 		case O_BASELINE:
 			opt.baseline = parse_double(optarg, "baseline");
 			break;
@@ -2381,6 +2509,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (opt.window == 0)
 		opt.window = 1;
+	if (opt.max_latency_huge_ms < opt.max_latency_ms)
+		opt.max_latency_huge_ms = opt.max_latency_ms;
 	if (opt.interval_ms < 1)
 		opt.interval_ms = 1;
 }
@@ -2447,14 +2577,15 @@ int main(int argc, char **argv)
 	long rss_before, rss_after;
 	off_t log_offset = 0;
 	double *lat = NULL, t_start, t_sent_done = 0, lat_max = 0, deadline = 0;
-	size_t n_lat = 0, cap_lat = 0, n_probe_failures = 0, n_slow = 0;
+	size_t n_lat = 0, cap_lat = 0, n_probe_failures = 0, n_slow = 0, n_behind = 0, n_slow_behind = 0;
+	double lat_max_behind = 0;
 	char err[512];
 	off_t report_at = 0;
 	double base[4096], base_seconds = 0;
 	size_t n_base = 0;
 	long long stall_before, base_stall, stall;
 	pid_t bus_pid, polkit_pid;
-	double cpu_before[3], cpu_after[3];
+	double cpu_before[3], cpu_after[3], wait_before[2], wait_after[2];
 	uint64_t opened_before = 0;
 	pid_t marker_pid = 0;
 	char fails[16][600];
@@ -2517,6 +2648,7 @@ int main(int argc, char **argv)
 	rss_before = vm_rss_kb(opt.pid);
 
 	n_workers = opt.root_workers + opt.n_users;
+	opt.n_workers = n_workers;
 	if (n_workers == 0) {
 		fprintf(stderr, "dbus-fuzz: no workers\n");
 		return 2;
@@ -2586,6 +2718,8 @@ int main(int argc, char **argv)
 
 	bus_pid = pid_of(bus, "org.freedesktop.DBus");
 	polkit_pid = pid_of(bus, "org.freedesktop.PolicyKit1");
+	wait_before[0] = run_delay_ms(opt.pid);
+	wait_before[1] = run_delay_ms(bus_pid);
 	cpu_before[0] = cpu_seconds(opt.pid);
 	cpu_before[1] = bus_pid ? cpu_seconds(bus_pid) : -1;
 	cpu_before[2] = polkit_pid ? cpu_seconds(polkit_pid) : -1;
@@ -2615,9 +2749,22 @@ int main(int argc, char **argv)
 	/* GetStatus every interval until every worker has ended and bombusd
 	 * has let go of what they had. */
 	for (unsigned running = n_workers;;) {
+		uint64_t huge_before = __atomic_load_n(&sh->huge_started, __ATOMIC_RELAXED);
+		bool behind = __atomic_load_n(&sh->huge_inflight, __ATOMIC_RELAXED) > 0;
+		double delay_before[3] = {run_delay_ms(opt.pid), run_delay_ms(bus_pid), run_delay_ms(parent_pid)};
 		double t = probe(bus, &st, err, sizeof(err));
+		double delay[3] = {run_delay_ms(opt.pid) - delay_before[0], run_delay_ms(bus_pid) - delay_before[1],
+				   run_delay_ms(parent_pid) - delay_before[2]};
 		double ms = fabs(t) * 1e3;
 		unsigned long long start;
+
+		/* sent while a largest-size message was on its way to bombusd */
+		behind = behind || __atomic_load_n(&sh->huge_started, __ATOMIC_RELAXED) != huge_before;
+		if (behind) {
+			n_behind++;
+			if (ms > lat_max_behind)
+				lat_max_behind = ms;
+		}
 
 		if (n_lat == cap_lat) {
 			cap_lat = cap_lat ? cap_lat * 2 : 4096;
@@ -2633,14 +2780,30 @@ int main(int argc, char **argv)
 			note("GetStatus FAILED after %.1f ms: %s", ms, err);
 			if (n_probe_failures == 1)
 				FAIL("GetStatus failed after %.1f ms at %.1f s: %s", ms, now() - t_start, err);
+		} else if (ms > (behind ? opt.max_latency_huge_ms : opt.max_latency_ms)) {
+			if (behind)
+				n_slow_behind++;
+			else
+				n_slow++;
+			note("GetStatus took %.1f ms (bound %.0f ms)%s; meanwhile %" PRIu64 " connections opened, "
+			     "waits for a CPU: bombusd %.0f ms, dbus-daemon %.0f ms, this prober %.0f ms; "
+			     "bombusd's longest loop iteration so far %" PRIu64 " us",
+			     ms, behind ? opt.max_latency_huge_ms : opt.max_latency_ms,
+			     behind ? " behind a largest-size message" : "", sh->connections_opened - opened_before,
+			     delay[0], delay[1], delay[2], st.longest_iteration);
 		} else if (ms > opt.max_latency_ms) {
-			n_slow++;
-			note("GetStatus took %.1f ms (bound %.0f ms); meanwhile: %u of the largest Subscribe in flight, "
-			     "%" PRIu64 " connections opened; bombusd's longest loop iteration so far %" PRIu64 " us",
-			     ms, opt.max_latency_ms, __atomic_load_n(&sh->huge_inflight, __ATOMIC_RELAXED),
-			     sh->connections_opened - opened_before, st.longest_iteration);
+			note("GetStatus took %.1f ms behind a largest-size message (bound %.0f ms there)", ms,
+			     opt.max_latency_huge_ms);
 		}
 		opened_before = sh->connections_opened;
+		if (getenv("DBUS_FUZZ_TRACE")) {
+			static FILE *f;
+
+			if (!f)
+				f = fopen(getenv("DBUS_FUZZ_TRACE"), "we");
+			if (f)
+				fprintf(f, "%.6f probe %.1f %" PRIu64 "\n", now(), ms, st.longest_iteration);
+		}
 		start = start_time(opt.pid);
 		if (start != bombusd_start) {
 			bombusd_gone = true;
@@ -2706,6 +2869,8 @@ int main(int argc, char **argv)
 		st_after = st;
 	rss_after = vm_rss_kb(opt.pid);
 	stall = cpu_stall_usec() - stall_before;
+	wait_after[0] = run_delay_ms(opt.pid);
+	wait_after[1] = run_delay_ms(bus_pid);
 	cpu_after[0] = cpu_seconds(opt.pid);
 	cpu_after[1] = bus_pid ? cpu_seconds(bus_pid) : -1;
 	cpu_after[2] = polkit_pid ? cpu_seconds(polkit_pid) : -1;
@@ -2775,6 +2940,9 @@ int main(int argc, char **argv)
 	       opt.interval_ms, n_lat, n_lat ? lat[n_lat / 2] : 0.0,
 	       n_lat ? lat[(size_t)((double)(n_lat - 1) * 0.99)] : 0.0, lat_max, opt.max_latency_ms, n_slow,
 	       n_probe_failures);
+	printf("  of them %zu sent while a largest-size message was in flight: max %.1f ms (bound %.0f ms), %zu over "
+	       "it\n",
+	       n_behind, lat_max_behind, opt.max_latency_huge_ms, n_slow_behind);
 	if (n_base)
 		printf("GetStatus before the fuzz (%.1f s alone): %zu calls, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		       base_seconds, n_base, base[n_base / 2], base[(size_t)((double)(n_base - 1) * 0.99)],
@@ -2794,9 +2962,14 @@ int main(int argc, char **argv)
 		       "and marker %.1f\n",
 		       now() - t_start, cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1],
 		       cpu_after[2] - cpu_before[2], workers_cpu);
+		printf("waits for a CPU during the fuzz (run queue): bombusd %.1f s, dbus-daemon %.1f s\n",
+		       (wait_after[0] - wait_before[0]) / 1e3, (wait_after[1] - wait_before[1]) / 1e3);
 	}
 	if (n_slow)
 		FAIL("%zu GetStatus calls took longer than %.0f ms (max %.1f ms)", n_slow, opt.max_latency_ms, lat_max);
+	if (n_slow_behind)
+		FAIL("%zu GetStatus calls behind a largest-size message took longer than %.0f ms (max %.1f ms)",
+		     n_slow_behind, opt.max_latency_huge_ms, lat_max_behind);
 	printf("bombusd: VmRSS %ld kB before, %ld kB after", rss_before, rss_after);
 	if (st_before.has_longest)
 		printf("; longest main-loop iteration %" PRIu64 " us before, %" PRIu64 " us after",
@@ -2815,5 +2988,9 @@ int main(int argc, char **argv)
 		printf("dbus-fuzz: passed\n");
 	}
 	sd_bus_flush_close_unref(bus);
+	free(lat);
+	free(workers);
+	free(pids);
+	munmap(sh, shared_size);
 	return exit_code;
 }

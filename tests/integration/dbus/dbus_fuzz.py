@@ -17,12 +17,15 @@ MAX_MESSAGE = 3_200_000
 
 
 def fuzzer_binary():
-    """dbus-fuzz of the build whose bombusd is tested, else of build/."""
+    """dbus-fuzz of build/ (the release build: the load it makes is the
+    fuzzer's, not AddressSanitizer's, whichever bombusd is tested), else of
+    the build whose bombusd is tested; $BOMBUS_DBUS_FUZZ chooses."""
     env = os.environ.get("BOMBUS_DBUS_FUZZ")
     if env:
         return Path(env)
+    release = stack.BUILD / "tests" / "fuzz" / "dbus-fuzz"
     beside = Path(stack.bombusd_binary()).parents[1] / "tests" / "fuzz" / "dbus-fuzz"
-    return beside if beside.exists() else stack.BUILD / "tests" / "fuzz" / "dbus-fuzz"
+    return release if release.exists() else beside
 
 
 def run(service, calls=None, seconds=None, seed=None, extra=(), timeout=None, stdout=None):
