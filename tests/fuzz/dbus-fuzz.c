@@ -1130,7 +1130,10 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 		ret_ = gen_options(w, m);
 		break;
 	case M_UNSUBSCRIBE: {
+		/* as many draws whatever the branch: the sequence does not
+		 * depend on which subscriptions exist */
 		unsigned k = (unsigned)below(r, 10), i = (unsigned)below(r, SHARED_PATHS);
+		uint64_t id = below(r, 2000), half_len = below(r, 2050);
 		char buf[4200], other[64];
 		const char *p;
 
@@ -1141,10 +1144,10 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 			p = other;
 			c->foreign = true;
 		} else if (k < 9) {
-			snprintf(buf, sizeof(buf), OBJECT "/subscription/%" PRIu64, below(r, 2000));
+			snprintf(buf, sizeof(buf), OBJECT "/subscription/%" PRIu64, id);
 			p = buf;
 		} else {
-			size_t len = (below(r, 2050) + 1) * 2; /* "/a/a…/a" */
+			size_t len = (half_len + 1) * 2; /* "/a/a…/a" */
 
 			for (size_t j = 0; j < len; j++)
 				buf[j] = j % 2 ? 'a' : '/';
