@@ -26,9 +26,29 @@
  * Properties.Set succeeds, or if bombusd keeps subscriptions or pending
  * authorizations of the fuzz connections after they closed.
  *
+ * Sizes: an ordinary call has at most MESSAGE_BUDGET bytes of generated
+ * strings and MESSAGE_ELEMENTS array elements (arrays at and past
+ * bombusd's bounds fit); --huge-permille of the calls are a Subscribe as
+ * large as --max-message (one array of prefixes, uids, names or bytes, or
+ * one string of "é"s), each on a connection of its own. A GetStatus sent
+ * while one is on its way is reported apart and held to
+ * --max-latency-huge.
+ *
+ * Load: --rate paces the calls; the workers run at --nice so that what the
+ * prober measures is bombusd and the bus, not the fuzzer's own CPU time.
+ * Subscriptions get a prefix under the marker directory (unless
+ * --host-events), whose program the parent runs --marker-rate times a
+ * second: their events are the fuzzer's, not the machine's.
+ *
  * The calls sent are a function of the seed, the worker layout and the
  * call count (--seconds may cut the run short); what bombusd answers, and
- * so the subscription paths reused, depends on timing.
+ * so which subscription paths are reused, depends on timing.
+ *
+ * Diagnosis (environment): DBUS_FUZZ_TRACE=FILE writes when each call was
+ * sent (FILE.wN) and each GetStatus with bombusd's longest loop iteration
+ * (FILE); DBUS_FUZZ_DEBUG=1 prints why a call was not built and dumps the
+ * last calls when the bus drops a worker; with it, DBUS_FUZZ_DUMP="wN
+ * SIZE" dumps the call of that trace line to /tmp/dbus-fuzz-dump.txt.
  *
  * Exit status: 0 passed, 1 failed, 2 usage or setup error.
  */
@@ -1718,9 +1738,36 @@ static void send_raw(struct worker *w)
 	static const char *const bad_paths[] = {"", "org", "//", "/a/", "/a//b", "/a-b", "/é", "/a.b"};
 	static const char *const bad_sigs[] = {"a{", "((", "z", "a", "{sv}", "a{vs}", "(", ")"};
 
-	switch (below(r, 11)) {
+	switch (below(r, 12)) {
 	case 0:
 		fault = "valid GetStatus (control)";
+		break;
+	case 11: /* valid for the bus (D-Bus allows noncharacters), not for sd-bus */
+		fault = "a noncharacter (U+FFFE, U+FFFF, U+FDD0) in a category";
+		member = "Subscribe", sig = "a{sv}";
+		w_u32(&body, 0);
+		w_align(&body, 8);
+		entry = body.len;
+		w_str(&body, "categories", 10);
+		w_sig(&body, "as", 2);
+		{
+			static const char *const nonchars[] = {"\xef\xbf\xbf", "\xef\xbf\xbe", "process\xef\xb7\x90",
+							       "\xf4\x8f\xbf\xbf"};
+			const char *k = PICK(r, nonchars);
+			size_t at;
+
+			w_u32(&body, 0);
+			at = body.len;
+			w_str(&body, k, strlen(k));
+			uint32_t n = (uint32_t)(body.len - at);
+
+			memcpy(body.p + at - 4, &n, 4);
+		}
+		{
+			uint32_t n = (uint32_t)(body.len - entry);
+
+			memcpy(body.p, &n, 4);
+		}
 		break;
 	case 1: /* Subscribe({key: <true>}) with a key of invalid UTF-8 */
 		fault = "invalid UTF-8 in an option key";
@@ -2581,7 +2628,7 @@ int main(int argc, char **argv)
 	off_t log_offset = 0;
 	double *lat = NULL, t_start, t_sent_done = 0, lat_max = 0, deadline = 0;
 	size_t n_lat = 0, cap_lat = 0, n_probe_failures = 0, n_slow = 0, n_behind = 0, n_slow_behind = 0;
-	double lat_max_behind = 0;
+	double lat_max_behind = 0, lat_max_clear = 0;
 	char err[512];
 	off_t report_at = 0;
 	double base[4096], base_seconds = 0;
@@ -2767,6 +2814,8 @@ int main(int argc, char **argv)
 			n_behind++;
 			if (ms > lat_max_behind)
 				lat_max_behind = ms;
+		} else if (ms > lat_max_clear) {
+			lat_max_clear = ms;
 		}
 
 		if (n_lat == cap_lat) {
@@ -2944,8 +2993,8 @@ int main(int argc, char **argv)
 	       n_lat ? lat[(size_t)((double)(n_lat - 1) * 0.99)] : 0.0, lat_max, opt.max_latency_ms, n_slow,
 	       n_probe_failures);
 	printf("  of them %zu sent while a largest-size message was in flight: max %.1f ms (bound %.0f ms), %zu over "
-	       "it\n",
-	       n_behind, lat_max_behind, opt.max_latency_huge_ms, n_slow_behind);
+	       "it; the %zu others: max %.1f ms\n",
+	       n_behind, lat_max_behind, opt.max_latency_huge_ms, n_slow_behind, n_lat - n_behind, lat_max_clear);
 	if (n_base)
 		printf("GetStatus before the fuzz (%.1f s alone): %zu calls, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		       base_seconds, n_base, base[n_base / 2], base[(size_t)((double)(n_base - 1) * 0.99)],
