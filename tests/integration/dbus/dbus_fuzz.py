@@ -60,6 +60,9 @@ def figures(output):
     if m:
         out.update(probes=int(m.group(1)), p50_ms=float(m.group(2)), p99_ms=float(m.group(3)),
                    max_ms=float(m.group(4)))
+    m = re.search(r"the (\d+) others: max ([\d.]+) ms", output)
+    if m:
+        out["others_max_ms"] = float(m.group(2))
     m = re.search(r"VmRSS (-?\d+) kB before, (-?\d+) kB after", output)
     if m:
         out.update(rss_before_kb=int(m.group(1)), rss_after_kb=int(m.group(2)))

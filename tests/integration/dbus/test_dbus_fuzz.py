@@ -58,6 +58,7 @@ def fuzz_service():
     svc.stop()
 
 
+@pytest.mark.load
 def test_dbus_fuzz(fuzz_service):
     assert dbus_fuzz.fuzzer_binary().exists(), f"{dbus_fuzz.fuzzer_binary()} is not built"
     extra = [f"--rate={RATE}", f"--max-latency={BOUND_MS}"]
@@ -71,6 +72,9 @@ def test_dbus_fuzz(fuzz_service):
     print(proc.stdout)
     print(proc.stderr[-8000:])
     print(f"figures: {figures}")
+    if is_asan_build():
+        print(f"AddressSanitizer build: GetStatus not behind a largest-size message: max "
+              f"{figures.get('others_max_ms')} ms (bound {BOUND_MS} ms)")
     assert proc.returncode == 0, (f"dbus-fuzz failed (replay with BOMBUS_DBUS_FUZZ_SEED={figures.get('seed')}):\n"
                                   + proc.stdout[proc.stdout.rfind("dbus-fuzz: FAILED"):])
     assert figures["calls"] >= CALLS
