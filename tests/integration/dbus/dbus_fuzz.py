@@ -14,6 +14,29 @@ import stack
 # largest array the bus takes (400,000 binary path prefixes) in
 # huge_subscribe.py and docs/dbus-api.md.
 MAX_MESSAGE = 3_200_000
+# Calls per second: 20,000 calls in about 100 s.
+RATE = 200
+# Every GetStatus round trip, with either build.
+BOUND_MS = 100
+# With the AddressSanitizer build, a GetStatus sent while a Subscribe of the
+# largest size is on its way to bombusd: sd-bus reallocs its read buffer on
+# every partial read of a message, and ASan's realloc always copies (into
+# fresh mmap()ed memory past 128 KiB), so reading 3.2 MB costs bombusd's
+# loop 0.2-0.6 s there (12 ms in the release build, which keeps 100 ms
+# throughout). Measured here: such GetStatus calls took 120-640 ms.
+ASAN_LARGEST_MESSAGE_BOUND_MS = 1000
+
+
+def is_asan_build():
+    return b"__asan_init" in open(stack.bombusd_binary(), "rb").read()
+
+
+def latency_args():
+    """The fuzzer's GetStatus bounds for the bombusd under test."""
+    args = [f"--max-latency={BOUND_MS}"]
+    if is_asan_build():
+        args.append(f"--max-latency-huge={ASAN_LARGEST_MESSAGE_BOUND_MS}")
+    return args
 
 
 def fuzzer_binary():

@@ -23,32 +23,22 @@ bench/dbus-fuzz.
 
 The AddressSanitizer build holds GetStatus to 100 ms too, except a GetStatus
 sent while a message of the largest size (3.2 MB) is on its way to bombusd:
-there the bound is ASAN_LARGEST_MESSAGE_BOUND_MS. Under ASan, sd-bus's read
-of such a message costs bombusd's loop 0.2-0.5 s (its read buffer is
-realloc()ed, and so copied by ASan, on every partial read; 12 ms in the
-release build, which keeps the 100 ms bound throughout). The fuzzer prints
-those calls apart ("sent while a largest-size message was in flight").
+there the bound is dbus_fuzz.ASAN_LARGEST_MESSAGE_BOUND_MS (why: there).
+The fuzzer prints those calls apart ("sent while a largest-size message was
+in flight").
 """
 import os
 
 import pytest
 
 import dbus_fuzz
-import stack
 from conftest import Service
 
+from dbus_fuzz import ASAN_LARGEST_MESSAGE_BOUND_MS, BOUND_MS, is_asan_build
+
 CALLS = int(os.environ.get("BOMBUS_DBUS_FUZZ_CALLS", "20000"))
-RATE = float(os.environ.get("BOMBUS_DBUS_FUZZ_RATE", "200"))
+RATE = float(os.environ.get("BOMBUS_DBUS_FUZZ_RATE", str(dbus_fuzz.RATE)))
 SEED = os.environ.get("BOMBUS_DBUS_FUZZ_SEED")
-BOUND_MS = 100
-# Measured here: 120-630 ms for a GetStatus behind a 3.2 MB Subscribe with
-# the ASan build (its main-loop iteration 0.2-0.5 s); 25 ms at most with
-# the release build.
-ASAN_LARGEST_MESSAGE_BOUND_MS = 1000
-
-
-def is_asan_build():
-    return b"__asan_init" in open(stack.bombusd_binary(), "rb").read()
 
 
 @pytest.fixture
@@ -61,9 +51,8 @@ def fuzz_service():
 @pytest.mark.load
 def test_dbus_fuzz(fuzz_service):
     assert dbus_fuzz.fuzzer_binary().exists(), f"{dbus_fuzz.fuzzer_binary()} is not built"
-    extra = [f"--rate={RATE}", f"--max-latency={BOUND_MS}"]
+    extra = [f"--rate={RATE}"] + dbus_fuzz.latency_args()
     if is_asan_build():
-        extra.append(f"--max-latency-huge={ASAN_LARGEST_MESSAGE_BOUND_MS}")
         print(f"AddressSanitizer build: GetStatus behind a largest-size message is held to "
               f"{ASAN_LARGEST_MESSAGE_BOUND_MS} ms, every other one to {BOUND_MS} ms")
     proc = dbus_fuzz.run(fuzz_service, calls=CALLS, seed=SEED, extra=extra,
