@@ -126,12 +126,12 @@ static const char *const method_names[_M_MAX] = {
 };
 
 /* Reply kinds that are not a reply of bombusd. */
-#define KIND_OK		  "ok"
-#define KIND_NO_REPLY	  "(sent without expecting a reply)"
-#define KIND_CLOSED	  "(caller closed before the answer)"
-#define KIND_BUS_REFUSED  "(refused by the bus: disconnected)"
-#define KIND_NOT_BUILT	  "(refused by sd-bus: not sent)"
-#define KIND_UNANSWERED	  "(NO ANSWER)"
+#define KIND_OK		 "ok"
+#define KIND_NO_REPLY	 "(sent without expecting a reply)"
+#define KIND_CLOSED	 "(caller closed before the answer)"
+#define KIND_BUS_REFUSED "(refused by the bus: disconnected)"
+#define KIND_NOT_BUILT	 "(refused by sd-bus: not sent)"
+#define KIND_UNANSWERED	 "(NO ANSWER)"
 
 #define MAX_KINDS    64
 #define MAX_FAILURES 8
@@ -165,13 +165,13 @@ struct worker_stats {
 };
 
 struct shared {
-	unsigned huge_inflight;	      /* largest messages sent, not yet answered */
+	unsigned huge_inflight; /* largest messages sent, not yet answered */
 	uint64_t huge_started;
 	uint64_t connections_opened; /* of their own, for one call */
 	/* Subscription paths of all workers: others try to Unsubscribe them. */
 	unsigned next_path;
 	struct {
-		unsigned seq; /* odd while written */
+		unsigned seq;	/* odd while written */
 		unsigned owner; /* worker */
 		char path[64];
 	} paths[SHARED_PATHS];
@@ -331,7 +331,7 @@ struct worker {
 };
 
 /* Bytes of generated strings in one message (besides the largest ones). */
-#define MESSAGE_BUDGET (32u << 10)
+#define MESSAGE_BUDGET	 (32u << 10)
 #define MESSAGE_ELEMENTS 2000
 /* dbus-daemon disconnects a sender of more (max_message_unix_fds) */
 #define MESSAGE_FDS 16
@@ -396,28 +396,34 @@ static char *scratch(struct worker *w, size_t size)
 
 /* ---- values --------------------------------------------------------- */
 
-static const char *const categories[] = {"process", "privilege", "io_uring", "Process", "PROCESS", "", "all",
-					 "process\n", " process", "io-uring"};
-static const char *const event_types[] = {"ProcessExec", "ProcessClone", "ProcessExit", "ProcessEvent",
-					  "IOUringEvent", "processexec", "Exec", ""};
-static const char *const opcodes[] = {"OPENAT", "IORING_OP_OPENAT", "openat", "READ", "NOP", "IORING_OP_NOP",
-				      "CONNECT", "IORING_OP_", "IORING_OP_LAST", "OPENAT2", "", "255"};
+static const char *const categories[] = { "process", "privilege", "io_uring",  "Process",  "PROCESS",
+					  "",	     "all",	  "process\n", " process", "io-uring" };
+static const char *const event_types[] = { "ProcessExec",  "ProcessClone", "ProcessExit", "ProcessEvent",
+					   "IOUringEvent", "processexec",  "Exec",	  "" };
+static const char *const opcodes[] = {
+	"OPENAT",  "IORING_OP_OPENAT", "openat",	 "READ",    "NOP", "IORING_OP_NOP",
+	"CONNECT", "IORING_OP_",       "IORING_OP_LAST", "OPENAT2", "",	   "255"
+};
 /* Prefixes under the marker directory (suffixes of it; what matches only
  * the fuzzer's own marker program), and ones bombusd must refuse. */
-static const char *const prefix_suffixes[] = {"", "/", "//", "/true", "/true/", "x", "/.", "/../", "/nonexistent"};
-static const char *const bad_prefixes[] = {"usr/bin", "", ".", "true", "~/bin", "tmp/"};
+static const char *const prefix_suffixes[] = { "",  "/",  "//",	  "/true",	 "/true/",
+					       "x", "/.", "/../", "/nonexistent" };
+static const char *const bad_prefixes[] = { "usr/bin", "", ".", "true", "~/bin", "tmp/" };
 /* Anywhere (--host-events): these see the machine's events. */
-static const char *const host_prefixes[] = {"/", "/usr/bin", "/usr/bin/", "//", "/usr//bin", "/tmp", "/proc/self/exe",
-					    "/usr/bin/true"};
-static const char *const keys[] = {"categories", "types", "uids", "binary_path_prefixes", "batch",
-				   "io_uring_opcodes"};
-static const uint32_t interesting_u32[] = {0, 1, 2, 100, 1000, 65534, 65535, 65536, INT32_MAX,
-					   (uint32_t)INT32_MAX + 1, UINT32_MAX - 1, UINT32_MAX};
+static const char *const host_prefixes[] = { "/",	  "/usr/bin", "/usr/bin/",	"//",
+					     "/usr//bin", "/tmp",     "/proc/self/exe", "/usr/bin/true" };
+static const char *const keys[] = { "categories",	    "types", "uids",
+				    "binary_path_prefixes", "batch", "io_uring_opcodes" };
+static const uint32_t interesting_u32[] = {
+	0,	   1, 2, 100, 1000, 65534, 65535, 65536, INT32_MAX, (uint32_t)INT32_MAX + 1, UINT32_MAX - 1,
+	UINT32_MAX
+};
 
 /* Characters to build strings of: ASCII, 2-, 3- and 4-byte UTF-8, control
  * characters, format directives, a valid but unusual code point. */
-static const char *const pieces[] = {"a", "/", "é", "€", "𝄞", "\x01", "\x1b[31m", "\x7f", "%s", "%n", "%.999999d",
-				     "\xc2\x85", "'", "\"", "\\", " ", "\n", "\xe2\x80\xae"};
+static const char *const pieces[] = { "a",	  "/",	  "é",	"€",  "𝄞",	   "\x01",
+				      "\x1b[31m", "\x7f", "%s", "%n", "%.999999d", "\xc2\x85",
+				      "'",	  "\"",	  "\\", " ",  "\n",	   "\xe2\x80\xae" };
 
 /* A string that sd-bus will send as 's' (valid UTF-8, no NUL). Long ones
  * are built in the worker's scratch buffer: use before the next call. */
@@ -443,7 +449,7 @@ static const char *gen_text(struct worker *w, size_t max_len)
 		len = below(r, 300);
 		break;
 	case 85 ... 92: {
-		static const size_t limits[] = {63, 64, 127, 128, 199, 200, 4095, 4096};
+		static const size_t limits[] = { 63, 64, 127, 128, 199, 200, 4095, 4096 };
 
 		len = PICK(r, limits) + below(r, 9) - 4;
 		break;
@@ -598,9 +604,10 @@ static size_t sig_one(const char *s)
 	return n;
 }
 
-static const char *const variant_types[] = {"s", "as", "au", "b", "u", "i", "t", "ay", "a{sv}", "o", "g", "v",
-					    "(ss)", "ad", "h", "ab", "aas", "y", "n", "q", "x", "d", "a{ss}",
-					    "a(ss)", "aau", "(a{sv})", "aa{sv}"};
+static const char *const variant_types[] = { "s",  "as",    "au",    "b",   "u",       "i",	"t",
+					     "ay", "a{sv}", "o",     "g",   "v",       "(ss)",	"ad",
+					     "h",  "ab",    "aas",   "y",   "n",       "q",	"x",
+					     "d",  "a{ss}", "a(ss)", "aau", "(a{sv})", "aa{sv}" };
 
 static int gen_value(struct worker *w, sd_bus_message *m, const char *sig, size_t len, int depth);
 
@@ -670,8 +677,11 @@ static int gen_value(struct worker *w, sd_bus_message *m, const char *sig, size_
 		uint16_t q = (uint16_t)u;
 		uint32_t u32 = gen_u32(w);
 		int64_t x = (int64_t)u;
-		void *p = sig[0] == 'y' ? (void *)&y : sig[0] == 'n' ? (void *)&n16 : sig[0] == 'q' ? (void *)&q
-			: strchr("iu", sig[0]) ? (void *)&u32 : (void *)&x;
+		void *p = sig[0] == 'y'		 ? (void *)&y
+			  : sig[0] == 'n'	 ? (void *)&n16
+			  : sig[0] == 'q'	 ? (void *)&q
+			  : strchr("iu", sig[0]) ? (void *)&u32
+						 : (void *)&x;
 
 		return sd_bus_message_append_basic(m, sig[0], p);
 	}
@@ -681,7 +691,7 @@ static int gen_value(struct worker *w, sd_bus_message *m, const char *sig, size_
 		return sd_bus_message_append_basic(m, 'b', &b);
 	}
 	case 'd': {
-		static const double ds[] = {0.0, -0.0, 1e308, -1e308, NAN, INFINITY, 5e-324};
+		static const double ds[] = { 0.0, -0.0, 1e308, -1e308, NAN, INFINITY, 5e-324 };
 		double d = PICK(r, ds);
 
 		return sd_bus_message_append_basic(m, 'd', &d);
@@ -689,12 +699,16 @@ static int gen_value(struct worker *w, sd_bus_message *m, const char *sig, size_
 	case 's':
 		return sd_bus_message_append_basic(m, 's', gen_text(w, 1 << 20));
 	case 'o': {
-		static const char *const paths[] = {"/", OBJECT, OBJECT "/subscription/1", "/org/bombus", "/a/b/c_d"};
+		static const char *const paths[] = { "/", OBJECT, OBJECT "/subscription/1", "/org/bombus",
+						     "/a/b/c_d" };
 
 		return sd_bus_message_append_basic(m, 'o', PICK(r, paths));
 	}
 	case 'g': {
-		static const char *const sigs[] = {"", "a{sv}", "s", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaay", "(((((((((((((((((((((((((((((((y)))))))))))))))))))))))))))))))"};
+		static const char *const sigs[] = {
+			"", "a{sv}", "s", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaay",
+			"(((((((((((((((((((((((((((((((y)))))))))))))))))))))))))))))))"
+		};
 
 		return sd_bus_message_append_basic(m, 'g', PICK(r, sigs));
 	}
@@ -898,13 +912,14 @@ static void oracle(struct worker *w, const struct call *c, const char *kind, con
 	bool ok = strcmp(kind, KIND_OK) == 0;
 
 	if (strcmp(kind, SD_BUS_ERROR_NO_REPLY) == 0 || strcmp(kind, SD_BUS_ERROR_TIMEOUT) == 0)
-		failure(w, "%s got no answer within %.0f s: %s: %s", method_names[c->method], opt.reply_timeout,
-			kind, e && e->message ? e->message : "");
+		failure(w, "%s got no answer within %.0f s: %s: %s", method_names[c->method],
+			opt.reply_timeout, kind, e && e->message ? e->message : "");
 	if (!ok)
 		return;
 	if (w->role == ROLE_REFUSED &&
 	    (c->method == M_SUBSCRIBE || c->method == M_GET_STATUS || c->method == M_GET_PROCESS))
-		failure(w, "%s succeeded for %s, whom polkit refuses everything", method_names[c->method], w->user);
+		failure(w, "%s succeeded for %s, whom polkit refuses everything", method_names[c->method],
+			w->user);
 	if (c->foreign)
 		failure(w, "Unsubscribe of another connection's subscription %s succeeded", c->path);
 	if (c->must_fail)
@@ -1028,8 +1043,9 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 	const char *path = OBJECT, *iface = IFACE, *member;
 	int ret_ = 0;
 
-	static const char *const wrong_sigs[] = {"", "s", "u", "a{ss}", "a{sv}a{sv}", "as", "v", "(a{sv})",
-						 "o", "i", "t", "ay", "h", "aa{sv}", "a{sv}s", "uu"};
+	static const char *const wrong_sigs[] = { "",  "s",	  "u",	    "a{ss}", "a{sv}a{sv}", "as",
+						  "v", "(a{sv})", "o",	    "i",     "t",	   "ay",
+						  "h", "aa{sv}",  "a{sv}s", "uu" };
 
 	if (weight < 30)
 		c->method = M_SUBSCRIBE;
@@ -1084,8 +1100,9 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 	case M_INTROSPECT:
 		iface = "org.freedesktop.DBus.Introspectable", member = "Introspect";
 		if (chance(r, 30)) {
-			static const char *const paths[] = {"/", "/org", "/org/bombus", OBJECT "/subscription",
-							    OBJECT "/subscription/1"};
+			static const char *const paths[] = { "/", "/org", "/org/bombus",
+							     OBJECT "/subscription",
+							     OBJECT "/subscription/1" };
 			path = PICK(r, paths);
 		}
 		break;
@@ -1096,29 +1113,36 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 		iface = "org.freedesktop.DBus.Peer", member = "GetMachineId";
 		break;
 	case M_UNKNOWN_METHOD: {
-		static const char *const members[] = {"Subscribe2", "subscribe", "GetStatuses", "Event", "Dropped",
-						      "Version", "GetProcesses", "Unsubscribe_", "X"};
+		static const char *const members[] = { "Subscribe2",   "subscribe",    "GetStatuses",
+						       "Event",	       "Dropped",      "Version",
+						       "GetProcesses", "Unsubscribe_", "X" };
 		member = PICK(r, members);
 		c->must_fail = true;
 		break;
 	}
 	case M_UNKNOWN_INTERFACE: {
-		static const char *const ifaces[] = {"org.bombus.Monitor2", "org.bombus.Monitor1.Error",
-						     "org.freedesktop.DBus", "org.freedesktop.DBus.ObjectManager",
-						     "org.freedesktop.DBus.Monitoring", "a.b"};
-		static const char *const members[] = {"Subscribe", "GetStatus", "GetManagedObjects", "BecomeMonitor",
-						      "Hello", "ListNames"};
+		static const char *const ifaces[] = { "org.bombus.Monitor2",
+						      "org.bombus.Monitor1.Error",
+						      "org.freedesktop.DBus",
+						      "org.freedesktop.DBus.ObjectManager",
+						      "org.freedesktop.DBus.Monitoring",
+						      "a.b" };
+		static const char *const members[] = { "Subscribe",	"GetStatus", "GetManagedObjects",
+						       "BecomeMonitor", "Hello",     "ListNames" };
 		iface = PICK(r, ifaces);
 		member = PICK(r, members);
 		c->must_fail = true;
 		break;
 	}
 	default: {
-		static const char *const paths[] = {"/", "/org/bombus/Monitor", "/org/bombus/Monitor1/x",
-						    "/org/bombus/Monitor1/subscription/1/a", "/org/freedesktop/DBus",
-						    "/org/bombus/Monitor11"};
-		static const char *const members[] = {"Subscribe", "GetStatus", "GetProcess", "Get", "GetAll",
-						      "Introspect"};
+		static const char *const paths[] = { "/",
+						     "/org/bombus/Monitor",
+						     "/org/bombus/Monitor1/x",
+						     "/org/bombus/Monitor1/subscription/1/a",
+						     "/org/freedesktop/DBus",
+						     "/org/bombus/Monitor11" };
+		static const char *const members[] = { "Subscribe", "GetStatus", "GetProcess",
+						       "Get",	    "GetAll",	 "Introspect" };
 		path = PICK(r, paths);
 		member = PICK(r, members);
 		if (chance(r, 50))
@@ -1202,9 +1226,11 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 	}
 	case M_PROP_GET:
 	case M_PROP_SET: {
-		static const char *const ifaces[] = {IFACE, IFACE, "", "org.bombus.Monitor2",
-						     "org.freedesktop.DBus.Properties"};
-		static const char *const props[] = {"Version", "Version", "version", "", "Subscribe", "Foo"};
+		static const char *const ifaces[] = { IFACE, IFACE, "", "org.bombus.Monitor2",
+						      "org.freedesktop.DBus.Properties" };
+		static const char *const props[] = {
+			"Version", "Version", "version", "", "Subscribe", "Foo"
+		};
 
 		ret_ = sd_bus_message_append(m, "ss", chance(r, 10) ? gen_text(w, 1 << 16) : PICK(r, ifaces),
 					     PICK(r, props));
@@ -1220,7 +1246,7 @@ static int build_call(struct worker *w, sd_bus *bus, struct call *c, sd_bus_mess
 		break;
 	}
 	case M_PROP_GET_ALL: {
-		static const char *const ifaces[] = {IFACE, "", "org.freedesktop.DBus.Peer", "x"};
+		static const char *const ifaces[] = { IFACE, "", "org.freedesktop.DBus.Peer", "x" };
 
 		ret_ = sd_bus_message_append_basic(m, 's', PICK(r, ifaces));
 		break;
@@ -1266,11 +1292,12 @@ static void send_call(struct worker *w)
 	if (getenv("DBUS_FUZZ_DEBUG")) {
 		/* the same message again, sealed to be dumped */
 		struct rng saved = w->rng;
-		struct call c2 = {.w = w};
+		struct call c2 = { .w = w };
 		sd_bus_message *copy = NULL;
 
 		w->rng = rng_before;
-		int rb = build_call(w, w->bus, &c2, &copy), rs = rb >= 0 ? sd_bus_message_seal(copy, 1, 0) : 0;
+		int rb = build_call(w, w->bus, &c2, &copy),
+		    rs = rb >= 0 ? sd_bus_message_seal(copy, 1, 0) : 0;
 
 		if (rb >= 0 && rs >= 0) {
 			char me[64];
@@ -1322,7 +1349,7 @@ static void send_call(struct worker *w)
 /* A connection of its own that sends one call and closes at once. */
 static void send_and_close(struct worker *w)
 {
-	struct call c = {.w = w};
+	struct call c = { .w = w };
 	sd_bus_message *m = NULL;
 	sd_bus *bus = connect_bus(false);
 	int r;
@@ -1354,8 +1381,10 @@ static void send_and_close(struct worker *w)
  * its connection), waited for. */
 static void send_huge(struct worker *w)
 {
-	static const char *const what[] = {"binary_path_prefixes", "uids", "categories", "types", "ay", "key",
-					   "prefix", "unknown-as", "io_uring_opcodes"};
+	static const char *const what[] = {
+		"binary_path_prefixes", "uids", "categories", "types", "ay", "key", "prefix", "unknown-as",
+		"io_uring_opcodes"
+	};
 	struct rng *r = &w->rng;
 	const char *kind_of = PICK(r, what);
 	/* up to the limit, or just below it */
@@ -1363,7 +1392,7 @@ static void send_huge(struct worker *w)
 	size_t n;
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus_error error = SD_BUS_ERROR_NULL;
-	struct call c = {.w = w, .method = M_SUBSCRIBE, .must_fail = true};
+	struct call c = { .w = w, .method = M_SUBSCRIBE, .must_fail = true };
 	sd_bus *bus = connect_bus(false);
 	const char *kind;
 	double t0;
@@ -1433,10 +1462,10 @@ static void send_huge(struct worker *w)
 		/* arrays of short strings: 8 bytes each on the wire */
 		const char *key = strcmp(kind_of, "unknown-as") == 0 ? "unknown_option" : kind_of;
 		const char *elem = strcmp(kind_of, "binary_path_prefixes") == 0 ? "/a"
-				   : strcmp(kind_of, "categories") == 0	       ? "io"
-				   : strcmp(kind_of, "types") == 0		       ? "Pe"
-				   : strcmp(kind_of, "io_uring_opcodes") == 0	       ? "NOP"
-										       : "xy";
+				   : strcmp(kind_of, "categories") == 0		? "io"
+				   : strcmp(kind_of, "types") == 0		? "Pe"
+				   : strcmp(kind_of, "io_uring_opcodes") == 0	? "NOP"
+										: "xy";
 
 		n = bytes / 8;
 		ret = sd_bus_message_open_container(m, 'e', "sv");
@@ -1480,8 +1509,9 @@ static void send_huge(struct worker *w)
 	count(w, M_SUBSCRIBE, strcmp(kind, SD_BUS_ERROR_TIMEOUT) == 0 ? KIND_UNANSWERED : kind);
 	oracle(w, &c, kind, &error);
 	if (opt.verbose)
-		note("worker %u (%s): huge Subscribe: %s, %zu bytes: %s in %.0f ms%s%s", w->id, w->user, kind_of,
-		     bytes, kind, (now() - t0) * 1e3, error.message ? ": " : "", error.message ? error.message : "");
+		note("worker %u (%s): huge Subscribe: %s, %zu bytes: %s in %.0f ms%s%s", w->id, w->user,
+		     kind_of, bytes, kind, (now() - t0) * 1e3, error.message ? ": " : "",
+		     error.message ? error.message : "");
 out:
 	sd_bus_error_free(&error);
 	sd_bus_message_unref(reply);
@@ -1545,7 +1575,7 @@ static void w_sig(struct wbuf *b, const char *s, size_t n)
 
 static void w_field_str(struct wbuf *b, uint8_t code, char type, const char *s, size_t n)
 {
-	char t[2] = {type, 0};
+	char t[2] = { type, 0 };
 
 	w_align(b, 8);
 	w_byte(b, code);
@@ -1557,8 +1587,9 @@ static void w_field_str(struct wbuf *b, uint8_t code, char type, const char *s, 
 }
 
 /* A method call with any header strings (NULL: field left out) and body. */
-static void raw_call(struct wbuf *out, uint32_t serial, const char *path, const char *iface, const char *member,
-		     const char *dest, const char *sig, const struct wbuf *body, uint32_t body_len)
+static void raw_call(struct wbuf *out, uint32_t serial, const char *path, const char *iface,
+		     const char *member, const char *dest, const char *sig, const struct wbuf *body,
+		     uint32_t body_len)
 {
 	size_t fields_at;
 
@@ -1592,8 +1623,8 @@ static void raw_call(struct wbuf *out, uint32_t serial, const char *path, const 
 
 static int raw_connect(struct worker *w)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = (time_t)opt.reply_timeout};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = (time_t)opt.reply_timeout };
 	const char *p = strstr(opt.address, "unix:path=");
 	char line[256], uid[32];
 	size_t n = 0;
@@ -1725,7 +1756,7 @@ static int raw_answer(int fd, uint32_t serial, char *kind, size_t size)
 static void send_raw(struct worker *w)
 {
 	struct rng *r = &w->rng;
-	struct wbuf msg = {0}, body = {0}, hello = {0};
+	struct wbuf msg = { 0 }, body = { 0 }, hello = { 0 };
 	const char *path = OBJECT, *iface = IFACE, *member = "GetStatus", *sig = NULL;
 	uint32_t body_len;
 	char kind[128], label[160];
@@ -1733,10 +1764,12 @@ static void send_raw(struct worker *w)
 	size_t entry;
 	int fd;
 
-	static const char *const bad_utf8[] = {"\xc3\x28", "\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-					       "/usr/bin/\xe9", "\xe2\x82"};
-	static const char *const bad_paths[] = {"", "org", "//", "/a/", "/a//b", "/a-b", "/é", "/a.b"};
-	static const char *const bad_sigs[] = {"a{", "((", "z", "a", "{sv}", "a{vs}", "(", ")"};
+	static const char *const bad_utf8[] = { "\xc3\x28",	    "\xff",
+						"\xc0\x80",	    "\xed\xa0\x80",
+						"\xf4\x90\x80\x80", "/usr/bin/\xe9",
+						"\xe2\x82" };
+	static const char *const bad_paths[] = { "", "org", "//", "/a/", "/a//b", "/a-b", "/é", "/a.b" };
+	static const char *const bad_sigs[] = { "a{", "((", "z", "a", "{sv}", "a{vs}", "(", ")" };
 
 	switch (below(r, 12)) {
 	case 0:
@@ -1751,8 +1784,8 @@ static void send_raw(struct worker *w)
 		w_str(&body, "categories", 10);
 		w_sig(&body, "as", 2);
 		{
-			static const char *const nonchars[] = {"\xef\xbf\xbf", "\xef\xbf\xbe", "process\xef\xb7\x90",
-							       "\xf4\x8f\xbf\xbf"};
+			static const char *const nonchars[] = { "\xef\xbf\xbf", "\xef\xbf\xbe",
+								"process\xef\xb7\x90", "\xf4\x8f\xbf\xbf" };
 			const char *k = PICK(r, nonchars);
 			size_t at;
 
@@ -1848,9 +1881,10 @@ static void send_raw(struct worker *w)
 	case 6: /* member or interface invalid */
 		fault = "invalid member or interface name";
 		if (chance(r, 50))
-			member = PICK(r, ((const char *const[]){"1abc", "a.b", "", "Get-Status", "\xff"}));
+			member = PICK(r, ((const char *const[]){ "1abc", "a.b", "", "Get-Status", "\xff" }));
 		else
-			iface = PICK(r, ((const char *const[]){"nodot", ".a.b", "a..b", "org.bombus.1x", "a.\xc3\x28"}));
+			iface = PICK(r, ((const char *const[]){ "nodot", ".a.b", "a..b", "org.bombus.1x",
+								"a.\xc3\x28" }));
 		break;
 	case 7: /* GetProcess(u) with no body */
 		fault = "body shorter than its signature";
@@ -1878,8 +1912,8 @@ static void send_raw(struct worker *w)
 		break;
 	}
 	body_len = (uint32_t)body.len;
-	raw_call(&hello, 1, "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "org.freedesktop.DBus", NULL,
-		 NULL, 0);
+	raw_call(&hello, 1, "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "org.freedesktop.DBus",
+		 NULL, NULL, 0);
 	raw_call(&msg, 2, path, iface, member, BUS_NAME, sig, &body, body_len);
 	w->st->sent[M_RAW]++;
 	snprintf(label, sizeof(label), "raw: %s", fault);
@@ -1887,7 +1921,8 @@ static void send_raw(struct worker *w)
 	fd = raw_connect(w);
 	if (fd < 0) {
 		failure(w, "raw connection: cannot authenticate: %s", strerror(-fd));
-	} else if (write(fd, hello.p, hello.len) != (ssize_t)hello.len || write(fd, msg.p, msg.len) != (ssize_t)msg.len) {
+	} else if (write(fd, hello.p, hello.len) != (ssize_t)hello.len ||
+		   write(fd, msg.p, msg.len) != (ssize_t)msg.len) {
 		count(w, M_RAW, KIND_BUS_REFUSED);
 	} else if (raw_answer(fd, 2, kind, sizeof(kind)) < 0) {
 		count(w, M_RAW, KIND_UNANSWERED);
@@ -2037,7 +2072,7 @@ static int read_status(sd_bus_message *reply, struct status *s)
 {
 	int r;
 
-	*s = (struct status){0};
+	*s = (struct status){ 0 };
 	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
 	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
 		const char *key;
@@ -2135,8 +2170,8 @@ static unsigned long long start_time(pid_t pid)
 	return t;
 }
 
-static const char *const sanitizer_markers[] = {"ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer",
-						"UndefinedBehaviorSanitizer", "ERROR: ThreadSanitizer"};
+static const char *const sanitizer_markers[] = { "ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer",
+						 "UndefinedBehaviorSanitizer", "ERROR: ThreadSanitizer" };
 
 /* New text of bombusd's log since @offset: whether it has a sanitizer
  * report, and where it starts (@at). */
@@ -2158,7 +2193,8 @@ static bool scan_log(off_t *offset, off_t *at)
 
 		memcpy(buf, carry, keep);
 		for (size_t i = 0; i < ELEMENTS(sanitizer_markers); i++) {
-			const char *hit = memmem(buf, total, sanitizer_markers[i], strlen(sanitizer_markers[i]));
+			const char *hit =
+				memmem(buf, total, sanitizer_markers[i], strlen(sanitizer_markers[i]));
 
 			if (hit) {
 				/* from the start of its line */
@@ -2362,7 +2398,7 @@ static void marker_run(void)
 		next += 1 / opt.marker_rate;
 		wait = next - now();
 		if (wait > 0) {
-			struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+			struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
 
 			nanosleep(&ts, NULL);
 		} else {
@@ -2373,36 +2409,35 @@ static void marker_run(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: dbus-fuzz --address=ADDRESS [options]\n"
-		"Random and malformed D-Bus calls to org.bombus.Monitor1, while GetStatus is timed.\n\n"
-		"  --address=ADDR       the bus (default: $DBUS_SYSTEM_BUS_ADDRESS)\n"
-		"  --seed=N             of the call sequence (default: from the clock; printed)\n"
-		"  --calls=N            calls in all, shared by the workers (default 20000; 0: no bound)\n"
-		"  --seconds=S          stop sending after S seconds (default: no bound)\n"
-		"  --root-workers=N     root connections sending calls (default 2)\n"
-		"  --refused-user=USER  a connection as USER, whom polkit refuses everything: any\n"
-		"                       success of Subscribe, GetStatus or GetProcess fails the run\n"
-		"  --granted-user=USER  a connection as USER, whom polkit grants some actions\n"
-		"  --pid=PID            bombusd (default: the owner of " BUS_NAME ")\n"
-		"  --log=FILE           bombusd's stderr, watched for sanitizer reports\n"
-		"  --max-latency=MS     bound of each GetStatus round trip (default 100)\n"
-		"  --max-latency-huge=MS  bound of one sent while a largest-size message was in\n"
-		"                       flight (default: --max-latency)\n"
-		"  --rate=N             calls per second in all (default 0: as fast as they go)\n"
-		"  --nice=N             niceness of the workers and the marker (default 10): their\n"
-		"                       own CPU time is not what GetStatus is to measure\n"
-		"  --interval=MS        between GetStatus calls (default 50)\n"
-		"  --reply-timeout=S    a call unanswered this long fails the run (default 20)\n"
-		"  --window=N           calls in flight per worker (default 8)\n"
-		"  --huge-permille=N    calls that are Subscribe with the largest message (default 2)\n"
-		"  --max-message=BYTES  size of those (default: 0, none)\n"
-		"  --baseline=S         GetStatus alone for S seconds first, to compare (default 2)\n"
-		"  --marker-rate=N      runs of the marker program per second (default 10): the\n"
-		"                       events that the fuzzer's subscriptions see\n"
-		"  --host-events        let subscriptions see every event of the machine (prefixes\n"
-		"                       such as / and none at all), whose volume is the machine's\n"
-		"  --verbose            each huge call, as it is answered\n");
+	fprintf(f, "Usage: dbus-fuzz --address=ADDRESS [options]\n"
+		   "Random and malformed D-Bus calls to org.bombus.Monitor1, while GetStatus is timed.\n\n"
+		   "  --address=ADDR       the bus (default: $DBUS_SYSTEM_BUS_ADDRESS)\n"
+		   "  --seed=N             of the call sequence (default: from the clock; printed)\n"
+		   "  --calls=N            calls in all, shared by the workers (default 20000; 0: no bound)\n"
+		   "  --seconds=S          stop sending after S seconds (default: no bound)\n"
+		   "  --root-workers=N     root connections sending calls (default 2)\n"
+		   "  --refused-user=USER  a connection as USER, whom polkit refuses everything: any\n"
+		   "                       success of Subscribe, GetStatus or GetProcess fails the run\n"
+		   "  --granted-user=USER  a connection as USER, whom polkit grants some actions\n"
+		   "  --pid=PID            bombusd (default: the owner of " BUS_NAME ")\n"
+		   "  --log=FILE           bombusd's stderr, watched for sanitizer reports\n"
+		   "  --max-latency=MS     bound of each GetStatus round trip (default 100)\n"
+		   "  --max-latency-huge=MS  bound of one sent while a largest-size message was in\n"
+		   "                       flight (default: --max-latency)\n"
+		   "  --rate=N             calls per second in all (default 0: as fast as they go)\n"
+		   "  --nice=N             niceness of the workers and the marker (default 10): their\n"
+		   "                       own CPU time is not what GetStatus is to measure\n"
+		   "  --interval=MS        between GetStatus calls (default 50)\n"
+		   "  --reply-timeout=S    a call unanswered this long fails the run (default 20)\n"
+		   "  --window=N           calls in flight per worker (default 8)\n"
+		   "  --huge-permille=N    calls that are Subscribe with the largest message (default 2)\n"
+		   "  --max-message=BYTES  size of those (default: 0, none)\n"
+		   "  --baseline=S         GetStatus alone for S seconds first, to compare (default 2)\n"
+		   "  --marker-rate=N      runs of the marker program per second (default 10): the\n"
+		   "                       events that the fuzzer's subscriptions see\n"
+		   "  --host-events        let subscriptions see every event of the machine (prefixes\n"
+		   "                       such as / and none at all), whose volume is the machine's\n"
+		   "  --verbose            each huge call, as it is answered\n");
 }
 
 static double parse_double(const char *s, const char *name)
@@ -2433,22 +2468,56 @@ static uint64_t parse_u64(const char *s, const char *name)
 
 static void parse_args(int argc, char **argv)
 {
-	enum { O_ADDRESS = 256, O_SEED, O_CALLS, O_SECONDS, O_ROOT, O_REFUSED, O_GRANTED, O_PID, O_LOG, O_LATENCY,
-	       O_INTERVAL, O_TIMEOUT, O_WINDOW, O_HUGE, O_MAX_MESSAGE, O_BASELINE, O_MARKER_RATE, O_HOST_EVENTS, O_VERBOSE, O_LATENCY_HUGE, O_RATE, O_NICE, O_HELP };
+	enum {
+		O_ADDRESS = 256,
+		O_SEED,
+		O_CALLS,
+		O_SECONDS,
+		O_ROOT,
+		O_REFUSED,
+		O_GRANTED,
+		O_PID,
+		O_LOG,
+		O_LATENCY,
+		O_INTERVAL,
+		O_TIMEOUT,
+		O_WINDOW,
+		O_HUGE,
+		O_MAX_MESSAGE,
+		O_BASELINE,
+		O_MARKER_RATE,
+		O_HOST_EVENTS,
+		O_VERBOSE,
+		O_LATENCY_HUGE,
+		O_RATE,
+		O_NICE,
+		O_HELP
+	};
 	static const struct option longopts[] = {
-		{"address", required_argument, NULL, O_ADDRESS},   {"seed", required_argument, NULL, O_SEED},
-		{"calls", required_argument, NULL, O_CALLS},	   {"seconds", required_argument, NULL, O_SECONDS},
-		{"root-workers", required_argument, NULL, O_ROOT}, {"refused-user", required_argument, NULL, O_REFUSED},
-		{"granted-user", required_argument, NULL, O_GRANTED}, {"pid", required_argument, NULL, O_PID},
-		{"log", required_argument, NULL, O_LOG},	   {"max-latency", required_argument, NULL, O_LATENCY},
-		{"interval", required_argument, NULL, O_INTERVAL}, {"reply-timeout", required_argument, NULL, O_TIMEOUT},
-		{"window", required_argument, NULL, O_WINDOW},	   {"huge-permille", required_argument, NULL, O_HUGE},
-		{"max-message", required_argument, NULL, O_MAX_MESSAGE}, {"verbose", no_argument, NULL, O_VERBOSE},
-		{"baseline", required_argument, NULL, O_BASELINE},
-		{"max-latency-huge", required_argument, NULL, O_LATENCY_HUGE}, {"rate", required_argument, NULL, O_RATE},
-		{"nice", required_argument, NULL, O_NICE},
-		{"marker-rate", required_argument, NULL, O_MARKER_RATE}, {"host-events", no_argument, NULL, O_HOST_EVENTS},
-		{"help", no_argument, NULL, O_HELP},		   {0},
+		{ "address", required_argument, NULL, O_ADDRESS },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "calls", required_argument, NULL, O_CALLS },
+		{ "seconds", required_argument, NULL, O_SECONDS },
+		{ "root-workers", required_argument, NULL, O_ROOT },
+		{ "refused-user", required_argument, NULL, O_REFUSED },
+		{ "granted-user", required_argument, NULL, O_GRANTED },
+		{ "pid", required_argument, NULL, O_PID },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "max-latency", required_argument, NULL, O_LATENCY },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "reply-timeout", required_argument, NULL, O_TIMEOUT },
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ "huge-permille", required_argument, NULL, O_HUGE },
+		{ "max-message", required_argument, NULL, O_MAX_MESSAGE },
+		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "max-latency-huge", required_argument, NULL, O_LATENCY_HUGE },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "nice", required_argument, NULL, O_NICE },
+		{ "marker-rate", required_argument, NULL, O_MARKER_RATE },
+		{ "host-events", no_argument, NULL, O_HOST_EVENTS },
+		{ "help", no_argument, NULL, O_HELP },
+		{ 0 },
 	};
 	bool seeded = false;
 	int c;
@@ -2477,7 +2546,8 @@ static void parse_args(int argc, char **argv)
 				fprintf(stderr, "dbus-fuzz: too many users\n");
 				exit(2);
 			}
-			opt.users[opt.n_users++] = (struct user){optarg, c == O_REFUSED ? ROLE_REFUSED : ROLE_GRANTED};
+			opt.users[opt.n_users++] =
+				(struct user){ optarg, c == O_REFUSED ? ROLE_REFUSED : ROLE_GRANTED };
 			break;
 		case O_PID:
 			opt.pid = (pid_t)parse_u64(optarg, "pid");
@@ -2546,7 +2616,8 @@ static void parse_args(int argc, char **argv)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		opt.seed = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+		opt.seed = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec ^
+			   ((uint64_t)getpid() << 32);
 		opt.seed %= UINT64_C(10000000000000);
 	}
 	if (opt.calls == 0 && opt.seconds == 0) {
@@ -2622,7 +2693,7 @@ int main(int argc, char **argv)
 	pid_t *pids;
 	size_t shared_size;
 	sd_bus *bus;
-	struct status st_before = {0}, st = {0}, st_after = {0};
+	struct status st_before = { 0 }, st = { 0 }, st_after = { 0 };
 	unsigned long long bombusd_start;
 	long rss_before, rss_after;
 	off_t log_offset = 0;
@@ -2659,10 +2730,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-#define FAIL(...)                                                                                                      \
-	do {                                                                                                           \
-		if (n_fails < ELEMENTS(fails))                                                                         \
-			snprintf(fails[n_fails++], sizeof(fails[0]), __VA_ARGS__);                                     \
+#define FAIL(...)                                                                                            \
+	do {                                                                                                 \
+		if (n_fails < ELEMENTS(fails))                                                               \
+			snprintf(fails[n_fails++], sizeof(fails[0]), __VA_ARGS__);                           \
 	} while (0)
 
 	bus = connect_bus(true);
@@ -2726,18 +2797,21 @@ int main(int argc, char **argv)
 		rng_seed(&w->rng, opt.seed, i + 1);
 	}
 
-	printf("dbus-fuzz: seed %" PRIu64 "; %" PRIu64 " calls%s; bombusd pid %d; workers:", opt.seed, opt.calls,
-	       opt.seconds > 0 ? " at most" : "", (int)opt.pid);
+	printf("dbus-fuzz: seed %" PRIu64 "; %" PRIu64 " calls%s; bombusd pid %d; workers:", opt.seed,
+	       opt.calls, opt.seconds > 0 ? " at most" : "", (int)opt.pid);
 	for (unsigned i = 0; i < n_workers; i++)
 		printf(" %s%s", workers[i].user,
-		       workers[i].role == ROLE_REFUSED ? " (refused)" : workers[i].role == ROLE_GRANTED ? " (granted)" : "");
+		       workers[i].role == ROLE_REFUSED	 ? " (refused)"
+		       : workers[i].role == ROLE_GRANTED ? " (granted)"
+							 : "");
 	printf("\n");
-	printf("dbus-fuzz: subscriptions see the events of %s (%.0f runs/s)%s\n", marker_path, opt.marker_rate,
-	       opt.host_events ? " and of the whole machine" : "");
-	printf("dbus-fuzz: replay with --seed=%" PRIu64 " --calls=%" PRIu64 " --root-workers=%u", opt.seed, opt.calls,
-	       opt.root_workers);
+	printf("dbus-fuzz: subscriptions see the events of %s (%.0f runs/s)%s\n", marker_path,
+	       opt.marker_rate, opt.host_events ? " and of the whole machine" : "");
+	printf("dbus-fuzz: replay with --seed=%" PRIu64 " --calls=%" PRIu64 " --root-workers=%u", opt.seed,
+	       opt.calls, opt.root_workers);
 	for (unsigned i = 0; i < opt.n_users; i++)
-		printf(" --%s-user=%s", opt.users[i].role == ROLE_REFUSED ? "refused" : "granted", opt.users[i].name);
+		printf(" --%s-user=%s", opt.users[i].role == ROLE_REFUSED ? "refused" : "granted",
+		       opt.users[i].name);
 	if (opt.huge_permille && opt.max_message)
 		printf(" --huge-permille=%u --max-message=%zu", opt.huge_permille, opt.max_message);
 	printf("\n");
@@ -2749,7 +2823,7 @@ int main(int argc, char **argv)
 		stall_before = cpu_stall_usec();
 		t_start = now();
 		while (now() < until) {
-			struct timespec ts = {0, (long)(opt.interval_ms * 1e6)};
+			struct timespec ts = { 0, (long)(opt.interval_ms * 1e6) };
 			double t = probe(bus, &st, err, sizeof(err));
 
 			if (t < 0) {
@@ -2801,10 +2875,12 @@ int main(int argc, char **argv)
 	for (unsigned running = n_workers;;) {
 		uint64_t huge_before = __atomic_load_n(&sh->huge_started, __ATOMIC_RELAXED);
 		bool behind = __atomic_load_n(&sh->huge_inflight, __ATOMIC_RELAXED) > 0;
-		double delay_before[3] = {run_delay_ms(opt.pid), run_delay_ms(bus_pid), run_delay_ms(parent_pid)};
+		double delay_before[3] = { run_delay_ms(opt.pid), run_delay_ms(bus_pid),
+					   run_delay_ms(parent_pid) };
 		double t = probe(bus, &st, err, sizeof(err));
-		double delay[3] = {run_delay_ms(opt.pid) - delay_before[0], run_delay_ms(bus_pid) - delay_before[1],
-				   run_delay_ms(parent_pid) - delay_before[2]};
+		double delay[3] = { run_delay_ms(opt.pid) - delay_before[0],
+				    run_delay_ms(bus_pid) - delay_before[1],
+				    run_delay_ms(parent_pid) - delay_before[2] };
 		double ms = fabs(t) * 1e3;
 		unsigned long long start;
 
@@ -2831,18 +2907,21 @@ int main(int argc, char **argv)
 			n_probe_failures++;
 			note("GetStatus FAILED after %.1f ms: %s", ms, err);
 			if (n_probe_failures == 1)
-				FAIL("GetStatus failed after %.1f ms at %.1f s: %s", ms, now() - t_start, err);
+				FAIL("GetStatus failed after %.1f ms at %.1f s: %s", ms, now() - t_start,
+				     err);
 		} else if (ms > (behind ? opt.max_latency_huge_ms : opt.max_latency_ms)) {
 			if (behind)
 				n_slow_behind++;
 			else
 				n_slow++;
-			note("GetStatus took %.1f ms (bound %.0f ms)%s; meanwhile %" PRIu64 " connections opened, "
+			note("GetStatus took %.1f ms (bound %.0f ms)%s; meanwhile %" PRIu64
+			     " connections opened, "
 			     "waits for a CPU: bombusd %.0f ms, dbus-daemon %.0f ms, this prober %.0f ms; "
 			     "bombusd's longest loop iteration so far %" PRIu64 " us",
 			     ms, behind ? opt.max_latency_huge_ms : opt.max_latency_ms,
-			     behind ? " behind a largest-size message" : "", sh->connections_opened - opened_before,
-			     delay[0], delay[1], delay[2], st.longest_iteration);
+			     behind ? " behind a largest-size message" : "",
+			     sh->connections_opened - opened_before, delay[0], delay[1], delay[2],
+			     st.longest_iteration);
 		} else if (ms > opt.max_latency_ms) {
 			note("GetStatus took %.1f ms behind a largest-size message (bound %.0f ms there)", ms,
 			     opt.max_latency_huge_ms);
@@ -2877,7 +2956,8 @@ int main(int argc, char **argv)
 				running--;
 				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 					FAIL("worker %u (%s) ended with status %d", i, workers[i].user,
-					     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+					     WIFEXITED(status) ? WEXITSTATUS(status)
+							       : 128 + WTERMSIG(status));
 			}
 		}
 		if (running == 0) {
@@ -2894,14 +2974,15 @@ int main(int argc, char **argv)
 			if (t >= 0 && st.subscribers == st_before.subscribers && st.pending == 0)
 				break;
 			if (now() - t_sent_done > 10) {
-				FAIL("10 s after the fuzz connections closed, bombusd still has %u subscriptions "
+				FAIL("10 s after the fuzz connections closed, bombusd still has %u "
+				     "subscriptions "
 				     "(%u before) and %u authorizations pending",
 				     st.subscribers, st_before.subscribers, st.pending);
 				break;
 			}
 		}
 		{
-			struct timespec ts = {0, (long)(opt.interval_ms * 1e6)};
+			struct timespec ts = { 0, (long)(opt.interval_ms * 1e6) };
 
 			nanosleep(&ts, NULL);
 		}
@@ -2951,20 +3032,22 @@ int main(int argc, char **argv)
 		for (unsigned f = 0; f < ws->n_failures && f < MAX_FAILURES; f++)
 			FAIL("worker %u (%s): %s", i, workers[i].user, ws->failures[f]);
 		if (ws->n_failures > MAX_FAILURES)
-			FAIL("worker %u (%s): %u more failures", i, workers[i].user, ws->n_failures - MAX_FAILURES);
+			FAIL("worker %u (%s): %u more failures", i, workers[i].user,
+			     ws->n_failures - MAX_FAILURES);
 	}
 	qsort(tot.kinds, tot.n_kinds, sizeof(tot.kinds[0]), cmp_kind);
 	qsort(lat, n_lat, sizeof(*lat), cmp_double);
 
-	printf("\ncalls per method (%" PRIu64 " calls in %.1f s, %.0f calls/s; %" PRIu64 " of the largest size):\n",
+	printf("\ncalls per method (%" PRIu64 " calls in %.1f s, %.0f calls/s; %" PRIu64
+	       " of the largest size):\n",
 	       tot.calls, t_sent_done - t_start, tot.calls / (t_sent_done - t_start + 1e-9), tot.huge);
 	for (int m = 0; m < _M_MAX; m++) {
 		bool first = true;
 
 		printf("  %-26s %7" PRIu64 " ", method_names[m], tot.sent[m]);
 		if (tot.answered[m])
-			printf("[answered in %.1f ms mean, %.0f ms max] ", tot.answer_time[m] * 1e3 / tot.answered[m],
-			       tot.answer_max[m] * 1e3);
+			printf("[answered in %.1f ms mean, %.0f ms max] ",
+			       tot.answer_time[m] * 1e3 / tot.answered[m], tot.answer_max[m] * 1e3);
 		for (unsigned k = 0; k < tot.n_kinds; k++)
 			if (tot.kinds[k].by_method[m]) {
 				printf("%s %s %" PRIu64, first ? "" : ",", short_kind(tot.kinds[k].name),
@@ -2984,23 +3067,29 @@ int main(int argc, char **argv)
 		for (unsigned k = 0; k < ws->n_kinds; k++)
 			if (strcmp(ws->kinds[k].name, KIND_OK) == 0)
 				ok = kind_total(&ws->kinds[k]);
-		printf("  %u %-24s %7" PRIu64 " calls, %" PRIu64 " ok, %" PRIu64 " signals of its subscriptions\n", i,
-		       workers[i].user, ws->calls, ok, ws->signals);
+		printf("  %u %-24s %7" PRIu64 " calls, %" PRIu64 " ok, %" PRIu64
+		       " signals of its subscriptions\n",
+		       i, workers[i].user, ws->calls, ok, ws->signals);
 	}
-	printf("GetStatus (root, every %.0f ms): %zu calls, p50 %.1f ms, p99 %.1f ms, max %.1f ms (bound %.0f ms); "
+	printf("GetStatus (root, every %.0f ms): %zu calls, p50 %.1f ms, p99 %.1f ms, max %.1f ms (bound "
+	       "%.0f ms); "
 	       "%zu over the bound, %zu failed\n",
 	       opt.interval_ms, n_lat, n_lat ? lat[n_lat / 2] : 0.0,
 	       n_lat ? lat[(size_t)((double)(n_lat - 1) * 0.99)] : 0.0, lat_max, opt.max_latency_ms, n_slow,
 	       n_probe_failures);
-	printf("  of them %zu sent while a largest-size message was in flight: max %.1f ms (bound %.0f ms), %zu over "
+	printf("  of them %zu sent while a largest-size message was in flight: max %.1f ms (bound %.0f ms), "
+	       "%zu over "
 	       "it; the %zu others: max %.1f ms\n",
-	       n_behind, lat_max_behind, opt.max_latency_huge_ms, n_slow_behind, n_lat - n_behind, lat_max_clear);
+	       n_behind, lat_max_behind, opt.max_latency_huge_ms, n_slow_behind, n_lat - n_behind,
+	       lat_max_clear);
 	if (n_base)
-		printf("GetStatus before the fuzz (%.1f s alone): %zu calls, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+		printf("GetStatus before the fuzz (%.1f s alone): %zu calls, p50 %.1f ms, p99 %.1f ms, max "
+		       "%.1f ms\n",
 		       base_seconds, n_base, base[n_base / 2], base[(size_t)((double)(n_base - 1) * 0.99)],
 		       base[n_base - 1]);
 	if (stall_before >= 0 && base_seconds > 0)
-		printf("machine: some task waited for a CPU %.0f%% of the time before the fuzz, %.0f%% during it "
+		printf("machine: some task waited for a CPU %.0f%% of the time before the fuzz, %.0f%% "
+		       "during it "
 		       "(/proc/pressure/cpu)\n",
 		       base_stall / (base_seconds * 1e4), stall / ((now() - t_start) * 1e4));
 	{
@@ -3008,9 +3097,10 @@ int main(int argc, char **argv)
 		double workers_cpu = 0;
 
 		if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
-			workers_cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-				      ru.ru_stime.tv_usec / 1e6;
-		printf("CPU seconds during the fuzz (%.1f s): bombusd %.1f, dbus-daemon %.1f, polkitd %.1f, fuzz workers "
+			workers_cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+				      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		printf("CPU seconds during the fuzz (%.1f s): bombusd %.1f, dbus-daemon %.1f, polkitd %.1f, "
+		       "fuzz workers "
 		       "and marker %.1f\n",
 		       now() - t_start, cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1],
 		       cpu_after[2] - cpu_before[2], workers_cpu);
@@ -3018,16 +3108,18 @@ int main(int argc, char **argv)
 		       (wait_after[0] - wait_before[0]) / 1e3, (wait_after[1] - wait_before[1]) / 1e3);
 	}
 	if (n_slow)
-		FAIL("%zu GetStatus calls took longer than %.0f ms (max %.1f ms)", n_slow, opt.max_latency_ms, lat_max);
+		FAIL("%zu GetStatus calls took longer than %.0f ms (max %.1f ms)", n_slow, opt.max_latency_ms,
+		     lat_max);
 	if (n_slow_behind)
-		FAIL("%zu GetStatus calls behind a largest-size message took longer than %.0f ms (max %.1f ms)",
+		FAIL("%zu GetStatus calls behind a largest-size message took longer than %.0f ms (max %.1f "
+		     "ms)",
 		     n_slow_behind, opt.max_latency_huge_ms, lat_max_behind);
 	printf("bombusd: VmRSS %ld kB before, %ld kB after", rss_before, rss_after);
 	if (st_before.has_longest)
 		printf("; longest main-loop iteration %" PRIu64 " us before, %" PRIu64 " us after",
 		       st_before.longest_iteration, st_after.longest_iteration);
-	printf("; subscriptions %u before, %u after; authorizations pending %u after\n", st_before.subscribers,
-	       st_after.subscribers, st_after.pending);
+	printf("; subscriptions %u before, %u after; authorizations pending %u after\n",
+	       st_before.subscribers, st_after.subscribers, st_after.pending);
 	if (sanitizer)
 		print_report(report_at);
 	printf("run time %.1f s (seed %" PRIu64 ")\n", now() - t_start, opt.seed);
