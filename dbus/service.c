@@ -19,6 +19,7 @@
 #include "loop-stats.h"
 #include "service.h"
 #include "status.h"
+#include "subscription-options.h"
 #include "subscriptions.h"
 
 /* Method calls of one connection waiting for their authorization: its own

@@ -11,20 +11,11 @@
 #include "daemon.h"
 #include "log.h"
 #include "output/output.h"
+#include "subscribe/backlog.h"
 #include "subscriptions.h"
 
 #define BATCH_MAX_EVENTS     256
 #define BATCH_MAX_DELAY_USEC (50 * 1000)
-
-/* An event waiting in a backlog (its rendering, shared with the other
- * subscriptions and outputs), or (event NULL) the place where events were
- * lost: it becomes a Dropped() signal at that point of the stream. */
-struct queued {
-	struct queued *next;
-	struct event_json *event;
-	uint64_t dropped;
-	size_t size; /* counted against the backlog bound */
-};
 
 struct client {
 	struct client *next;
@@ -42,9 +33,7 @@ struct subscription {
 	char path[64];
 	struct subscription_filter filter;
 
-	struct queued *head, *tail;
-	size_t queued_bytes;
-	size_t queued_events;
+	struct backlog backlog;
 	bool batch_due; /* a partial batch waited its 50 ms */
 
 	/* Flow control: bytes sent, and acknowledged by a Ping reply. */
@@ -52,7 +41,8 @@ struct subscription {
 	sd_bus_slot *ping;
 	uint64_t ping_mark; /* sent_bytes when the ping went out */
 
-	uint64_t delivered, dropped;
+	uint64_t delivered;
+	uint64_t send_failed; /* events lost because sd-bus could not send them */
 };
 
 struct subscriptions {
@@ -67,7 +57,6 @@ struct subscriptions {
 	void *on_client_gone_userdata;
 	uint64_t next_id;
 	sd_event_source *batch_timer;
-	uint64_t dropped_by_removed; /* drops of subscriptions that are gone */
 	bool ping_refused_logged;
 };
 
@@ -80,73 +69,20 @@ static size_t window_bytes(const struct subscription *s)
 
 static void queue_pop(struct subscription *s)
 {
-	struct queued *q = s->head;
-
-	s->head = q->next;
-	if (!s->head)
-		s->tail = NULL;
-	s->queued_bytes -= q->size;
-	if (q->event)
-		s->queued_events--;
-	if (!s->queued_events)
+	backlog_pop(&s->backlog);
+	if (!s->backlog.events)
 		s->batch_due = false;
-	event_json_unref(q->event);
-	free(q);
 }
 
-static void queue_append(struct subscription *s, struct queued *q)
-{
-	q->next = NULL;
-	if (s->tail)
-		s->tail->next = q;
-	else
-		s->head = q;
-	s->tail = q;
-	s->queued_bytes += q->size;
-	if (q->event)
-		s->queued_events++;
-}
-
-/* Counts a lost event and marks where: consecutive losses share a marker. */
-static void queue_drop(struct subscription *s)
-{
-	struct queued *gap;
-
-	s->dropped++;
-	s->client->hub->output.dropped++;
-	if (s->tail && !s->tail->event) {
-		s->tail->dropped++;
-		return;
-	}
-	/* Markers go beyond the bound: at most one between two events. */
-	gap = calloc(1, sizeof(*gap));
-	if (!gap)
-		return;
-	gap->size = sizeof(*gap);
-	gap->dropped = 1;
-	queue_append(s, gap);
-}
-
-/* Each subscription's bound counts the whole event, although the bytes are
- * shared: what one subscription holds never depends on the others. */
 static void subscription_enqueue(struct subscription *s, struct rendered_event *rendered)
 {
-	size_t size = sizeof(struct queued) + rendered->len + 1;
-	struct queued *q;
+	if (backlog_push(&s->backlog, rendered, s->client->hub->daemon->config.subscriber_backlog_bytes) < 0)
+		s->client->hub->output.dropped++;
+}
 
-	if (s->queued_bytes + size > s->client->hub->daemon->config.subscriber_backlog_bytes) {
-		queue_drop(s);
-		return;
-	}
-	q = malloc(sizeof(*q));
-	if (!q || !(q->event = rendered_event_share(rendered))) {
-		free(q);
-		queue_drop(s);
-		return;
-	}
-	q->dropped = 0;
-	q->size = size;
-	queue_append(s, q);
+static uint64_t subscription_dropped(const struct subscription *s)
+{
+	return s->backlog.dropped + s->send_failed;
 }
 
 static int signal_new(struct subscription *s, const char *member, sd_bus_message **ret)
@@ -176,7 +112,7 @@ static void signal_send(struct subscription *s, sd_bus_message *m, size_t bytes,
 	sd_bus_message_unref(m);
 	if (r < 0) {
 		log_debug_errno(r, "cannot send to %s: %m", s->client->name);
-		s->dropped += n_events;
+		s->send_failed += n_events;
 		s->client->hub->output.dropped += n_events;
 		return;
 	}
@@ -195,7 +131,7 @@ static void send_dropped(struct subscription *s, uint64_t count)
 	signal_send(s, m, 64, 0);
 }
 
-static void send_event(struct subscription *s, const struct queued *q)
+static void send_event(struct subscription *s, const struct backlog_entry *q)
 {
 	sd_bus_message *m = NULL;
 	int r;
@@ -205,7 +141,7 @@ static void send_event(struct subscription *s, const struct queued *q)
 		r = sd_bus_message_append(m, "ss", event_type_to_string(q->event->type), q->event->json);
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		s->dropped++;
+		s->send_failed++;
 		s->client->hub->output.dropped++;
 		return;
 	}
@@ -222,7 +158,7 @@ static void send_batch(struct subscription *s, size_t n)
 	r = signal_new(s, "Events", &m);
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(ss)");
-	const struct queued *q = s->head;
+	const struct backlog_entry *q = s->backlog.head;
 	for (size_t i = 0; r >= 0 && i < n; i++, q = q->next) {
 		r = sd_bus_message_append(m, "(ss)", event_type_to_string(q->event->type), q->event->json);
 		bytes += q->size;
@@ -231,23 +167,11 @@ static void send_batch(struct subscription *s, size_t n)
 		r = sd_bus_message_close_container(m);
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		s->dropped += n;
+		s->send_failed += n;
 		s->client->hub->output.dropped += n;
 		return;
 	}
 	signal_send(s, m, bytes, n);
-}
-
-/* Events at the head before the next gap marker, up to a batch. */
-static size_t batch_ready(const struct subscription *s, bool *gap_follows)
-{
-	size_t n = 0;
-	const struct queued *q = s->head;
-
-	for (; q && q->event && n < BATCH_MAX_EVENTS; q = q->next)
-		n++;
-	*gap_follows = q && !q->event;
-	return n;
 }
 
 static int on_ping_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
@@ -300,21 +224,21 @@ static bool window_open(const struct subscription *s)
 
 static void subscription_pump(struct subscription *s)
 {
-	while (s->head && window_open(s)) {
+	while (s->backlog.head && window_open(s)) {
 		bool gap_follows;
 		size_t n;
 
-		if (!s->head->event) {
-			send_dropped(s, s->head->dropped);
+		if (!s->backlog.head->event) {
+			send_dropped(s, s->backlog.head->dropped);
 			queue_pop(s);
 			continue;
 		}
 		if (!s->filter.batch) {
-			send_event(s, s->head);
+			send_event(s, s->backlog.head);
 			queue_pop(s);
 			continue;
 		}
-		n = batch_ready(s, &gap_follows);
+		n = backlog_events_ready(&s->backlog, BATCH_MAX_EVENTS, &gap_follows);
 		if (n < BATCH_MAX_EVENTS && !gap_follows && !s->batch_due)
 			break;
 		send_batch(s, n);
@@ -329,7 +253,7 @@ static int on_batch_timer(sd_event_source *source, uint64_t usec, void *userdata
 	struct subscriptions *h = userdata;
 
 	for (struct subscription *s = h->list; s; s = s->next)
-		if (s->filter.batch && s->queued_events) {
+		if (s->filter.batch && s->backlog.events) {
 			s->batch_due = true;
 			subscription_pump(s);
 		}
@@ -375,7 +299,7 @@ static void hub_flush(struct output *base)
 
 	for (struct subscription *s = h->list; s; s = s->next) {
 		subscription_pump(s);
-		partial |= s->filter.batch && s->queued_events > 0;
+		partial |= s->filter.batch && s->backlog.events > 0;
 	}
 	if (partial)
 		arm_batch_timer(h);
@@ -383,8 +307,7 @@ static void hub_flush(struct output *base)
 
 static void subscription_free(struct subscription *s)
 {
-	while (s->head)
-		queue_pop(s);
+	backlog_clear(&s->backlog);
 	sd_bus_slot_unref(s->ping);
 	subscription_filter_clear(&s->filter);
 	free(s);
@@ -398,7 +321,8 @@ static void hub_update_categories(struct subscriptions *h)
 	uint32_t categories = 0;
 
 	for (struct subscription *s = h->list; s; s = s->next) {
-		const struct opcode_set *wanted = s->filter.has_opcodes ? &s->filter.opcodes : &OPCODE_SET_ALL;
+		const struct opcode_set *wanted =
+			s->filter.has_opcodes ? &s->filter.opcodes : &OPCODE_SET_ALL;
 
 		categories |= s->filter.categories;
 		if (s->filter.categories & CATEGORY_IO_URING)
@@ -439,7 +363,6 @@ static void subscription_unlink(struct subscriptions *h, struct subscription *s)
 	*p = s->next;
 	h->n_subscriptions--;
 	s->client->n_subscriptions--;
-	h->dropped_by_removed += s->dropped;
 	subscription_free(s);
 }
 
@@ -564,7 +487,7 @@ int subscriptions_add(struct subscriptions *h, struct client *c, struct subscrip
 		return -ENOMEM;
 	s->client = c;
 	s->filter = *filter;
-	*filter = (struct subscription_filter){0};
+	*filter = (struct subscription_filter){ 0 };
 	snprintf(s->path, sizeof(s->path), BOMBUS_OBJECT_PATH "/subscription/%" PRIu64, ++h->next_id);
 	s->next = h->list;
 	h->list = s;
@@ -605,8 +528,8 @@ int subscriptions_append_status(const struct subscriptions *h, sd_bus_message *m
 			r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}{sv}", "path", "o", s->path,
 						  "client", "s", s->client->name, "batch", "b",
 						  (int)s->filter.batch, "delivered", "t", s->delivered,
-						  "dropped", "t", s->dropped, "backlog_events", "t",
-						  (uint64_t)s->queued_events);
+						  "dropped", "t", subscription_dropped(s), "backlog_events",
+						  "t", (uint64_t)s->backlog.events);
 		if (r >= 0)
 			r = bus_append_categories(m, "categories", s->filter.categories);
 		if (r >= 0)

@@ -23,7 +23,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "subscription-filter.h"
+#include "subscribe/filter.h"
 
 struct daemon;
 struct output;

@@ -11,7 +11,7 @@
 #include "decode/iouring-names.h"
 #include "quote.h"
 #include "../unit/unit.h"
-#include "subscription-filter.h"
+#include "subscription-options.h"
 
 /* A bus that never connects: enough to build and read messages. */
 static sd_bus *offline_bus(void)

@@ -15,7 +15,7 @@
 #include "api.h"
 #include "quote.h"
 #include "decode/iouring-names.h"
-#include "subscription-filter.h"
+#include "subscription-options.h"
 
 /* A pretend kernel's io_uring opcode names. */
 static struct iouring_opcodes opcode_names = { .names = { [0] = "IORING_OP_NOP", [18] = "IORING_OP_OPENAT" } };

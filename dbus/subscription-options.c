@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <string.h>
+
+#include "api.h"
+#include "quote.h"
+#include "subscription-options.h"
+
+/* Each string read is validated by sd-bus (UTF-8), in time linear in its
+ * length: at most the message's size in all, never more than once per
+ * byte; the reader refuses a list at its first value past its bound. */
+
+static const char *const signatures[] = {
+	[OPTION_KIND_STRINGS] = "as",
+	[OPTION_KIND_UIDS] = "au",
+	[OPTION_KIND_BOOLEAN] = "b",
+};
+
+static int read_strings(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
+{
+	const char *value;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
+		r = sd_bus_message_read(m, "s", &value);
+		if (r >= 0)
+			r = filter_reader_string(rd, option, value);
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+static int read_uids(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
+{
+	const uint32_t *uids;
+	size_t size;
+	int r;
+
+	/* A fixed-size array: its size is known without reading it, and
+	 * the reader refuses it at its first uid past the bound. */
+	r = sd_bus_message_read_array(m, 'u', (const void **)&uids, &size);
+	for (size_t i = 0; r >= 0 && i < size / sizeof(uint32_t); i++)
+		r = filter_reader_uid(rd, option, uids[i]);
+	return r;
+}
+
+static int read_value(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
+{
+	int value, r;
+
+	switch (subscription_options[option].kind) {
+	case OPTION_KIND_STRINGS:
+		return read_strings(m, rd, option);
+	case OPTION_KIND_UIDS:
+		return read_uids(m, rd, option);
+	case OPTION_KIND_BOOLEAN:
+		r = sd_bus_message_read(m, "b", &value);
+		return r < 0 ? r : filter_reader_boolean(rd, option, value);
+	}
+	return -EINVAL;
+}
+
+static int read_options(sd_bus_message *m, struct filter_reader *rd)
+{
+	char quoted[64];
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		enum subscription_option option;
+		const char *key, *contents, *signature;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r >= 0)
+			r = filter_reader_option(rd, key, &option);
+		if (r >= 0)
+			r = sd_bus_message_peek_type(m, NULL, &contents);
+		if (r < 0)
+			return r;
+		signature = signatures[subscription_options[option].kind];
+		if (strcmp(contents, signature) != 0)
+			return filter_reader_fail(rd, key, "option '%s' must be of type '%s', not '%s'", key,
+						  signature, quote_text(quoted, sizeof(quoted), contents));
+		r = sd_bus_message_enter_container(m, 'v', contents);
+		if (r >= 0)
+			r = read_value(m, rd, option);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(m);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+static int invalid(const struct filter_reader *rd, sd_bus_error *error)
+{
+	sd_bus_error_set(error, BOMBUS_ERROR_INVALID_ARGUMENT, rd->error);
+	return -EINVAL;
+}
+
+static int read_message(sd_bus_message *m, struct filter_reader *rd, uint32_t *ret_categories,
+			sd_bus_error *error)
+{
+	int r;
+
+	r = sd_bus_message_rewind(m, true);
+	if (r >= 0)
+		r = read_options(m, rd);
+	if (r >= 0)
+		return filter_reader_finish(rd, ret_categories) < 0 ? invalid(rd, error) : 0;
+	filter_reader_abandon(rd);
+	/* Errors of the message itself (e.g. a truncated a{sv}) are the
+	 * caller's mistakes too; memory is ours. */
+	if (r == -ENOMEM)
+		return r;
+	if (r != -EINVAL || !rd->error[0])
+		filter_reader_fail(rd, NULL, "cannot read the options: %s", strerror(-r));
+	return invalid(rd, error);
+}
+
+int subscription_filter_check(sd_bus_message *m, const struct iouring_opcodes *opcode_names,
+			      uint32_t *ret_categories, sd_bus_error *error)
+{
+	struct filter_reader rd;
+
+	filter_reader_init(&rd, NULL, opcode_names);
+	return read_message(m, &rd, ret_categories, error);
+}
+
+int subscription_filter_from_message(sd_bus_message *m, const struct iouring_opcodes *opcode_names,
+				     struct subscription_filter *f, sd_bus_error *error)
+{
+	struct filter_reader rd;
+
+	filter_reader_init(&rd, f, opcode_names);
+	return read_message(m, &rd, NULL, error);
+}
