@@ -1,4 +1,4 @@
-"""Runs tests/fuzz/dbus-fuzz against a Service (conftest.py): root
+"""Runs tests/fuzz/dbus-fuzz against a Service (bombus_service.py): root
 connections, bombus-test-out (whom polkit refuses everything) and
 bombus-test-in (granted process subscriptions and the status), bombusd's
 stderr (dbus-daemon's log, where the activated bombusd writes) watched for

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import stack
-from conftest import PYTHON, HERE, Service
+from bombus_service import PYTHON, HERE, Service
 
 EXEC_STORM = stack.BUILD / "bench" / "exec-storm"
 

@@ -4,7 +4,7 @@ import json
 import subprocess
 
 import stack
-from conftest import bpf_ids_of
+from bombus_service import bpf_ids_of
 
 
 def run(tmp_path, text, *args, timeout=30):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import Service
+from bombus_service import Service
 
 BURST = 300  # marker runs: an exec and an exit each, some KiB of JSON each
 ROUND = 30  # runs the reading subscriber is let fall behind by

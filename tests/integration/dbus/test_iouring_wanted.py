@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import stack
-from conftest import Service
+from bombus_service import Service
 
 STORM = stack.BUILD / "bench" / "iouring-storm"
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import stack
-from conftest import Service
+from bombus_service import Service
 
 STORM = stack.BUILD / "bench" / "iouring-storm"
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 import stack
-from conftest import Service
+from bombus_service import Service
 from test_journal import journal_entry
 
 AGENT = stack.BUILD / "tests" / "programs" / "iouring-agent"

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import stack
-from conftest import Service
+from bombus_service import Service
 
 ACTION = "org.bombus.monitor.subscribe-{}"
 

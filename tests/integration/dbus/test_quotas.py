@@ -11,7 +11,7 @@ import time
 import pytest
 
 import stack
-from conftest import HERE, PYTHON, Service
+from bombus_service import HERE, PYTHON, Service
 
 
 class Attacker:

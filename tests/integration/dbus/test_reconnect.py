@@ -11,7 +11,7 @@ import time
 import pytest
 
 import stack
-from conftest import Service, bpf_ids_of
+from bombus_service import Service, bpf_ids_of
 
 
 @pytest.fixture

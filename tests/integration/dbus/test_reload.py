@@ -10,7 +10,7 @@ import time
 import pytest
 
 import stack
-from conftest import Service
+from bombus_service import Service
 from test_journal import message_ids
 
 PRIVILEGE_ONLY = "[Journal]\nCategories=privilege\n"

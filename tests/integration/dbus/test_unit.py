@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import stack
-from conftest import Markers, Service
+from bombus_service import Markers, Service
 
 UNIT = "bombusd.service"
 
