@@ -1,0 +1,5 @@
+#include "unit.h"
+static void none(void)
+{
+}
+UNIT_MAIN(T(none))
