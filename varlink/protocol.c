@@ -22,6 +22,11 @@ static bool is_alnum(char c)
 	return is_alpha(c) || (c >= '0' && c <= '9');
 }
 
+static bool is_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 bool varlink_interface_name_is_valid(const char *s, size_t len)
 {
 	size_t labels = 0;
@@ -199,7 +204,7 @@ int varlink_message_parse(const char *text, size_t len, struct varlink_message *
 	if (m.root && json_tokener_get_error(tok) == json_tokener_success)
 		end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	while (end > 0 && end < len && strchr(" \t\r\n", text[end]))
+	while (end > 0 && end < len && is_json_space(text[end]))
 		end++;
 	if (end != len || !json_object_is_type(m.root, json_type_object)) {
 		json_object_put(m.root);
