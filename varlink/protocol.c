@@ -187,7 +187,8 @@ static int get_bool(struct json_object *root, const char *key, bool *ret)
 	return 0;
 }
 
-int varlink_message_parse(const char *text, size_t len, struct varlink_message *ret, const char **ret_bad_field)
+int varlink_message_parse(const char *text, size_t len, struct varlink_message *ret,
+			  const char **ret_bad_field)
 {
 	struct varlink_message m = {};
 	struct json_tokener *tok;
@@ -279,8 +280,8 @@ static char *output_reserve(struct varlink_output *out, size_t n)
 }
 
 /* Appends @head, then the parameters (or {}), then @tail and the NUL. */
-static int output_append(struct varlink_output *out, const char *head, size_t head_len, const char *parameters,
-			 size_t len, const char *tail, size_t tail_len)
+static int output_append(struct varlink_output *out, const char *head, size_t head_len,
+			 const char *parameters, size_t len, const char *tail, size_t tail_len)
 {
 	char *p;
 
@@ -303,14 +304,17 @@ static int output_append(struct varlink_output *out, const char *head, size_t he
 
 #define STR_LEN(s) s, sizeof(s) - 1
 
-int varlink_output_append_reply(struct varlink_output *out, const char *parameters, size_t len, bool continues)
+int varlink_output_append_reply(struct varlink_output *out, const char *parameters, size_t len,
+				bool continues)
 {
 	if (continues)
-		return output_append(out, STR_LEN("{\"parameters\":"), parameters, len, STR_LEN(",\"continues\":true}"));
+		return output_append(out, STR_LEN("{\"parameters\":"), parameters, len,
+				     STR_LEN(",\"continues\":true}"));
 	return output_append(out, STR_LEN("{\"parameters\":"), parameters, len, STR_LEN("}"));
 }
 
-int varlink_output_append_error(struct varlink_output *out, const char *error, const char *parameters, size_t len)
+int varlink_output_append_error(struct varlink_output *out, const char *error, const char *parameters,
+				size_t len)
 {
 	/* A qualified name needs no escaping. */
 	static const char head[] = "{\"error\":\"", mid[] = "\",\"parameters\":";

@@ -19,12 +19,12 @@
 struct json_object;
 
 /* The errors org.varlink.service defines, and their one parameter. */
-#define VARLINK_ERROR_INTERFACE_NOT_FOUND    "org.varlink.service.InterfaceNotFound"    /* {"interface"} */
-#define VARLINK_ERROR_METHOD_NOT_FOUND       "org.varlink.service.MethodNotFound"       /* {"method"} */
+#define VARLINK_ERROR_INTERFACE_NOT_FOUND    "org.varlink.service.InterfaceNotFound"	/* {"interface"} */
+#define VARLINK_ERROR_METHOD_NOT_FOUND	     "org.varlink.service.MethodNotFound"	/* {"method"} */
 #define VARLINK_ERROR_METHOD_NOT_IMPLEMENTED "org.varlink.service.MethodNotImplemented" /* {"method"} */
-#define VARLINK_ERROR_INVALID_PARAMETER      "org.varlink.service.InvalidParameter"     /* {"parameter"} */
-#define VARLINK_ERROR_PERMISSION_DENIED      "org.varlink.service.PermissionDenied"     /* {} */
-#define VARLINK_ERROR_EXPECTED_MORE          "org.varlink.service.ExpectedMore"         /* {} */
+#define VARLINK_ERROR_INVALID_PARAMETER	     "org.varlink.service.InvalidParameter"	/* {"parameter"} */
+#define VARLINK_ERROR_PERMISSION_DENIED	     "org.varlink.service.PermissionDenied"	/* {} */
+#define VARLINK_ERROR_EXPECTED_MORE	     "org.varlink.service.ExpectedMore"		/* {} */
 
 /* The error a method's failure (a negative errno) becomes, with parameters
  * {"errno": N, "errnoName": "EIO"}: varlink.org defines no generic failure,
@@ -50,8 +50,8 @@ bool varlink_qualified_name_is_valid(const char *s);
  * it: the reader reads only when varlink_input_next() returned 0. */
 struct varlink_input {
 	char *buf;
-	size_t start;   /* the first byte not taken */
-	size_t len;     /* bytes from start */
+	size_t start;	/* the first byte not taken */
+	size_t len;	/* bytes from start */
 	size_t scanned; /* bytes from start known to hold no NUL */
 	size_t cap;
 	size_t max_message_bytes;
@@ -80,7 +80,7 @@ bool varlink_input_ready(struct varlink_input *in);
 /* A parsed call. */
 struct varlink_message {
 	struct json_object *root;
-	const char *method;             /* in root */
+	const char *method;		/* in root */
 	struct json_object *parameters; /* in root, {} when the call had none */
 	bool more, oneway, upgrade;
 };
@@ -92,7 +92,8 @@ struct varlink_message {
  * string or not a qualified name), "parameters" (not an object), "more",
  * "oneway" or "upgrade" (not booleans; "oneway" also when both it and more
  * are true). Fields it does not know are ignored, as varlink.org asks. */
-int varlink_message_parse(const char *text, size_t len, struct varlink_message *ret, const char **ret_bad_field);
+int varlink_message_parse(const char *text, size_t len, struct varlink_message *ret,
+			  const char **ret_bad_field);
 void varlink_message_done(struct varlink_message *m);
 
 /* Adds @value (taken, even on failure; NULL: a failed allocation) to the
@@ -114,7 +115,8 @@ void varlink_output_done(struct varlink_output *out);
  * bytes, else -EINVAL), whose parameters are the JSON object text
  * @parameters (@len bytes, copied verbatim; NULL: an empty object).
  * Returns 0 or -ENOMEM; nothing is appended on failure. */
-int varlink_output_append_reply(struct varlink_output *out, const char *parameters, size_t len, bool continues);
+int varlink_output_append_reply(struct varlink_output *out, const char *parameters, size_t len,
+				bool continues);
 int varlink_output_append_error(struct varlink_output *out, const char *error, const char *parameters,
 				size_t len);
 

@@ -41,7 +41,7 @@ struct listener {
 };
 
 struct connection {
-	unsigned n_ref; /* the server's while open, and each call's */
+	unsigned n_ref;		       /* the server's while open, and each call's */
 	struct varlink_server *server; /* NULL once closed */
 	struct connection *prev, *next;
 	int fd;
@@ -52,9 +52,9 @@ struct connection {
 	struct varlink_input in;
 	struct varlink_output out;
 	struct varlink_call *current; /* the unanswered call, referenced */
-	bool read_eof;   /* the peer will send no more */
-	bool closing;    /* closes once its output is written */
-	bool processing; /* in connection_process() */
+	bool read_eof;		      /* the peer will send no more */
+	bool closing;		      /* closes once its output is written */
+	bool processing;	      /* in connection_process() */
 };
 
 struct varlink_call {
@@ -265,8 +265,8 @@ static int parameters_text(struct json_object *parameters, const char **ret, siz
 		return 0;
 	if (!json_object_is_type(parameters, json_type_object))
 		return -EINVAL;
-	*ret = json_object_to_json_string_length(parameters, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-						 ret_len);
+	*ret = json_object_to_json_string_length(
+		parameters, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, ret_len);
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -446,7 +446,8 @@ static void connection_protocol_error(struct connection *c, const char *field)
 	struct json_object *o = string_parameter("parameter", field);
 	const char *text = o ? json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, NULL) : NULL;
 
-	if (!text || varlink_output_append_error(&c->out, VARLINK_ERROR_INVALID_PARAMETER, text, strlen(text)) < 0)
+	if (!text ||
+	    varlink_output_append_error(&c->out, VARLINK_ERROR_INVALID_PARAMETER, text, strlen(text)) < 0)
 		c->closing = true; /* unanswered, but what else */
 	json_object_put(o);
 }
@@ -455,7 +456,8 @@ static const struct interface_entry *server_find_entry(const struct varlink_serv
 						       size_t len)
 {
 	for (size_t i = 0; i < s->n_interfaces; i++)
-		if (strlen(s->interfaces[i].iface->name) == len && memcmp(s->interfaces[i].iface->name, name, len) == 0)
+		if (strlen(s->interfaces[i].iface->name) == len &&
+		    memcmp(s->interfaces[i].iface->name, name, len) == 0)
 			return &s->interfaces[i];
 	return NULL;
 }
@@ -489,7 +491,8 @@ static void call_dispatch(struct varlink_call *call, const struct varlink_messag
 	else {
 		r = method->fn(call, m->parameters, entry->userdata);
 		if (r < 0 && !call->answered && call->conn->server)
-			r = r == -ENOSYS ? varlink_error_method_not_implemented(call) : varlink_error_errno(call, r);
+			r = r == -ENOSYS ? varlink_error_method_not_implemented(call)
+					 : varlink_error_errno(call, r);
 	}
 	/* Out of memory for an error reply: the peer would wait for ever. */
 	if (r == -ENOMEM && !call->answered)
@@ -614,7 +617,8 @@ static void connection_write(struct connection *c)
 		varlink_output_advance(&c->out, n);
 	}
 	call = c->current;
-	if (!call || !call->on_drain || before == 0 || !((before > low && c->out.len <= low) || c->out.len == 0))
+	if (!call || !call->on_drain || before == 0 ||
+	    !((before > low && c->out.len <= low) || c->out.len == 0))
 		return;
 	varlink_call_ref(call);
 	call->on_drain(call, call->drain_userdata);
@@ -752,8 +756,8 @@ static int on_listener_io(sd_event_source *source, int fd, uint32_t revents, voi
 		s->stats.accept_errors++;
 		/* The connection stays queued: the listener would wake again
 		 * at once, for as long as the shortage lasts. */
-		if (!l->retry && sd_event_add_time_relative(s->event, &l->retry, CLOCK_MONOTONIC, ACCEPT_RETRY_USEC,
-							     0, on_listener_retry, l) >= 0)
+		if (!l->retry && sd_event_add_time_relative(s->event, &l->retry, CLOCK_MONOTONIC,
+							    ACCEPT_RETRY_USEC, 0, on_listener_retry, l) >= 0)
 			(void)sd_event_source_set_enabled(l->io, SD_EVENT_OFF);
 		break;
 	}
@@ -884,7 +888,8 @@ int varlink_server_listen_path(struct varlink_server *s, const char *path, mode_
 	return l->path ? 0 : -ENOMEM;
 }
 
-int varlink_server_add_interface(struct varlink_server *s, const struct varlink_interface *iface, void *userdata)
+int varlink_server_add_interface(struct varlink_server *s, const struct varlink_interface *iface,
+				 void *userdata)
 {
 	struct interface_entry *entries;
 
@@ -979,8 +984,8 @@ const struct varlink_interface *varlink_server_interface(const struct varlink_se
 	return i < s->n_interfaces ? s->interfaces[i].iface : NULL;
 }
 
-const struct varlink_interface *varlink_server_find_interface(const struct varlink_server *s, const char *name,
-							      size_t len)
+const struct varlink_interface *varlink_server_find_interface(const struct varlink_server *s,
+							      const char *name, size_t len)
 {
 	const struct interface_entry *entry = server_find_entry(s, name, len);
 

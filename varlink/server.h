@@ -63,19 +63,19 @@ struct varlink_server_limits {
 	unsigned max_connections_per_uid;
 };
 
-#define VARLINK_DEFAULT_MAX_MESSAGE_BYTES       (1024 * 1024)
-#define VARLINK_DEFAULT_MAX_OUTPUT_BYTES        (8 * 1024 * 1024)
-#define VARLINK_DEFAULT_MAX_CONNECTIONS         128
+#define VARLINK_DEFAULT_MAX_MESSAGE_BYTES	(1024 * 1024)
+#define VARLINK_DEFAULT_MAX_OUTPUT_BYTES	(8 * 1024 * 1024)
+#define VARLINK_DEFAULT_MAX_CONNECTIONS		128
 #define VARLINK_DEFAULT_MAX_CONNECTIONS_PER_UID 16
 
 /* What the server refused since it was created. */
 struct varlink_server_stats {
-	uint64_t connections_accepted;       /* and kept */
-	uint64_t refused_max_connections;    /* closed at once: max_connections */
-	uint64_t refused_per_uid;            /* closed at once: max_connections_per_uid */
-	uint64_t messages_too_large;         /* then disconnected */
-	uint64_t messages_malformed;         /* not JSON objects (then disconnected), or wrong fields */
-	uint64_t accept_errors;              /* accept() failures other than EAGAIN */
+	uint64_t connections_accepted;	  /* and kept */
+	uint64_t refused_max_connections; /* closed at once: max_connections */
+	uint64_t refused_per_uid;	  /* closed at once: max_connections_per_uid */
+	uint64_t messages_too_large;	  /* then disconnected */
+	uint64_t messages_malformed;	  /* not JSON objects (then disconnected), or wrong fields */
+	uint64_t accept_errors;		  /* accept() failures other than EAGAIN */
 };
 
 /* A method. @parameters is the call's (borrowed: valid until the method
@@ -93,7 +93,7 @@ struct varlink_method {
 /* Neither it nor what it points to is copied: it must outlive the server
  * (a static const, typically). */
 struct varlink_interface {
-	const char *name;        /* "org.example.Monitor" */
+	const char *name;	 /* "org.example.Monitor" */
 	const char *description; /* the interface definition text, as GetInterfaceDescription gives it */
 	const struct varlink_method *methods;
 	size_t n_methods;
@@ -103,7 +103,8 @@ struct varlink_interface {
  * vendor, product, version and url are what org.varlink.service.GetInfo
  * says (copied). Returns 0 or a negative errno. */
 int varlink_server_new(sd_event *e, const struct varlink_server_limits *limits, const char *vendor,
-		       const char *product, const char *version, const char *url, struct varlink_server **ret);
+		       const char *product, const char *version, const char *url,
+		       struct varlink_server **ret);
 
 /* Closes every connection (calling the disconnect callbacks of unanswered
  * calls, which may still be referenced: they stay valid, disconnected),
@@ -143,8 +144,8 @@ void varlink_server_get_stats(const struct varlink_server *s, struct varlink_ser
  * interfaces in the order they were added, the built-in one first. */
 size_t varlink_server_n_interfaces(const struct varlink_server *s);
 const struct varlink_interface *varlink_server_interface(const struct varlink_server *s, size_t i);
-const struct varlink_interface *varlink_server_find_interface(const struct varlink_server *s, const char *name,
-							      size_t len);
+const struct varlink_interface *varlink_server_find_interface(const struct varlink_server *s,
+							      const char *name, size_t len);
 /* The GetInfo strings given to varlink_server_new(). */
 void varlink_server_get_info(const struct varlink_server *s, const char **vendor, const char **product,
 			     const char **version, const char **url);

@@ -78,16 +78,19 @@ static int get_info(struct varlink_call *call, struct json_object *parameters, v
 	return varlink_reply(call, reply, false);
 }
 
-static int get_interface_description(struct varlink_call *call, struct json_object *parameters, void *userdata)
+static int get_interface_description(struct varlink_call *call, struct json_object *parameters,
+				     void *userdata)
 {
 	const struct varlink_server *s = userdata;
 	const struct varlink_interface *iface;
 	struct json_object *name, *reply;
 	const char *text;
 
-	if (!json_object_object_get_ex(parameters, "interface", &name) || !json_object_is_type(name, json_type_string))
+	if (!json_object_object_get_ex(parameters, "interface", &name) ||
+	    !json_object_is_type(name, json_type_string))
 		return varlink_error_invalid_parameter(call, "interface");
-	iface = varlink_server_find_interface(s, json_object_get_string(name), json_object_get_string_len(name));
+	iface = varlink_server_find_interface(s, json_object_get_string(name),
+					      json_object_get_string_len(name));
 	if (!iface) {
 		reply = json_object_new_object();
 		if (!reply || varlink_json_add(reply, "interface", json_object_get(name)) < 0) {

@@ -31,11 +31,27 @@ static bool matches(const char *re, const char *s)
 static void names(void)
 {
 	static const char *const interfaces[] = {
-		"org.varlink.service", "io.systemd.Manager", "a.b", "a1.b-c", "x--y.z", "A.B",
+		"org.varlink.service",
+		"io.systemd.Manager",
+		"a.b",
+		"a1.b-c",
+		"x--y.z",
+		"A.B",
 		/* invalid */
-		"", "org", ".org.x", "org.x.", "org..x", "1org.x", "org.-x", "org.x-", "org.x_y", "org.x y", "-a.b",
+		"",
+		"org",
+		".org.x",
+		"org.x.",
+		"org..x",
+		"1org.x",
+		"org.-x",
+		"org.x-",
+		"org.x_y",
+		"org.x y",
+		"-a.b",
 	};
-	static const char *const members[] = { "GetInfo", "X", "A1b", "", "getInfo", "Get_Info", "Get-Info", "1A" };
+	static const char *const members[] = { "GetInfo", "X",	      "A1b",	  "",
+					       "getInfo", "Get_Info", "Get-Info", "1A" };
 
 	for (size_t i = 0; i < ELEMENTSOF(interfaces); i++) {
 		bool valid = varlink_interface_name_is_valid(interfaces[i], strlen(interfaces[i]));
@@ -51,7 +67,8 @@ static void names(void)
 	CHECK(varlink_interface_name_is_valid("org.x.y", 5));
 
 	for (size_t i = 0; i < ELEMENTSOF(members); i++)
-		CHECK_INT(varlink_member_name_is_valid(members[i], strlen(members[i])), matches(RE_MEMBER, members[i]));
+		CHECK_INT(varlink_member_name_is_valid(members[i], strlen(members[i])),
+			  matches(RE_MEMBER, members[i]));
 
 	CHECK(varlink_qualified_name_is_valid("org.varlink.service.GetInfo"));
 	CHECK(varlink_qualified_name_is_valid("a.b.C"));
@@ -269,21 +286,26 @@ static void output_serialise(void)
 	CHECK_INT(varlink_output_append_reply(&out, AREA("{\"a\":1}"), false), 0);
 	CHECK_INT(varlink_output_append_reply(&out, AREA("{\"e\":{}}"), true), 0);
 	CHECK_INT(varlink_output_append_reply(&out, NULL, 0, false), 0);
-	CHECK_INT(varlink_output_append_error(&out, VARLINK_ERROR_INVALID_PARAMETER, AREA("{\"parameter\":\"x\"}")),
+	CHECK_INT(varlink_output_append_error(&out, VARLINK_ERROR_INVALID_PARAMETER,
+					      AREA("{\"parameter\":\"x\"}")),
 		  0);
 	CHECK_INT(varlink_output_append_error(&out, VARLINK_ERROR_EXPECTED_MORE, NULL, 0), 0);
-	CHECK_STR_FREE(pending_text(&out), "{\"parameters\":{\"a\":1}}|"
-					   "{\"parameters\":{\"e\":{}},\"continues\":true}|"
-					   "{\"parameters\":{}}|"
-					   "{\"error\":\"org.varlink.service.InvalidParameter\",\"parameters\":{\"parameter\":\"x\"}}|"
-					   "{\"error\":\"org.varlink.service.ExpectedMore\",\"parameters\":{}}|");
+	CHECK_STR_FREE(
+		pending_text(&out),
+		"{\"parameters\":{\"a\":1}}|"
+		"{\"parameters\":{\"e\":{}},\"continues\":true}|"
+		"{\"parameters\":{}}|"
+		"{\"error\":\"org.varlink.service.InvalidParameter\",\"parameters\":{\"parameter\":\"x\"}}|"
+		"{\"error\":\"org.varlink.service.ExpectedMore\",\"parameters\":{}}|");
 
 	/* written in part: the rest stays, appends go after it */
 	varlink_output_advance(&out, 23);
-	CHECK_STR_FREE(pending_text(&out), "{\"parameters\":{\"e\":{}},\"continues\":true}|"
-					   "{\"parameters\":{}}|"
-					   "{\"error\":\"org.varlink.service.InvalidParameter\",\"parameters\":{\"parameter\":\"x\"}}|"
-					   "{\"error\":\"org.varlink.service.ExpectedMore\",\"parameters\":{}}|");
+	CHECK_STR_FREE(
+		pending_text(&out),
+		"{\"parameters\":{\"e\":{}},\"continues\":true}|"
+		"{\"parameters\":{}}|"
+		"{\"error\":\"org.varlink.service.InvalidParameter\",\"parameters\":{\"parameter\":\"x\"}}|"
+		"{\"error\":\"org.varlink.service.ExpectedMore\",\"parameters\":{}}|");
 	varlink_output_advance(&out, out.len);
 	CHECK_INT(out.len, 0);
 	CHECK_INT(out.start, 0);
@@ -313,7 +335,8 @@ static void output_grows_and_compacts(void)
 	}
 	/* bounded by what is pending, not by all that went through */
 	CHECK(out.cap <= 16384);
-	snprintf(expected, sizeof(expected), "{\"parameters\":%.*s,\"continues\":true}", (int)sizeof(big), big);
+	snprintf(expected, sizeof(expected), "{\"parameters\":%.*s,\"continues\":true}", (int)sizeof(big),
+		 big);
 	CHECK(memcmp(out.buf + out.start + out.len - sizeof(big) - 33, expected, sizeof(big) + 32) == 0);
 
 	/* emptied: a large buffer is let go */
@@ -462,15 +485,16 @@ static bool idl_valid(const char *text, const char *name, struct idl *x)
 	char iface[256];
 
 	*x = (struct idl){ .p = text };
-	if (!idl_keyword(x, "interface") || !idl_word(x, iface, sizeof(iface)) || !matches(RE_INTERFACE, iface) ||
-	    strcmp(iface, name) != 0)
+	if (!idl_keyword(x, "interface") || !idl_word(x, iface, sizeof(iface)) ||
+	    !matches(RE_INTERFACE, iface) || strcmp(iface, name) != 0)
 		return false;
 	for (;;) {
 		idl_skip(x);
 		if (!*x->p)
 			return x->n_members > 0;
 		if (idl_keyword(x, "method")) {
-			if (!idl_member_name(x) || !idl_struct(x, true) || !idl_literal(x, "->") || !idl_struct(x, true))
+			if (!idl_member_name(x) || !idl_struct(x, true) || !idl_literal(x, "->") ||
+			    !idl_struct(x, true))
 				return false;
 		} else if (idl_keyword(x, "error")) {
 			if (!idl_member_name(x) || !idl_struct(x, true))
@@ -494,8 +518,14 @@ static bool has_member(const struct idl *x, const char *name)
 static void service_description_well_formed(void)
 {
 	static const char *const members[] = {
-		"GetInfo",        "GetInterfaceDescription", "InterfaceNotFound", "MethodNotFound",
-		"MethodNotImplemented", "InvalidParameter", "PermissionDenied",  "ExpectedMore",
+		"GetInfo",
+		"GetInterfaceDescription",
+		"InterfaceNotFound",
+		"MethodNotFound",
+		"MethodNotImplemented",
+		"InvalidParameter",
+		"PermissionDenied",
+		"ExpectedMore",
 	};
 	struct idl x;
 
@@ -508,8 +538,9 @@ static void service_description_well_formed(void)
 		CHECK(has_member(&x, varlink_service_interface.methods[i].name));
 
 	/* the checker knows a bad text when it sees one */
-	CHECK(idl_valid("# c\ninterface a.b\ntype T (x: ?[]string, y: [string]T, z: (a, b))\nmethod M(t: T) -> ()\n",
-			"a.b", &x));
+	CHECK(idl_valid(
+		"# c\ninterface a.b\ntype T (x: ?[]string, y: [string]T, z: (a, b))\nmethod M(t: T) -> ()\n",
+		"a.b", &x));
 	CHECK(!idl_valid("interface a.b\n", "a.b", &x));
 	CHECK(!idl_valid("interface a.b\nmethod M() ()\n", "a.b", &x));
 	CHECK(!idl_valid("interface a.b\nmethod m() -> ()\n", "a.b", &x));
