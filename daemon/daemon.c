@@ -204,6 +204,15 @@ void daemon_categories_changed(struct daemon *d)
 	}
 }
 
+void daemon_output_wants(struct daemon *d, struct output *o, uint32_t categories, const struct opcode_set *opcodes)
+{
+	if (categories == o->categories && memcmp(opcodes, &o->iouring_opcodes, sizeof(*opcodes)) == 0)
+		return;
+	o->categories = categories;
+	o->iouring_opcodes = *opcodes;
+	daemon_categories_changed(d);
+}
+
 static void on_monitor_batch_done(void *userdata)
 {
 	daemon_flush(userdata);

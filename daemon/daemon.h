@@ -50,6 +50,8 @@ struct daemon {
 	 * @error. NULL: no reloading. */
 	int (*load_config)(void *userdata, struct config *c, char *error, size_t error_size);
 	void *load_config_userdata;
+	/* Subscriptions of every API: [Subscriptions] Max bounds them all. */
+	unsigned n_subscriptions;
 	int exit_status;
 	bool stopping; /* SIGTERM or SIGINT came */
 	bool stop_now; /* a second one came */
@@ -86,6 +88,9 @@ struct opcode_set daemon_wanted_opcodes(const struct daemon *d);
 /* After an output changed its categories or io_uring opcodes: tells the
  * monitors' BPF programs. */
 void daemon_categories_changed(struct daemon *d);
+/* Output @o now wants @categories and @opcodes: the BPF programs are told
+ * when that changes what the outputs want. */
+void daemon_output_wants(struct daemon *d, struct output *o, uint32_t categories, const struct opcode_set *opcodes);
 
 /* A reference to the snapshot of @task's process for an event: the cached
  * one, or, for a process the cache does not know (counted: cache_misses),

@@ -12,10 +12,8 @@
 #include "log.h"
 #include "output/output.h"
 #include "subscribe/backlog.h"
+#include "subscribe/batch.h"
 #include "subscriptions.h"
-
-#define BATCH_MAX_EVENTS     256
-#define BATCH_MAX_DELAY_USEC (50 * 1000)
 
 struct client {
 	struct client *next;
@@ -260,26 +258,6 @@ static int on_batch_timer(sd_event_source *source, uint64_t usec, void *userdata
 	return 0;
 }
 
-/* Partial batches go out at most 50 ms after the timer was armed. */
-static void arm_batch_timer(struct subscriptions *h)
-{
-	uint64_t now;
-	int enabled = SD_EVENT_OFF;
-
-	if (h->batch_timer && sd_event_source_get_enabled(h->batch_timer, &enabled) >= 0 &&
-	    enabled != SD_EVENT_OFF)
-		return;
-	sd_event_now(h->daemon->event, CLOCK_MONOTONIC, &now);
-	if (!h->batch_timer) {
-		if (sd_event_add_time(h->daemon->event, &h->batch_timer, CLOCK_MONOTONIC,
-				      now + BATCH_MAX_DELAY_USEC, 0, on_batch_timer, h) < 0)
-			h->batch_timer = NULL;
-		return;
-	}
-	sd_event_source_set_time(h->batch_timer, now + BATCH_MAX_DELAY_USEC);
-	sd_event_source_set_enabled(h->batch_timer, SD_EVENT_ONESHOT);
-}
-
 static int hub_emit(struct output *base, const struct event *ev, struct rendered_event *rendered)
 {
 	struct subscriptions *h = (struct subscriptions *)base;
@@ -302,7 +280,7 @@ static void hub_flush(struct output *base)
 		partial |= s->filter.batch && s->backlog.events > 0;
 	}
 	if (partial)
-		arm_batch_timer(h);
+		batch_timer_arm(h->daemon->event, &h->batch_timer, on_batch_timer, h);
 }
 
 static void subscription_free(struct subscription *s)
@@ -313,28 +291,15 @@ static void subscription_free(struct subscription *s)
 	free(s);
 }
 
-/* What the subscriptions want in all: their categories, and the io_uring
- * opcodes of those of io_uring (every one unless they choose). */
+/* What the subscriptions want in all. */
 static void hub_update_categories(struct subscriptions *h)
 {
-	struct opcode_set opcodes = { { 0 } };
+	struct opcode_set opcodes = {{0}};
 	uint32_t categories = 0;
 
-	for (struct subscription *s = h->list; s; s = s->next) {
-		const struct opcode_set *wanted =
-			s->filter.has_opcodes ? &s->filter.opcodes : &OPCODE_SET_ALL;
-
-		categories |= s->filter.categories;
-		if (s->filter.categories & CATEGORY_IO_URING)
-			for (size_t w = 0; w < ELEMENTSOF(opcodes.bits); w++)
-				opcodes.bits[w] |= wanted->bits[w];
-	}
-	if (categories == h->output.categories &&
-	    memcmp(&opcodes, &h->output.iouring_opcodes, sizeof(opcodes)) == 0)
-		return;
-	h->output.categories = categories;
-	h->output.iouring_opcodes = opcodes;
-	daemon_categories_changed(h->daemon);
+	for (struct subscription *s = h->list; s; s = s->next)
+		subscription_filter_add_wanted(&s->filter, &categories, &opcodes);
+	daemon_output_wants(h->daemon, &h->output, categories, &opcodes);
 }
 
 static void client_free(struct client *c)
@@ -362,6 +327,7 @@ static void subscription_unlink(struct subscriptions *h, struct subscription *s)
 		p = &(*p)->next;
 	*p = s->next;
 	h->n_subscriptions--;
+	h->daemon->n_subscriptions--;
 	s->client->n_subscriptions--;
 	subscription_free(s);
 }
@@ -471,7 +437,7 @@ int subscriptions_check_limits(struct subscriptions *h, const struct client *c)
 	 * attacker's would refuse everyone). Root's own are refused only by
 	 * its connection's limit: no other user can make root go without. A
 	 * caller whose uid is not known yet is checked again once it is. */
-	if (c->uid > 0 && h->n_subscriptions >= config->max_subscriptions)
+	if (c->uid > 0 && h->daemon->n_subscriptions >= config->max_subscriptions)
 		return -EUSERS;
 	if (c->n_subscriptions >= config->max_subscriptions_per_client)
 		return -EDQUOT;
@@ -492,6 +458,7 @@ int subscriptions_add(struct subscriptions *h, struct client *c, struct subscrip
 	s->next = h->list;
 	h->list = s;
 	h->n_subscriptions++;
+	h->daemon->n_subscriptions++;
 	c->n_subscriptions++;
 	hub_update_categories(h);
 	memcpy(path, s->path, sizeof(s->path));

@@ -255,6 +255,15 @@ void subscription_filter_clear(struct subscription_filter *f)
 	*f = (struct subscription_filter){ 0 };
 }
 
+void subscription_filter_add_wanted(const struct subscription_filter *f, uint32_t *categories,
+				    struct opcode_set *opcodes)
+{
+	*categories |= f->categories;
+	if (f->categories & CATEGORY_IO_URING)
+		for (size_t w = 0; w < ELEMENTSOF(opcodes->bits); w++)
+			opcodes->bits[w] |= f->has_opcodes ? f->opcodes.bits[w] : UINT64_MAX;
+}
+
 bool binary_path_has_prefix(const char *path, const char *prefix)
 {
 	size_t len = strlen(prefix);

@@ -106,6 +106,11 @@ void subscription_filter_clear(struct subscription_filter *f);
  * "/usr/bin/ls" but not "/usr/binx"; "/" matches every absolute path. */
 bool binary_path_has_prefix(const char *path, const char *prefix);
 
+/* Adds what @f wants to @categories and @opcodes (every io_uring opcode
+ * unless it chooses some). */
+void subscription_filter_add_wanted(const struct subscription_filter *f, uint32_t *categories,
+				    struct opcode_set *opcodes);
+
 /* @type_bit: event_type_bit(ev->type), computed once per event. */
 bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev,
 			       uint32_t type_bit);
