@@ -52,6 +52,16 @@ const char *categories_to_string(uint32_t mask, char *buf, size_t size)
 	return buf;
 }
 
+size_t mask_names(uint32_t mask, bool types, const char *names[static MASK_NAMES_MAX])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < (types ? n_all_event_types : n_all_categories); i++)
+		if (types ? (mask & (1u << i)) != 0 : (mask & all_categories[i].category) != 0)
+			names[n++] = types ? all_event_types[i].name : all_categories[i].name;
+	return n;
+}
+
 int categories_from_string(const char *s, uint32_t *ret, const char **bad, size_t *bad_len)
 {
 	static const char separators[] = " \t,";

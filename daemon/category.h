@@ -48,3 +48,9 @@ int event_type_bit_from_name(const char *name, uint32_t *bit, enum event_categor
 const struct event_type_info *event_type_info(enum event_type type);
 /* The bit of an event's type in a type mask. */
 uint32_t event_type_bit(enum event_type type);
+
+/* The names of the categories in category mask @mask (@types false), or of
+ * the event types in type mask @mask, in table order, into @names; returns
+ * how many. */
+#define MASK_NAMES_MAX 32
+size_t mask_names(uint32_t mask, bool types, const char *names[static MASK_NAMES_MAX]);

@@ -10,6 +10,14 @@ static int64_t timespec_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
+uint64_t clock_monotonic_usec(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+}
+
 int64_t clock_boot_to_realtime_offset(void)
 {
 	struct timespec boot_before, real, boot_after;

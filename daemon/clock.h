@@ -7,6 +7,9 @@
 /* "2025-12-11T11:45:47.773Z" plus NUL */
 #define ISO8601_MS_LEN 25
 
+/* CLOCK_MONOTONIC now, in microseconds. */
+uint64_t clock_monotonic_usec(void);
+
 /* Offset from CLOCK_BOOTTIME to CLOCK_REALTIME, measured now. Re-measured
  * periodically so that wall-clock steps (NTP, settimeofday) are followed. */
 int64_t clock_boot_to_realtime_offset(void);

@@ -112,6 +112,7 @@ int daemon_new(const struct config *config, struct daemon **ret)
 	if (!d)
 		return -ENOMEM;
 	d->config = *config;
+	d->started_usec = clock_monotonic_usec();
 	d->tick_ns = 1000000000u / (uint64_t)(ticks > 0 ? ticks : 100);
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
 	json_writer_init(&d->writer, EVENT_JSON_MAX);

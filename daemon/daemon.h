@@ -31,6 +31,7 @@ struct daemon {
 	struct config config;
 	sd_event *event;
 	int64_t boot_to_real_ns;
+	uint64_t started_usec; /* CLOCK_MONOTONIC, for the status's uptime */
 	uint64_t tick_ns;
 	struct process_cache *processes;
 	struct output *outputs[DAEMON_MAX_OUTPUTS];

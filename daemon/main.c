@@ -12,6 +12,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "authorize.h"
 #include "conf-file.h"
 #include "config.h"
 #include "daemon.h"
@@ -282,7 +283,9 @@ static int (*const monitor_starts[])(struct daemon *d, struct monitor **ret) = {
 int main(int argc, char *argv[])
 {
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
-	/* Declared after d: freed before it. */
+	/* Declared after d: freed before it; the service before the
+	 * authorizer it uses. */
+	_cleanup_(authorizer_freep) struct authorizer *authorizer = NULL;
 	_cleanup_(service_freep) struct service *service = NULL;
 	struct args args = { 0 };
 	struct config config;
@@ -308,6 +311,12 @@ int main(int argc, char *argv[])
 	d->load_config_userdata = &args;
 	if (reload_watch(d) < 0)
 		return EXIT_FAILURE;
+	/* One for every API: its quotas bound the polkit checks of all. */
+	r = authorizer_new(d->event, &authorizer);
+	if (r < 0) {
+		log_error_errno(r, "cannot set up the authorization checks: %m");
+		return EXIT_FAILURE;
+	}
 	if (config.stdout_output) {
 		/* Events on standard output; no bus, no journal. */
 		struct output *out = NULL;
@@ -316,7 +325,7 @@ int main(int argc, char *argv[])
 		r = add_output(d, r, out, "stdout");
 	} else {
 		/* The bus first: without it there is no point loading BPF. */
-		r = service_new(d, &service);
+		r = service_new(d, authorizer, &service);
 		if (r >= 0 && config.journal_categories) {
 			struct output *out = NULL;
 

@@ -23,18 +23,14 @@ int bus_close_entry(sd_bus_message *m)
 /* The names of categories (or event types) whose bit is in @mask. */
 static int append_names(sd_bus_message *m, const char *key, uint32_t mask, bool types)
 {
-	size_t n = types ? n_all_event_types : n_all_categories;
+	const char *names[MASK_NAMES_MAX];
+	size_t n = mask_names(mask, types, names);
 	int r = bus_open_entry(m, key, "as");
 
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "s");
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		bool in = types ? (mask & (1u << i)) != 0 : (mask & all_categories[i].category) != 0;
-
-		if (in)
-			r = sd_bus_message_append(m, "s",
-						  types ? all_event_types[i].name : all_categories[i].name);
-	}
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd_bus_message_append(m, "s", names[i]);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	return r < 0 ? r : bus_close_entry(m);

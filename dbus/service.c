@@ -41,7 +41,8 @@ struct request {
 	enum request_kind kind;
 	struct authorization *authorization;
 	struct client *client; /* the caller, held meanwhile */
-	uint32_t pid;	       /* GetProcess */
+	sd_bus_message *call;
+	uint32_t pid; /* GetProcess */
 };
 
 struct service {
@@ -53,7 +54,6 @@ struct service {
 	struct request *requests;
 	unsigned n_requests;
 	sd_event_source *status_timer;
-	uint64_t started_usec;
 	uint64_t status_emitted; /* events emitted at the last STATUS= */
 	bool notify;		 /* started by systemd with NOTIFY_SOCKET */
 };
@@ -69,6 +69,7 @@ static void request_free(struct request *req)
 	authorization_cancel(req->authorization);
 	if (req->client)
 		client_release(req->client);
+	sd_bus_message_unref(req->call);
 	free(req);
 }
 
@@ -98,6 +99,7 @@ static int request_new(struct service *svc, enum request_kind kind, sd_bus_messa
 	req->service = svc;
 	req->kind = kind;
 	req->client = c;
+	req->call = sd_bus_message_ref(m);
 	req->next = svc->requests;
 	svc->requests = req;
 	svc->n_requests++;
@@ -192,8 +194,7 @@ static void reply_status(struct request *req, sd_bus_message *call)
 
 	r = sd_bus_message_new_method_return(call, &reply);
 	if (r >= 0)
-		r = status_append(reply, svc->daemon, svc->subscriptions, authorizer_pending(svc->authorizer),
-				  svc->started_usec);
+		r = status_append(reply, svc->daemon, svc->subscriptions, authorizer_pending(svc->authorizer));
 	if (r >= 0)
 		r = sd_bus_send(svc->bus, reply, NULL);
 	if (r < 0)
@@ -251,10 +252,11 @@ static void reply_reload(struct request *req, sd_bus_message *call)
 	sd_bus_message_unref(reply);
 }
 
-static void on_authorized(sd_bus_message *call, int allowed, int64_t uid, const char *denied_action,
-			  const char *reason, void *userdata)
+static void on_authorized(int allowed, int64_t uid, const char *denied_action, const char *reason,
+			  void *userdata)
 {
 	struct request *req = userdata;
+	sd_bus_message *call = req->call;
 	char purpose[64] = "subscribe";
 
 	req->authorization = NULL; /* freed by our caller */
@@ -289,11 +291,16 @@ static void on_authorized(sd_bus_message *call, int allowed, int64_t uid, const 
 	request_free(req);
 }
 
-static int request_authorize(struct request *req, sd_bus_message *call, const char *const *actions,
-			     size_t n_actions)
+static int request_authorize(struct request *req, const char *const *actions, size_t n_actions)
 {
-	int r = authorize_call(req->service->authorizer, call, client_uid(req->client), actions, n_actions,
-			       on_authorized, req, &req->authorization);
+	const struct polkit_subject subject = {
+		.kind = POLKIT_SUBJECT_BUS_NAME,
+		.bus_name = sd_bus_message_get_sender(req->call),
+		.uid = client_uid(req->client),
+	};
+	int r = authorize(req->service->authorizer, &subject,
+			  sd_bus_message_get_allow_interactive_authorization(req->call) > 0, actions, n_actions,
+			  on_authorized, req, &req->authorization);
 
 	if (r < 0) {
 		request_free(req);
@@ -328,7 +335,7 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 	for (size_t i = 0; i < n_all_categories && n_actions < AUTHORIZE_MAX_ACTIONS; i++)
 		if (categories & all_categories[i].category)
 			actions[n_actions++] = all_categories[i].polkit_action;
-	return request_authorize(req, m, actions, n_actions);
+	return request_authorize(req, actions, n_actions);
 }
 
 static int method_unsubscribe(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -357,7 +364,7 @@ static int method_get_status(sd_bus_message *m, void *userdata, sd_bus_error *er
 	r = request_new(userdata, REQUEST_STATUS, m, error, &req);
 	if (r < 0)
 		return r;
-	return request_authorize(req, m, actions, ELEMENTSOF(actions));
+	return request_authorize(req, actions, ELEMENTSOF(actions));
 }
 
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -369,7 +376,7 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = request_new(userdata, REQUEST_RELOAD, m, error, &req);
 	if (r < 0)
 		return r;
-	return request_authorize(req, m, actions, ELEMENTSOF(actions));
+	return request_authorize(req, actions, ELEMENTSOF(actions));
 }
 
 static int method_get_process(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -387,7 +394,7 @@ static int method_get_process(sd_bus_message *m, void *userdata, sd_bus_error *e
 	if (r < 0)
 		return r;
 	req->pid = pid;
-	return request_authorize(req, m, actions, ELEMENTSOF(actions));
+	return request_authorize(req, actions, ELEMENTSOF(actions));
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -426,14 +433,6 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return 0;
 }
 
-static uint64_t now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct service *svc = userdata;
@@ -450,7 +449,7 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-int service_new(struct daemon *d, struct service **ret)
+int service_new(struct daemon *d, struct authorizer *az, struct service **ret)
 {
 	struct service *svc = calloc(1, sizeof(*svc));
 	int r;
@@ -458,7 +457,7 @@ int service_new(struct daemon *d, struct service **ret)
 	if (!svc)
 		return log_error_errno(ENOMEM, "%m");
 	svc->daemon = d;
-	svc->started_usec = now_usec(CLOCK_MONOTONIC);
+	svc->authorizer = az;
 	svc->notify = getenv("NOTIFY_SOCKET") != NULL;
 	r = sd_bus_open_system_with_description(&svc->bus, "bombusd");
 	if (r < 0) {
@@ -473,10 +472,10 @@ int service_new(struct daemon *d, struct service **ret)
 	if (r >= 0)
 		r = sd_bus_add_object_vtable(svc->bus, &svc->object, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
 					     monitor_vtable, svc);
-	if (r >= 0)
-		r = authorizer_new(svc->bus, &svc->authorizer);
-	if (r >= 0)
+	if (r >= 0) {
+		authorizer_set_bus(az, svc->bus);
 		r = subscriptions_new(d, svc->bus, &svc->subscriptions);
+	}
 	if (r >= 0)
 		subscriptions_on_client_gone(svc->subscriptions, on_client_gone, svc);
 	if (r >= 0) {
@@ -526,7 +525,8 @@ void service_free(struct service *svc)
 		return;
 	while (svc->requests)
 		request_free(svc->requests);
-	authorizer_free(svc->authorizer);
+	/* Its checks were cancelled: polkit is asked on no other bus. */
+	authorizer_set_bus(svc->authorizer, NULL);
 	sd_event_source_disable_unref(svc->status_timer);
 	sd_bus_slot_unref(svc->object);
 	sd_bus_slot_unref(svc->filter);

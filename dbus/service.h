@@ -6,11 +6,13 @@
 
 #include "macro.h"
 
+struct authorizer;
 struct daemon;
 struct service;
 
-/* Connects to the bus and adds the subscriptions output to @d. */
-int service_new(struct daemon *d, struct service **ret);
+/* Connects to the bus, which @az (the daemon's, that outlives the service)
+ * then asks polkit on, and adds the subscriptions output to @d. */
+int service_new(struct daemon *d, struct authorizer *az, struct service **ret);
 /* Owns the bus name, then tells systemd it is ready: call once the monitors
  * run. */
 int service_start(struct service *svc);

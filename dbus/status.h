@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* GetStatus(): what bombusd is doing, as an a{sv} that can grow. Keys are
- * listed in dbus/org.bombus.Monitor1.xml. */
+ * listed in dbus/org.bombus.Monitor1.xml; the fields are daemon/status.h's,
+ * built into a message here. */
 #pragma once
-
-#include <stdint.h>
 
 #include <systemd/sd-bus.h>
 
@@ -11,7 +10,6 @@
 
 struct daemon;
 
-/* Appends the a{sv}; @authorizations_pending: checks waiting for polkit;
- * @started_usec: CLOCK_MONOTONIC start of the daemon. */
+/* Appends the a{sv}; @authorizations_pending: checks waiting for polkit. */
 int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
-		  unsigned authorizations_pending, uint64_t started_usec);
+		  unsigned authorizations_pending);

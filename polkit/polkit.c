@@ -8,7 +8,18 @@
 /* An interactive check lasts as long as the user takes to type a password. */
 #define POLKIT_INTERACTIVE_TIMEOUT_USEC (5ULL * 60 * 1000 * 1000)
 
-int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const char *bus_name, const char *action,
+/* "(sa{sv})": its kind and details. */
+static int append_subject(sd_bus_message *m, const struct polkit_subject *subject)
+{
+	if (subject->kind == POLKIT_SUBJECT_BUS_NAME)
+		return sd_bus_message_append(m, "(sa{sv})", "system-bus-name", 1, "name", "s", subject->bus_name);
+	if (subject->uid < 0 || subject->uid > INT32_MAX)
+		return -EINVAL;
+	return sd_bus_message_append(m, "(sa{sv})", "unix-process", 3, "pid", "u", subject->pid, "start-time",
+				     "t", subject->start_time, "uid", "i", (int32_t)subject->uid);
+}
+
+int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const struct polkit_subject *subject, const char *action,
 		       bool interactive, const char *cancellation_id, sd_bus_message_handler_t callback,
 		       void *userdata)
 {
@@ -19,9 +30,10 @@ int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const char *bus_name, co
 					   "/org/freedesktop/PolicyKit1/Authority",
 					   "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
 	if (r >= 0)
-		/* subject, action, details, flags, cancellation id */
-		r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
-					  bus_name, action, 0,
+		r = append_subject(call, subject);
+	if (r >= 0)
+		/* action, details, flags, cancellation id */
+		r = sd_bus_message_append(call, "sa{ss}us", action, 0,
 					  interactive ? POLKIT_ALLOW_USER_INTERACTION : 0u, cancellation_id);
 	if (r >= 0)
 		r = sd_bus_call_async(bus, slot, call, callback, userdata,

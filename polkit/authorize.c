@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../polkit/polkit.h"
 #include "authorize.h"
+#include "polkit.h"
 #include "quote.h"
 
 /* Checks waiting for polkit, per uid: an entry exists while it has some. */
@@ -17,7 +17,8 @@ struct uid_pending {
 };
 
 struct authorizer {
-	sd_bus *bus;
+	sd_event *event;
+	sd_bus *bus; /* NULL: polkit cannot be asked */
 	struct uid_pending *uids;
 	unsigned n_pending;	 /* authorizations asking polkit */
 	unsigned n_polkit_calls; /* their calls in flight */
@@ -34,12 +35,12 @@ struct polkit_question {
 
 struct authorization {
 	struct authorizer *az;
-	sd_bus_message *call;
+	struct polkit_subject subject; /* its bus name is owned */
+	bool interactive;
 	authorize_done_fn done;
 	void *userdata;
 	sd_bus_slot *uid_query;
-	sd_event_source *defer; /* the uid was known */
-	int64_t uid;
+	sd_event_source *defer; /* no need to ask the bus for the uid */
 	struct uid_pending *counted; /* while polkit is asked */
 	const char *actions[AUTHORIZE_MAX_ACTIONS];
 	struct polkit_question questions[AUTHORIZE_MAX_ACTIONS];
@@ -51,15 +52,21 @@ struct authorization {
 	char error_reason[256];
 };
 
-int authorizer_new(sd_bus *bus, struct authorizer **ret)
+int authorizer_new(sd_event *event, struct authorizer **ret)
 {
 	struct authorizer *az = calloc(1, sizeof(*az));
 
 	if (!az)
 		return -ENOMEM;
-	az->bus = sd_bus_ref(bus);
+	az->event = sd_event_ref(event);
 	*ret = az;
 	return 0;
+}
+
+void authorizer_set_bus(struct authorizer *az, sd_bus *bus)
+{
+	sd_bus_unref(az->bus);
+	az->bus = sd_bus_ref(bus);
 }
 
 void authorizer_free(struct authorizer *az)
@@ -73,6 +80,7 @@ void authorizer_free(struct authorizer *az)
 		free(u);
 	}
 	sd_bus_unref(az->bus);
+	sd_event_unref(az->event);
 	free(az);
 }
 
@@ -88,7 +96,7 @@ static int count_pending(struct authorization *a)
 	struct authorizer *az = a->az;
 	struct uid_pending *u;
 
-	for (u = az->uids; u && u->uid != (uint32_t)a->uid; u = u->next)
+	for (u = az->uids; u && u->uid != (uint32_t)a->subject.uid; u = u->next)
 		;
 	if (u && u->n >= AUTHORIZE_MAX_PER_UID)
 		return -EDQUOT;
@@ -98,7 +106,7 @@ static int count_pending(struct authorization *a)
 		u = calloc(1, sizeof(*u));
 		if (!u)
 			return -ENOMEM;
-		u->uid = (uint32_t)a->uid;
+		u->uid = (uint32_t)a->subject.uid;
 		u->next = az->uids;
 		az->uids = u;
 	}
@@ -143,7 +151,7 @@ static void authorization_free(struct authorization *a, bool cancel)
 	for (size_t i = 0; i < a->n_actions; i++)
 		question_end(a, &a->questions[i], cancel);
 	uncount_pending(a);
-	sd_bus_message_unref(a->call);
+	free((char *)a->subject.bus_name);
 	free(a);
 }
 
@@ -155,7 +163,7 @@ void authorization_cancel(struct authorization *a)
 
 static void authorization_finish(struct authorization *a, int allowed)
 {
-	a->done(a->call, allowed, a->uid, allowed == 0 ? a->actions[a->denied] : NULL,
+	a->done(allowed, a->subject.uid, allowed == 0 ? a->actions[a->denied] : NULL,
 		allowed == 0 ? a->denied_reason : a->error_reason, a->userdata);
 	/* Questions still in flight (a failure to send one) are cancelled. */
 	authorization_free(a, true);
@@ -184,8 +192,7 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 		a->denied = i;
 		snprintf(a->denied_reason, sizeof(a->denied_reason), "%s",
 			 !challenge ? "not allowed by polkit"
-			 : sd_bus_message_get_allow_interactive_authorization(a->call) > 0
-				 ? "authentication failed or was cancelled"
+			 : a->interactive ? "authentication failed or was cancelled"
 				 : "authentication is required, and the call did not allow interactive "
 				   "authorization");
 	}
@@ -198,8 +205,6 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 
 static void ask_polkit(struct authorization *a)
 {
-	const char *sender = sd_bus_message_get_sender(a->call);
-	bool interactive = sd_bus_message_get_allow_interactive_authorization(a->call) > 0;
 	int r;
 
 	r = count_pending(a);
@@ -217,7 +222,7 @@ static void ask_polkit(struct authorization *a)
 
 		*q = (struct polkit_question){.authorization = a, .index = i};
 		snprintf(q->cancellation_id, sizeof(q->cancellation_id), "bombusd-%" PRIu64, ++a->az->next_id);
-		r = polkit_check_async(a->az->bus, &q->slot, sender, a->actions[i], interactive,
+		r = polkit_check_async(a->az->bus, &q->slot, &a->subject, a->actions[i], a->interactive,
 				       q->cancellation_id, on_polkit_reply, q);
 		if (r < 0) {
 			snprintf(a->error_reason, sizeof(a->error_reason), "cannot ask polkit: %s",
@@ -232,9 +237,13 @@ static void ask_polkit(struct authorization *a)
 
 static void uid_known(struct authorization *a)
 {
-	if (a->uid == 0)
+	if (a->subject.uid == 0)
 		authorization_finish(a, 1);
-	else
+	else if (!a->az->bus) {
+		snprintf(a->error_reason, sizeof(a->error_reason),
+			 "bombusd runs without a system bus, polkit cannot be asked");
+		authorization_finish(a, -ENOTCONN);
+	} else
 		ask_polkit(a);
 }
 
@@ -263,13 +272,13 @@ static int on_uid(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error
 		authorization_finish(a, r);
 		return 0;
 	}
-	a->uid = uid;
+	a->subject.uid = uid;
 	uid_known(a);
 	return 0;
 }
 
-/* A uid known already: the check goes on from the loop, never from within
- * authorize_call(). */
+/* A uid known already (or nobody to ask): the check goes on from the loop,
+ * never from within authorize(). */
 static int on_deferred(sd_event_source *source, void *userdata)
 {
 	struct authorization *a = userdata;
@@ -279,34 +288,43 @@ static int on_deferred(sd_event_source *source, void *userdata)
 	return 0;
 }
 
-int authorize_call(struct authorizer *az, sd_bus_message *call, int64_t uid, const char *const *actions,
-		   size_t n_actions, authorize_done_fn done, void *userdata, struct authorization **ret)
+int authorize(struct authorizer *az, const struct polkit_subject *subject, bool interactive,
+	      const char *const *actions, size_t n_actions, authorize_done_fn done, void *userdata,
+	      struct authorization **ret)
 {
 	struct authorization *a;
 	int r;
 
 	if (n_actions == 0 || n_actions > AUTHORIZE_MAX_ACTIONS)
 		return -EINVAL;
+	if (subject->kind == POLKIT_SUBJECT_UNIX_PROCESS && subject->uid < 0)
+		return -EINVAL; /* only a bus name's uid can be asked for */
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	a->az = az;
-	a->call = sd_bus_message_ref(call);
+	a->subject = *subject;
+	a->subject.bus_name = NULL;
+	a->interactive = interactive;
 	a->done = done;
 	a->userdata = userdata;
-	a->uid = -1;
 	a->n_actions = n_actions;
 	a->denied = n_actions;
 	memcpy(a->actions, actions, n_actions * sizeof(*actions));
-	if (uid >= 0) {
-		/* A unique name's uid never changes: no need to ask again. */
-		a->uid = uid;
-		r = sd_event_add_defer(sd_bus_get_event(az->bus), &a->defer, on_deferred, a);
-	} else
+	if (subject->kind == POLKIT_SUBJECT_BUS_NAME) {
+		a->subject.bus_name = strdup(subject->bus_name);
+		if (!a->subject.bus_name) {
+			authorization_free(a, false);
+			return -ENOMEM;
+		}
+	}
+	/* A unique name's uid never changes: no need to ask again. */
+	if (subject->uid >= 0 || !az->bus)
+		r = sd_event_add_defer(az->event, &a->defer, on_deferred, a);
+	else
 		r = sd_bus_call_method_async(az->bus, &a->uid_query, "org.freedesktop.DBus",
 					     "/org/freedesktop/DBus", "org.freedesktop.DBus",
-					     "GetConnectionUnixUser", on_uid, a, "s",
-					     sd_bus_message_get_sender(call));
+					     "GetConnectionUnixUser", on_uid, a, "s", subject->bus_name);
 	if (r < 0) {
 		authorization_free(a, false);
 		return r;
