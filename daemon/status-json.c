@@ -4,7 +4,7 @@
 
 #include "status-json.h"
 
-#define JSON_SINK(s) ((struct status_json_sink *)((char *)(s) - offsetof(struct status_json_sink, sink)))
+#define JSON_SINK(s) ((struct status_json_sink *)((char *)(s)-offsetof(struct status_json_sink, sink)))
 
 static int result(const struct status_json_sink *j)
 {

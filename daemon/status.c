@@ -41,7 +41,7 @@ static int monitor_hooks(struct status_sink *s, const struct monitor *mon)
 
 	for (size_t i = 0; r >= 0 && i < mon->n_hooks; i++) {
 		const struct hook_method *chosen = mon->hooks[i].chosen;
-		const char *method = chosen                 ? attach_method_to_string(chosen->method)
+		const char *method = chosen		      ? attach_method_to_string(chosen->method)
 				     : mon->hooks[i].disabled ? "disabled"
 							      : "unavailable";
 
@@ -75,42 +75,39 @@ static int monitor_skipped_targets(struct status_sink *s, const struct monitor *
 	return r < 0 ? r : s->ops->end_array(s);
 }
 
-static int monitors(struct status_sink *s, struct daemon *d)
+/* A monitor's dictionary: its name, its ring's losses and its hooks. */
+static int monitor(struct status_sink *s, const struct daemon *d, size_t i)
 {
-	int r = s->ops->begin_array(s, "monitors", "aa{sv}");
+	const struct monitor *mon = d->monitors[i];
+	int r = s->ops->string(s, "name", mon->name);
 
-	for (size_t i = 0; r >= 0 && i < d->n_monitors; i++) {
-		const struct monitor *mon = d->monitors[i];
-
-		r = s->ops->begin_dict(s, NULL, "a{sv}");
-		if (r >= 0)
-			r = s->ops->string(s, "name", mon->name);
-		if (r >= 0)
-			r = s->ops->u64(s, "events_lost_kernel", monitor_counter(mon, BOMBUS_COUNTER_RINGBUF_FULL));
-		if (r >= 0)
-			r = monitor_hooks(s, mon);
-		if (r >= 0)
-			r = monitor_skipped_targets(s, mon);
-		if (r >= 0)
-			r = s->ops->end_dict(s);
-	}
-	return r < 0 ? r : s->ops->end_array(s);
+	if (r >= 0)
+		r = s->ops->u64(s, "events_lost_kernel", monitor_counter(mon, BOMBUS_COUNTER_RINGBUF_FULL));
+	if (r >= 0)
+		r = monitor_hooks(s, mon);
+	return r < 0 ? r : monitor_skipped_targets(s, mon);
 }
 
-static int outputs(struct status_sink *s, struct daemon *d)
+static int output(struct status_sink *s, const struct daemon *d, size_t i)
 {
-	int r = s->ops->begin_array(s, "outputs", "aa{sv}");
+	const struct output *o = d->outputs[i];
+	int r = s->ops->string(s, "name", o->ops->name);
 
-	for (size_t i = 0; r >= 0 && i < d->n_outputs; i++) {
-		const struct output *o = d->outputs[i];
+	if (r >= 0)
+		r = s->ops->u64(s, "dropped", o->dropped);
+	return r < 0 ? r : status_categories(s, "categories", o->categories);
+}
 
+/* @key => "aa{sv}": @n dictionaries, the entries of each added by @fill. */
+static int dicts(struct status_sink *s, const char *key, const struct daemon *d, size_t n,
+		 int (*fill)(struct status_sink *s, const struct daemon *d, size_t i))
+{
+	int r = s->ops->begin_array(s, key, "aa{sv}");
+
+	for (size_t i = 0; r >= 0 && i < n; i++) {
 		r = s->ops->begin_dict(s, NULL, "a{sv}");
 		if (r >= 0)
-			r = s->ops->string(s, "name", o->ops->name);
-		if (r >= 0)
-			r = s->ops->u64(s, "dropped", o->dropped);
-		if (r >= 0)
-			r = status_categories(s, "categories", o->categories);
+			r = fill(s, d, i);
 		if (r >= 0)
 			r = s->ops->end_dict(s);
 	}
@@ -218,9 +215,9 @@ int daemon_status(struct daemon *d, const struct status_transport *t, struct sta
 	if (r >= 0)
 		r = status_categories(s, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)
-		r = monitors(s, d);
+		r = dicts(s, "monitors", d, d->n_monitors, monitor);
 	if (r >= 0)
-		r = outputs(s, d);
+		r = dicts(s, "outputs", d, d->n_outputs, output);
 	if (r >= 0)
 		r = t->subscriptions(s, "subscriptions", t->userdata);
 	return r < 0 ? r : s->ops->end_dict(s);

@@ -194,7 +194,8 @@ static void reply_status(struct request *req, sd_bus_message *call)
 
 	r = sd_bus_message_new_method_return(call, &reply);
 	if (r >= 0)
-		r = status_append(reply, svc->daemon, svc->subscriptions, authorizer_pending(svc->authorizer));
+		r = status_append(reply, svc->daemon, svc->subscriptions,
+				  authorizer_pending(svc->authorizer));
 	if (r >= 0)
 		r = sd_bus_send(svc->bus, reply, NULL);
 	if (r < 0)
@@ -299,8 +300,8 @@ static int request_authorize(struct request *req, const char *const *actions, si
 		.uid = client_uid(req->client),
 	};
 	int r = authorize(req->service->authorizer, &subject,
-			  sd_bus_message_get_allow_interactive_authorization(req->call) > 0, actions, n_actions,
-			  on_authorized, req, &req->authorization);
+			  sd_bus_message_get_allow_interactive_authorization(req->call) > 0, actions,
+			  n_actions, on_authorized, req, &req->authorization);
 
 	if (r < 0) {
 		request_free(req);

@@ -20,7 +20,7 @@ struct bus_status_sink {
 	} open[STATUS_MAX_DEPTH];
 };
 
-#define BUS_SINK(s) ((struct bus_status_sink *)((char *)(s) - offsetof(struct bus_status_sink, sink)))
+#define BUS_SINK(s) ((struct bus_status_sink *)((char *)(s)-offsetof(struct bus_status_sink, sink)))
 
 /* In a dictionary, opens the entry of @key for a value of @signature: "{sv}"
  * with the variant, or "{sX}" of the dictionary's value type X. Elsewhere

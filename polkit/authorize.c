@@ -40,7 +40,7 @@ struct authorization {
 	authorize_done_fn done;
 	void *userdata;
 	sd_bus_slot *uid_query;
-	sd_event_source *defer; /* no need to ask the bus for the uid */
+	sd_event_source *defer;	     /* no need to ask the bus for the uid */
 	struct uid_pending *counted; /* while polkit is asked */
 	const char *actions[AUTHORIZE_MAX_ACTIONS];
 	struct polkit_question questions[AUTHORIZE_MAX_ACTIONS];
@@ -192,7 +192,8 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
 		a->denied = i;
 		snprintf(a->denied_reason, sizeof(a->denied_reason), "%s",
 			 !challenge ? "not allowed by polkit"
-			 : a->interactive ? "authentication failed or was cancelled"
+			 : a->interactive
+				 ? "authentication failed or was cancelled"
 				 : "authentication is required, and the call did not allow interactive "
 				   "authorization");
 	}
@@ -220,8 +221,9 @@ static void ask_polkit(struct authorization *a)
 	for (size_t i = 0; i < a->n_actions; i++) {
 		struct polkit_question *q = &a->questions[i];
 
-		*q = (struct polkit_question){.authorization = a, .index = i};
-		snprintf(q->cancellation_id, sizeof(q->cancellation_id), "bombusd-%" PRIu64, ++a->az->next_id);
+		*q = (struct polkit_question){ .authorization = a, .index = i };
+		snprintf(q->cancellation_id, sizeof(q->cancellation_id), "bombusd-%" PRIu64,
+			 ++a->az->next_id);
 		r = polkit_check_async(a->az->bus, &q->slot, &a->subject, a->actions[i], a->interactive,
 				       q->cancellation_id, on_polkit_reply, q);
 		if (r < 0) {

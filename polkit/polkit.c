@@ -12,16 +12,17 @@
 static int append_subject(sd_bus_message *m, const struct polkit_subject *subject)
 {
 	if (subject->kind == POLKIT_SUBJECT_BUS_NAME)
-		return sd_bus_message_append(m, "(sa{sv})", "system-bus-name", 1, "name", "s", subject->bus_name);
+		return sd_bus_message_append(m, "(sa{sv})", "system-bus-name", 1, "name", "s",
+					     subject->bus_name);
 	if (subject->uid < 0 || subject->uid > INT32_MAX)
 		return -EINVAL;
 	return sd_bus_message_append(m, "(sa{sv})", "unix-process", 3, "pid", "u", subject->pid, "start-time",
 				     "t", subject->start_time, "uid", "i", (int32_t)subject->uid);
 }
 
-int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const struct polkit_subject *subject, const char *action,
-		       bool interactive, const char *cancellation_id, sd_bus_message_handler_t callback,
-		       void *userdata)
+int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const struct polkit_subject *subject,
+		       const char *action, bool interactive, const char *cancellation_id,
+		       sd_bus_message_handler_t callback, void *userdata)
 {
 	sd_bus_message *call = NULL;
 	int r;

@@ -31,9 +31,9 @@ struct polkit_subject {
  * check may last polkit's 5 minutes, unless polkit_cancel() ends it.
  * @cancellation_id names the check for polkit_cancel(): unique among the
  * checks of this connection that are in flight. */
-int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const struct polkit_subject *subject, const char *action,
-		       bool interactive, const char *cancellation_id, sd_bus_message_handler_t callback,
-		       void *userdata);
+int polkit_check_async(sd_bus *bus, sd_bus_slot **slot, const struct polkit_subject *subject,
+		       const char *action, bool interactive, const char *cancellation_id,
+		       sd_bus_message_handler_t callback, void *userdata);
 
 /* CancelCheckAuthorization of the check called @cancellation_id: polkit
  * dismisses its authentication dialog and answers the check with an error.

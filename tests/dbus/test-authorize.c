@@ -41,7 +41,9 @@ static struct polkit_subject process_of(uint32_t uid)
 static void test_without_bus(void)
 {
 	const struct polkit_subject root = process_of(0), user = process_of(1000);
-	const struct polkit_subject unknown_name = { .kind = POLKIT_SUBJECT_BUS_NAME, .bus_name = ":1.7", .uid = -1 };
+	const struct polkit_subject unknown_name = { .kind = POLKIT_SUBJECT_BUS_NAME,
+						     .bus_name = ":1.7",
+						     .uid = -1 };
 	const struct polkit_subject unknown_process = { .kind = POLKIT_SUBJECT_UNIX_PROCESS, .uid = -1 };
 	_cleanup_(authorizer_freep) struct authorizer *az = NULL;
 	struct authorization *a, *cancelled;
@@ -59,7 +61,8 @@ static void test_without_bus(void)
 
 	for (size_t i = 0; i < 2; i++) {
 		answer = (struct answer){};
-		CHECK_INT(authorize(az, i ? &unknown_name : &user, true, actions, 1, on_done, &answer, &a), 0);
+		CHECK_INT(authorize(az, i ? &unknown_name : &user, true, actions, 1, on_done, &answer, &a),
+			  0);
 		CHECK(!answer.done);
 		run_until_done(e, &answer);
 		CHECK_INT(answer.allowed, -ENOTCONN);
@@ -97,16 +100,17 @@ static int on_polkit_call(sd_bus_message *m, void *userdata, sd_bus_error *error
 	uint64_t start;
 	int32_t uid;
 
-	if (sd_bus_message_is_method_call(m, "org.freedesktop.PolicyKit1.Authority", "CancelCheckAuthorization")) {
+	if (sd_bus_message_is_method_call(m, "org.freedesktop.PolicyKit1.Authority",
+					  "CancelCheckAuthorization")) {
 		p->cancels++;
 		return 0;
 	}
 	if (!sd_bus_message_is_method_call(m, "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization"))
 		return 0;
-	if (sd_bus_message_read(m, "(sa{sv})", &kind, 3, &pid_key, "u", &pid, &start_key, "t", &start, &uid_key,
-				"i", &uid) >= 0)
-		snprintf(p->subject, sizeof(p->subject), "%s %s %u %s %llu %s %d", kind, pid_key, pid, start_key,
-			 (unsigned long long)start, uid_key, uid);
+	if (sd_bus_message_read(m, "(sa{sv})", &kind, 3, &pid_key, "u", &pid, &start_key, "t", &start,
+				&uid_key, "i", &uid) >= 0)
+		snprintf(p->subject, sizeof(p->subject), "%s %s %u %s %llu %s %d", kind, pid_key, pid,
+			 start_key, (unsigned long long)start, uid_key, uid);
 	if (p->checks < ELEMENTSOF(p->held))
 		p->held[p->checks] = sd_bus_message_ref(m);
 	p->checks++;

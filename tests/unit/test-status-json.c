@@ -50,7 +50,9 @@ static int test_subscriptions(struct status_sink *s, const char *key, void *user
 
 static void daemon_status_is_an_object(void)
 {
-	static struct output out = { .ops = &test_output_ops, .categories = CATEGORY_PRIVILEGE, .dropped = 7 };
+	static struct output out = { .ops = &test_output_ops,
+				     .categories = CATEGORY_PRIVILEGE,
+				     .dropped = 7 };
 	const struct status_transport transport = {
 		.subscribers = 1,
 		.authorizations_pending = 3,
@@ -112,7 +114,8 @@ static void daemon_status_is_an_object(void)
 
 		CHECK_STR(json_object_get_string(member(sub, "client", json_type_string)), "test \"client\"");
 		CHECK_INT(categories ? json_object_array_length(categories) : 0, 2);
-		CHECK_STR(json_object_get_string(json_object_array_get_idx(member(sub, "types", json_type_array), 0)),
+		CHECK_STR(json_object_get_string(
+				  json_object_array_get_idx(member(sub, "types", json_type_array), 0)),
 			  all_event_types[0].name);
 		CHECK(member(sub, "batch", json_type_boolean));
 	}
@@ -145,8 +148,10 @@ static void tuples_are_objects(void)
 	s->ops->u32(s, "n", UINT32_MAX);
 	CHECK_INT(s->ops->end_dict(s), 0);
 	json_raw(&w, "", 1);
-	CHECK_STR(w.buf, "{\"hook_stats\":[{\"monitor\":\"procmon\",\"hook\":\"exec\",\"run_time_ns\":18446744073709551615,"
-			 "\"run_count\":0},{\"monitor\":\"procmon\",\"hook\":\"exit\",\"run_time_ns\":18446744073709551615,"
+	CHECK_STR(w.buf, "{\"hook_stats\":[{\"monitor\":\"procmon\",\"hook\":\"exec\",\"run_time_ns\":"
+			 "18446744073709551615,"
+			 "\"run_count\":0},{\"monitor\":\"procmon\",\"hook\":\"exit\",\"run_time_ns\":"
+			 "18446744073709551615,"
 			 "\"run_count\":1}],\"empty\":{},\"n\":4294967295}");
 	json_writer_free(&w);
 }
