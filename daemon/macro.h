@@ -30,3 +30,11 @@ static inline void closep(int *fd)
 		if (*p)                      \
 			func(*p);            \
 	}
+
+/* The value of pointer @p, which is set to NULL: ownership handed on. */
+#define TAKE_PTR(p)                           \
+	({                                    \
+		__typeof__(p) _taken_ = (p);  \
+		(p) = NULL;                   \
+		_taken_;                      \
+	})

@@ -27,6 +27,7 @@
 #include "ring/bpf-load.h"
 #include "ring/monitor.h"
 #include "service.h"
+#include "monitor.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -42,6 +43,10 @@ static void help(void)
 	       "as the D-Bus service org.bombus.Monitor1 on the system bus (and to the journal),\n"
 	       "with --stdout on standard output, without any bus.\n\n"
 	       "  --stdout              Print one JSON event per line to standard output\n"
+	       "  --varlink=PATH        Serve the Varlink API io.bombus.Monitor at PATH (default\n"
+	       "                        " BOMBUS_VARLINK_SOCKET " unless --stdout;\n"
+	       "                        a socket passed by systemd named 'varlink' comes first)\n"
+	       "  --no-varlink          No Varlink API\n"
 	       "  --config=FILE         Settings file (default " BOMBUS_CONFIG_FILE ")\n"
 	       "  --hook-mode=MODE      auto (default), lsm, fentry or tracepoint: force the\n"
 	       "                        attach method of hooks that offer it\n"
@@ -64,6 +69,8 @@ static void help(void)
 struct args {
 	const char *config_path; /* NULL: the default, which may be missing */
 	bool stdout_output, verbose;
+	const char *varlink_path; /* --varlink; NULL: the default of the mode */
+	bool no_varlink;
 	bool ima_hash; /* --ima-hash: on, whatever the file says */
 	bool hook_mode_set;
 	enum hook_mode hook_mode;
@@ -77,6 +84,8 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 {
 	enum {
 		ARG_STDOUT = 0x100,
+		ARG_VARLINK,
+		ARG_NO_VARLINK,
 		ARG_CONFIG,
 		ARG_HOOK_MODE,
 		ARG_IMA_HASH,
@@ -87,6 +96,8 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 	};
 	static const struct option options[] = {
 		{ "stdout", no_argument, NULL, ARG_STDOUT },
+		{ "varlink", required_argument, NULL, ARG_VARLINK },
+		{ "no-varlink", no_argument, NULL, ARG_NO_VARLINK },
 		{ "config", required_argument, NULL, ARG_CONFIG },
 		{ "hook-mode", required_argument, NULL, ARG_HOOK_MODE },
 		{ "ima-hash", no_argument, NULL, ARG_IMA_HASH },
@@ -105,26 +116,41 @@ static int parse_argv(int argc, char *argv[], struct args *a)
 		case ARG_STDOUT:
 			a->stdout_output = true;
 			break;
+		case ARG_VARLINK:
+			if (optarg[0] != '/')
+				return log_error_errno(EINVAL, "--varlink: '%s' is not an absolute path",
+						       optarg);
+			a->varlink_path = optarg;
+			break;
+		case ARG_NO_VARLINK:
+			a->no_varlink = true;
+			break;
 		case ARG_CONFIG:
 			a->config_path = optarg;
 			break;
 		case ARG_HOOK_MODE:
 			if (hook_mode_from_string(optarg, &a->hook_mode) < 0)
-				return log_error_errno(EINVAL, "--hook-mode: unknown mode '%s' (auto, lsm, fentry, tracepoint)",
-						       optarg);
+				return log_error_errno(
+					EINVAL,
+					"--hook-mode: unknown mode '%s' (auto, lsm, fentry, tracepoint)",
+					optarg);
 			a->hook_mode_set = true;
 			break;
 		case ARG_IMA_HASH:
 			a->ima_hash = true;
 			break;
 		case ARG_RINGBUF_SIZE:
-			if (conf_parse_size(optarg, &a->ringbuf_bytes) < 0 || !conf_ringbuf_size_valid(a->ringbuf_bytes))
-				return log_error_errno(EINVAL, "--ringbuf-size: '%s' is not a power of two of at least 4096 bytes",
-						       optarg);
+			if (conf_parse_size(optarg, &a->ringbuf_bytes) < 0 ||
+			    !conf_ringbuf_size_valid(a->ringbuf_bytes))
+				return log_error_errno(
+					EINVAL,
+					"--ringbuf-size: '%s' is not a power of two of at least 4096 bytes",
+					optarg);
 			break;
 		case ARG_DISABLE_HOOK:
 			if (a->n_disabled_hooks >= ELEMENTSOF(a->disabled_hooks))
-				return log_error_errno(E2BIG, "--disable-hook: more than %d hooks", CONFIG_MAX_DISABLED_HOOKS);
+				return log_error_errno(E2BIG, "--disable-hook: more than %d hooks",
+						       CONFIG_MAX_DISABLED_HOOKS);
 			a->disabled_hooks[a->n_disabled_hooks++] = optarg;
 			break;
 		case ARG_IOURING_OPCODES:
@@ -244,9 +270,11 @@ static int check_privileges(void)
 		return log_error_errno(errno, "cannot read the capabilities of this process: %m");
 	if (!have_capability(data, CAP_SYS_ADMIN) &&
 	    !(have_capability(data, CAP_BPF) && have_capability(data, CAP_PERFMON)))
-		return log_error_errno(EPERM, "must run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
+		return log_error_errno(EPERM, "must run as root: loading BPF programs needs CAP_BPF and "
+					      "CAP_PERFMON (or CAP_SYS_ADMIN)");
 	if (!have_capability(data, CAP_SYS_PTRACE))
-		log_warning("without CAP_SYS_PTRACE, processes started before bombusd may lack their binary path");
+		log_warning("without CAP_SYS_PTRACE, processes started before bombusd may lack their binary "
+			    "path");
 	return 0;
 }
 
@@ -255,7 +283,8 @@ static int check_kernel(void)
 	unsigned last_cap;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
-		return log_error_errno(errno, "this kernel has no BTF (/sys/kernel/btf/vmlinux: %m); bombus needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return log_error_errno(errno, "this kernel has no BTF (/sys/kernel/btf/vmlinux: %m); bombus "
+					      "needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 	if (caps_read_last_cap(&last_cap) >= 0)
 		caps_set_last_cap(last_cap);
 	return 0;
@@ -280,6 +309,62 @@ static int (*const monitor_starts[])(struct daemon *d, struct monitor **ret) = {
 	iouring_monitor_start,
 };
 
+/* The Varlink API, on the socket the service manager passed by the name
+ * "varlink" (bombusd.socket), else on a socket of its own: --varlink's
+ * path, or in service mode the default one. Other sockets passed are
+ * closed, said once. */
+static int setup_varlink(struct daemon *d, struct authorizer *az, const struct args *a,
+			 struct varlink_monitor **ret)
+{
+	const char *path = a->varlink_path ?: a->stdout_output ? NULL : BOMBUS_VARLINK_SOCKET;
+	char **names = NULL;
+	int fd = -1, n, r;
+
+	n = sd_listen_fds_with_names(true, &names);
+	if (n < 0)
+		log_warning_errno(n, "cannot read the sockets passed by the service manager: %m");
+	for (int i = 0; i < n; i++) {
+		if (fd < 0 && !a->no_varlink && strcmp(names[i], "varlink") == 0)
+			fd = SD_LISTEN_FDS_START + i;
+		else {
+			log_warning(
+				"closing socket '%s' passed by the service manager: not one bombusd serves",
+				names[i]);
+			close(SD_LISTEN_FDS_START + i);
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (a->no_varlink || (fd < 0 && !path))
+		return 0;
+	r = varlink_monitor_new(d, az, ret);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return log_error_errno(r, "cannot set up the Varlink API: %m");
+	}
+	if (fd >= 0) {
+		r = varlink_monitor_listen_fd(*ret, fd);
+		if (r < 0) {
+			close(fd);
+			return log_error_errno(
+				r, "cannot serve the varlink socket passed by the service manager: %m");
+		}
+		log_info("serving io.bombus.Monitor on the varlink socket passed by the service manager");
+		return 0;
+	}
+	r = varlink_monitor_listen_path(*ret, path);
+	if (r == -EADDRINUSE)
+		return log_error_errno(r, "%s: another server answers there (is bombusd already running?)",
+				       path);
+	if (r == -EEXIST)
+		return log_error_errno(r, "%s exists and is no socket", path);
+	if (r < 0)
+		return log_error_errno(r, "cannot serve Varlink at %s: %m", path);
+	log_info("serving io.bombus.Monitor at %s", path);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
@@ -287,6 +372,8 @@ int main(int argc, char *argv[])
 	 * authorizer it uses. */
 	_cleanup_(authorizer_freep) struct authorizer *authorizer = NULL;
 	_cleanup_(service_freep) struct service *service = NULL;
+	/* Before the authorizer and the service: its calls end first. */
+	_cleanup_(varlink_monitor_freep) struct varlink_monitor *varlink = NULL;
 	struct args args = { 0 };
 	struct config config;
 	char error[512];
@@ -335,6 +422,8 @@ int main(int argc, char *argv[])
 				d->journal = out;
 		}
 	}
+	if (r >= 0)
+		r = setup_varlink(d, authorizer, &args, &varlink);
 	if (r < 0)
 		return EXIT_FAILURE;
 	/* The process monitor first: the others need its cache. A monitor

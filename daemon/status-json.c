@@ -105,6 +105,7 @@ static const struct status_sink_ops json_sink_ops = {
 	.begin_tuple = begin_object,
 	.end_tuple = end_object,
 	.string = string,
+	.object_path = string,
 	.u32 = u32,
 	.u64 = u64,
 	.boolean = boolean,

@@ -10,6 +10,7 @@
 #include "loop-stats.h"
 #include "ring/monitor.h"
 #include "status.h"
+#include "subscribe/filter.h"
 
 static int names(struct status_sink *s, const char *key, uint32_t mask, bool types)
 {
@@ -171,7 +172,36 @@ static int hook_stats(struct status_sink *s, struct daemon *d)
 	return r < 0 ? r : s->ops->end_array(s);
 }
 
-int daemon_status(struct daemon *d, const struct status_transport *t, struct status_sink *s)
+/* "subscriptions": "aa{sv}", one dictionary per subscription of any API. */
+static int subscriptions(struct status_sink *s, struct daemon *d)
+{
+	int r = s->ops->begin_array(s, "subscriptions", "aa{sv}");
+
+	for (size_t i = 0; r >= 0 && i < d->n_outputs; i++)
+		if (d->outputs[i]->ops->status_subscriptions)
+			r = d->outputs[i]->ops->status_subscriptions(d->outputs[i], s);
+	return r < 0 ? r : s->ops->end_array(s);
+}
+
+int subscription_status(struct status_sink *s, const char *api, const struct subscription_filter *f,
+			uint64_t delivered, uint64_t dropped, uint64_t backlog_events)
+{
+	int r = s->ops->boolean(s, "batch", f->batch);
+
+	if (r >= 0)
+		r = s->ops->u64(s, "delivered", delivered);
+	if (r >= 0)
+		r = s->ops->u64(s, "dropped", dropped);
+	if (r >= 0)
+		r = s->ops->u64(s, "backlog_events", backlog_events);
+	if (r >= 0)
+		r = status_categories(s, "categories", f->categories);
+	if (r >= 0)
+		r = status_types(s, "types", f->types);
+	return r < 0 ? r : s->ops->string(s, "api", api);
+}
+
+int daemon_status(struct daemon *d, unsigned authorizations_pending, struct status_sink *s)
 {
 	struct process_cache_stats cache = process_cache_stats(d->processes);
 	uint64_t lost = 0, dropped = d->counters.malformed + d->counters.no_memory;
@@ -199,7 +229,7 @@ int daemon_status(struct daemon *d, const struct status_transport *t, struct sta
 	if (r >= 0)
 		r = s->ops->u64(s, "events_dropped", dropped);
 	if (r >= 0)
-		r = s->ops->u32(s, "subscribers", t->subscribers);
+		r = s->ops->u32(s, "subscribers", d->n_subscriptions);
 	if (r >= 0)
 		r = s->ops->u64(s, "process_cache_entries", cache.entries);
 	if (r >= 0)
@@ -207,7 +237,7 @@ int daemon_status(struct daemon *d, const struct status_transport *t, struct sta
 	if (r >= 0)
 		r = s->ops->u64(s, "longest_loop_iteration_cpu_usec", loop_stats_longest_cpu_usec());
 	if (r >= 0)
-		r = s->ops->u32(s, "authorizations_pending", t->authorizations_pending);
+		r = s->ops->u32(s, "authorizations_pending", authorizations_pending);
 	if (r >= 0)
 		r = loss_counters(s, d);
 	if (r >= 0)
@@ -219,6 +249,9 @@ int daemon_status(struct daemon *d, const struct status_transport *t, struct sta
 	if (r >= 0)
 		r = dicts(s, "outputs", d, d->n_outputs, output);
 	if (r >= 0)
-		r = t->subscriptions(s, "subscriptions", t->userdata);
+		r = subscriptions(s, d);
+	for (size_t i = 0; r >= 0 && i < d->n_outputs; i++)
+		if (d->outputs[i]->ops->status)
+			r = d->outputs[i]->ops->status(d->outputs[i], s);
 	return r < 0 ? r : s->ops->end_dict(s);
 }

@@ -28,6 +28,8 @@ struct status_sink_ops {
 	int (*begin_tuple)(struct status_sink *s, const char *key, const char *signature);
 	int (*end_tuple)(struct status_sink *s);
 	int (*string)(struct status_sink *s, const char *key, const char *value);
+	/* D-Bus "o"; a string in JSON */
+	int (*object_path)(struct status_sink *s, const char *key, const char *value);
 	int (*u32)(struct status_sink *s, const char *key, uint32_t value);
 	int (*u64)(struct status_sink *s, const char *key, uint64_t value);
 	int (*boolean)(struct status_sink *s, const char *key, bool value);
@@ -42,20 +44,20 @@ struct status_sink {
  * "monitors", a monitor, "hooks", a hook). */
 #define STATUS_MAX_DEPTH 8
 
-/* What only the API that asks knows of itself. */
-struct status_transport {
-	unsigned subscribers;		 /* "subscribers": its subscriptions */
-	unsigned authorizations_pending; /* calls waiting for polkit */
-	/* Emits the entry @key of the outermost dictionary: an "aa{sv}"
-	 * array, one dictionary per subscription. */
-	int (*subscriptions)(struct status_sink *s, const char *key, void *userdata);
-	void *userdata;
-};
-
-/* The whole status, one dictionary ("a{sv}"), into @s. */
-int daemon_status(struct daemon *d, const struct status_transport *t, struct status_sink *s);
+/* The whole status, one dictionary ("a{sv}"), into @s: the daemon's, then
+ * "subscriptions" (every API's, as their outputs list them) and the entries
+ * outputs add of their own. @authorizations_pending: calls waiting for
+ * polkit. */
+int daemon_status(struct daemon *d, unsigned authorizations_pending, struct status_sink *s);
 
 /* Entry @key => "as": the names of the categories in category mask @mask,
  * or of the event types in type mask @mask. For subscriptions' entries. */
 int status_categories(struct status_sink *s, const char *key, uint32_t mask);
 int status_types(struct status_sink *s, const char *key, uint32_t mask);
+
+struct subscription_filter;
+/* The entries every API's subscription has in "subscriptions", after those
+ * naming it: batch, delivered, dropped, backlog_events, categories, types
+ * and @api ("dbus", "varlink"). */
+int subscription_status(struct status_sink *s, const char *api, const struct subscription_filter *f,
+			uint64_t delivered, uint64_t dropped, uint64_t backlog_events);

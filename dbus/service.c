@@ -18,7 +18,7 @@
 #include "reload.h"
 #include "loop-stats.h"
 #include "service.h"
-#include "status.h"
+#include "bus-status.h"
 #include "subscription-options.h"
 #include "subscriptions.h"
 
@@ -194,8 +194,7 @@ static void reply_status(struct request *req, sd_bus_message *call)
 
 	r = sd_bus_message_new_method_return(call, &reply);
 	if (r >= 0)
-		r = status_append(reply, svc->daemon, svc->subscriptions,
-				  authorizer_pending(svc->authorizer));
+		r = status_append(reply, svc->daemon, authorizer_pending(svc->authorizer));
 	if (r >= 0)
 		r = sd_bus_send(svc->bus, reply, NULL);
 	if (r < 0)
@@ -442,7 +441,7 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	/* One line for "systemctl status": the rate, and whether anything is
 	 * being lost (the details are in GetStatus). */
 	sd_notifyf(0, "STATUS=%u subscriptions, %.0f events/s, %" PRIu64 " lost, %" PRIu64 " dropped",
-		   subscriptions_count(svc->subscriptions),
+		   svc->daemon->n_subscriptions,
 		   (double)(emitted - svc->status_emitted) * 1e6 / STATUS_INTERVAL_USEC,
 		   daemon_events_lost(svc->daemon), daemon_events_dropped(svc->daemon));
 	svc->status_emitted = emitted;

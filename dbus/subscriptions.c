@@ -13,6 +13,7 @@
 #include "output/output.h"
 #include "subscribe/backlog.h"
 #include "subscribe/batch.h"
+#include "status.h"
 #include "subscriptions.h"
 
 struct client {
@@ -294,7 +295,7 @@ static void subscription_free(struct subscription *s)
 /* What the subscriptions want in all. */
 static void hub_update_categories(struct subscriptions *h)
 {
-	struct opcode_set opcodes = {{0}};
+	struct opcode_set opcodes = { { 0 } };
 	uint32_t categories = 0;
 
 	for (struct subscription *s = h->list; s; s = s->next)
@@ -479,33 +480,23 @@ int subscriptions_remove(struct subscriptions *h, const char *name, const char *
 	return -ENOENT;
 }
 
-unsigned subscriptions_count(const struct subscriptions *h)
+static int hub_status_subscriptions(struct output *base, struct status_sink *sink)
 {
-	return h->n_subscriptions;
-}
+	struct subscriptions *h = (struct subscriptions *)base;
+	int r = 0;
 
-int subscriptions_append_status(const struct subscriptions *h, sd_bus_message *m)
-{
-	int r;
-
-	r = sd_bus_message_open_container(m, 'a', "a{sv}");
 	for (const struct subscription *s = h->list; r >= 0 && s; s = s->next) {
-		r = sd_bus_message_open_container(m, 'a', "{sv}");
+		r = sink->ops->begin_dict(sink, NULL, "a{sv}");
 		if (r >= 0)
-			r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}{sv}", "path", "o", s->path,
-						  "client", "s", s->client->name, "batch", "b",
-						  (int)s->filter.batch, "delivered", "t", s->delivered,
-						  "dropped", "t", subscription_dropped(s), "backlog_events",
-						  "t", (uint64_t)s->backlog.events);
+			r = sink->ops->object_path(sink, "path", s->path);
 		if (r >= 0)
-			r = bus_append_categories(m, "categories", s->filter.categories);
+			r = sink->ops->string(sink, "client", s->client->name);
 		if (r >= 0)
-			r = bus_append_types(m, "types", s->filter.types);
+			r = subscription_status(sink, "dbus", &s->filter, s->delivered,
+						subscription_dropped(s), s->backlog.events);
 		if (r >= 0)
-			r = sd_bus_message_close_container(m);
+			r = sink->ops->end_dict(sink);
 	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
 	return r;
 }
 
@@ -537,6 +528,7 @@ static const struct output_ops hub_ops = {
 	.emit = hub_emit,
 	.flush = hub_flush,
 	.free = hub_free,
+	.status_subscriptions = hub_status_subscriptions,
 };
 
 int subscriptions_new(struct daemon *d, sd_bus *bus, struct subscriptions **ret)

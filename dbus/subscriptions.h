@@ -64,7 +64,4 @@ int subscriptions_add(struct subscriptions *h, struct client *c, struct subscrip
 /* -ENOENT unless @path is a subscription of the client called @name. */
 int subscriptions_remove(struct subscriptions *h, const char *name, const char *path);
 
-unsigned subscriptions_count(const struct subscriptions *h);
-/* Appends "aa{sv}": path, categories, types, batch, delivered, dropped and
- * backlog of every subscription. */
-int subscriptions_append_status(const struct subscriptions *h, sd_bus_message *m);
+

@@ -974,6 +974,11 @@ void varlink_server_get_stats(const struct varlink_server *s, struct varlink_ser
 	*ret = s->stats;
 }
 
+const struct varlink_server_limits *varlink_server_get_limits(const struct varlink_server *s)
+{
+	return &s->limits;
+}
+
 size_t varlink_server_n_interfaces(const struct varlink_server *s)
 {
 	return s->n_interfaces;

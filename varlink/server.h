@@ -139,6 +139,8 @@ int varlink_server_add_interface(struct varlink_server *s, const struct varlink_
 
 unsigned varlink_server_n_connections(const struct varlink_server *s);
 void varlink_server_get_stats(const struct varlink_server *s, struct varlink_server_stats *ret);
+/* The limits in force, defaults filled in. */
+const struct varlink_server_limits *varlink_server_get_limits(const struct varlink_server *s);
 
 /* Introspection, for org.varlink.service (service-interface.c): the
  * interfaces in the order they were added, the built-in one first. */

@@ -12,6 +12,7 @@
 #include "../render/event-json.h"
 
 struct output;
+struct status_sink;
 
 struct output_ops {
 	const char *name;
@@ -24,6 +25,10 @@ struct output_ops {
 	 * the rest as dropped. */
 	void (*finish)(struct output *o, uint64_t deadline_usec);
 	void (*free)(struct output *o);
+	/* Optional: its subscriptions, one dictionary ("a{sv}") each, for the
+	 * status's "subscriptions"; entries of its own for the status. */
+	int (*status_subscriptions)(struct output *o, struct status_sink *s);
+	int (*status)(struct output *o, struct status_sink *s);
 };
 
 struct output {

@@ -179,7 +179,8 @@ static void test_bounds(void)
 
 	/* The largest array the bus takes: refused at its 65th element, in
 	 * time that does not depend on its length (it was quadratic: 39 s
-	 * for this one), checking or building. */
+	 * for this one), checking or building. It takes well under 1 ms;
+	 * the bound leaves room for a sanitizer build on a loaded machine. */
 	m = many("binary_path_prefixes", 400000, "/a");
 	start = now_usec();
 	CHECK_INT(subscription_filter_check(m, &opcode_names, &categories, &error), -EINVAL);
@@ -189,7 +190,7 @@ static void test_bounds(void)
 	start = now_usec();
 	CHECK_STR(parse(m, &f), "option 'binary_path_prefixes' lists more than 64 prefixes");
 	elapsed += now_usec() - start;
-	if (elapsed > 20000) {
+	if (elapsed > 200000) {
 		fprintf(stderr, "reading 400000 prefixes took %" PRIu64 " us\n", elapsed);
 		unit_failures++;
 	}
@@ -197,7 +198,7 @@ static void test_bounds(void)
 	m = many("categories", 400000, "process");
 	start = now_usec();
 	CHECK_STR(parse(m, &f), "option 'categories' is given twice");
-	CHECK(now_usec() - start < 20000);
+	CHECK(now_usec() - start < 200000);
 
 	/* Checking gives the categories, allocating nothing. */
 	m = many("types", 2, "ProcessExec");

@@ -8,13 +8,12 @@
 #include "configuration.h"
 #include "daemon.h"
 #include "status-json.h"
+#include "subscribe/filter.h"
 #include "unit.h"
 
 static void output_free_nothing(struct output *o)
 {
 }
-
-static const struct output_ops test_output_ops = { .name = "test", .free = output_free_nothing };
 
 static struct json_object *member(struct json_object *o, const char *key, enum json_type type)
 {
@@ -28,36 +27,32 @@ static struct json_object *member(struct json_object *o, const char *key, enum j
 	return v;
 }
 
-/* One subscription, as a transport would list its own. */
-static int test_subscriptions(struct status_sink *s, const char *key, void *userdata)
+/* One subscription, as an API's output lists its own. */
+static int test_subscriptions(struct output *o, struct status_sink *s)
 {
-	int r = s->ops->begin_array(s, key, "aa{sv}");
+	struct subscription_filter f = { .categories = CATEGORY_PROCESS | CATEGORY_IO_URING,
+					 .types = 1u,
+					 .batch = true };
+	int r = s->ops->begin_dict(s, NULL, "a{sv}");
 
-	if (r >= 0)
-		r = s->ops->begin_dict(s, NULL, "a{sv}");
 	if (r >= 0)
 		r = s->ops->string(s, "client", "test \"client\"");
 	if (r >= 0)
-		r = status_categories(s, "categories", CATEGORY_PROCESS | CATEGORY_IO_URING);
-	if (r >= 0)
-		r = status_types(s, "types", 1u);
-	if (r >= 0)
-		r = s->ops->boolean(s, "batch", true);
-	if (r >= 0)
-		r = s->ops->end_dict(s);
-	return r < 0 ? r : s->ops->end_array(s);
+		r = subscription_status(s, "test", &f, 5, 6, 7);
+	return r < 0 ? r : s->ops->end_dict(s);
 }
+
+static const struct output_ops test_output_ops = {
+	.name = "test",
+	.free = output_free_nothing,
+	.status_subscriptions = test_subscriptions,
+};
 
 static void daemon_status_is_an_object(void)
 {
 	static struct output out = { .ops = &test_output_ops,
 				     .categories = CATEGORY_PRIVILEGE,
 				     .dropped = 7 };
-	const struct status_transport transport = {
-		.subscribers = 1,
-		.authorizations_pending = 3,
-		.subscriptions = test_subscriptions,
-	};
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
 	struct status_json_sink sink;
 	struct json_writer w;
@@ -69,9 +64,10 @@ static void daemon_status_is_an_object(void)
 	if (!d)
 		return;
 	CHECK_INT(daemon_add_output(d, &out), 0);
+	d->n_subscriptions = 1;
 	json_writer_init(&w, 1 << 20);
 	status_json_sink_init(&sink, &w);
-	CHECK_INT(daemon_status(d, &transport, &sink.sink), 0);
+	CHECK_INT(daemon_status(d, 3, &sink.sink), 0);
 	json_raw(&w, "", 1);
 	status = json_tokener_parse(w.buf);
 	CHECK(status && json_object_is_type(status, json_type_object));
@@ -118,6 +114,8 @@ static void daemon_status_is_an_object(void)
 				  json_object_array_get_idx(member(sub, "types", json_type_array), 0)),
 			  all_event_types[0].name);
 		CHECK(member(sub, "batch", json_type_boolean));
+		CHECK_INT(json_object_get_int(member(sub, "backlog_events", json_type_int)), 7);
+		CHECK_STR(json_object_get_string(member(sub, "api", json_type_string)), "test");
 	}
 	json_object_put(status);
 	json_writer_free(&w);

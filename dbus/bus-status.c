@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "bus-append.h"
+#include "bus-status.h"
 #include "status.h"
-#include "../daemon/status.h"
 
 /* The status into a message: each field an entry of the dictionary that
  * holds it, a variant's value in an a{sv}. */
@@ -101,6 +101,11 @@ static int string(struct status_sink *s, const char *key, const char *value)
 	return basic(s, key, 's', value);
 }
 
+static int object_path(struct status_sink *s, const char *key, const char *value)
+{
+	return basic(s, key, 'o', value);
+}
+
 static int u32(struct status_sink *s, const char *key, uint32_t value)
 {
 	return basic(s, key, 'u', &value);
@@ -126,32 +131,15 @@ static const struct status_sink_ops bus_sink_ops = {
 	.begin_tuple = begin,
 	.end_tuple = end,
 	.string = string,
+	.object_path = object_path,
 	.u32 = u32,
 	.u64 = u64,
 	.boolean = boolean,
 };
 
-/* The D-Bus subscriptions, into the message of this sink's walk. */
-static int append_subscriptions(struct status_sink *s, const char *key, void *userdata)
-{
-	struct bus_status_sink *b = BUS_SINK(s);
-	int r = bus_open_entry(b->m, key, "aa{sv}");
-
-	if (r >= 0)
-		r = subscriptions_append_status(userdata, b->m);
-	return r < 0 ? r : bus_close_entry(b->m);
-}
-
-int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
-		  unsigned authorizations_pending)
+int status_append(sd_bus_message *m, struct daemon *d, unsigned authorizations_pending)
 {
 	struct bus_status_sink b = { .sink.ops = &bus_sink_ops, .m = m };
-	const struct status_transport t = {
-		.subscribers = subscriptions_count(subs),
-		.authorizations_pending = authorizations_pending,
-		.subscriptions = append_subscriptions,
-		.userdata = (void *)subs,
-	};
 
-	return daemon_status(d, &t, &b.sink);
+	return daemon_status(d, authorizations_pending, &b.sink);
 }

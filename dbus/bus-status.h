@@ -6,10 +6,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "subscriptions.h"
-
 struct daemon;
 
 /* Appends the a{sv}; @authorizations_pending: checks waiting for polkit. */
-int status_append(sd_bus_message *m, struct daemon *d, const struct subscriptions *subs,
-		  unsigned authorizations_pending);
+int status_append(sd_bus_message *m, struct daemon *d, unsigned authorizations_pending);
