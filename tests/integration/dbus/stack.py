@@ -117,7 +117,11 @@ class Stack:
         self.journal_dir = self.tmp / "log"
         self.bombusd_config = self.tmp / "bombusd.conf"
         self.bombusd_config.write_text(bombusd_config)
-        self.bombusd_args = list(bombusd_args) + os.environ.get("BOMBUSD_ARGS", "").split()
+        # bombusd's Varlink socket in the test's directory: tests never touch
+        # the system's /run/bombus, nor a bombusd of another run.
+        self.varlink_socket = str(self.tmp / "io.bombus.Monitor")
+        self.bombusd_args = ([f"--varlink={self.varlink_socket}"] + list(bombusd_args) +
+                             os.environ.get("BOMBUSD_ARGS", "").split())
         self.bombusd_pid = None
 
     # -- setup --------------------------------------------------------------

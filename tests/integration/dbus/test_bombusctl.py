@@ -10,12 +10,12 @@ import stack
 
 def start_monitor(service, *args, user=stack.USER_IN):
     """bombusctl monitor ARGS, once it has subscribed."""
-    before = {s["path"] for s in service.status()["subscriptions"]}
+    before = {s.get("path") for s in service.status()["subscriptions"]}
     argv = (stack.as_user(user) if user else []) + [stack.bombusctl_binary(), "monitor", *args]
     proc = subprocess.Popen(argv, env=service.stack.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 20
-    while not {s["path"] for s in service.status()["subscriptions"]} - before:
+    while not {s.get("path") for s in service.status()["subscriptions"]} - before:
         assert proc.poll() is None, proc.stderr.read()
         assert time.monotonic() < deadline, "bombusctl monitor did not subscribe"
         time.sleep(0.05)
