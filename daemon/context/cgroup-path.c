@@ -127,9 +127,10 @@ static bool has_prefix(struct span c, const char *prefix)
  * The container a cgroup path component names, if any: @previous is the
  * component above it (NULL at the top).
  *   docker-ID.scope           Docker, systemd cgroup driver
- *   libpod-ID.scope           Podman (libpod-conmon-ID.scope is its monitor, no container)
+ *   libpod-ID.scope           Podman (libpod-conmon-ID.scope is its monitor, no container);
+ *   libpod-ID                 with its cgroupfs manager, below /libpod_parent
  *   cri-containerd-ID.scope   containerd's CRI plugin (Kubernetes), systemd driver
- *   crio-ID.scope             CRI-O (crio-conmon-ID.scope is its monitor)
+ *   crio-ID.scope, crio-ID    CRI-O (crio-conmon-ID.scope is its monitor), systemd and cgroupfs managers
  *   ID (64 hex digits)        the cgroupfs drivers: /docker/ID, /kubepods/besteffort/podUID/ID, ...
  *   lxc.payload.NAME          LXC 4 and later, LXD
  *   NAME below /lxc           older LXC
@@ -141,7 +142,8 @@ static bool container_component(struct span c, const struct span *previous, char
 
 	if (hex_id_between(c, "docker-", ".scope", &hex) || hex_id_between(c, "libpod-", ".scope", &hex) ||
 	    hex_id_between(c, "cri-containerd-", ".scope", &hex) ||
-	    hex_id_between(c, "crio-", ".scope", &hex) || hex_id_between(c, "", "", &hex)) {
+	    hex_id_between(c, "crio-", ".scope", &hex) || hex_id_between(c, "libpod-", "", &hex) ||
+	    hex_id_between(c, "crio-", "", &hex) || hex_id_between(c, "", "", &hex)) {
 		copy_span(id, hex);
 		return true;
 	}

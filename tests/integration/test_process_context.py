@@ -218,3 +218,4 @@ def test_exec_id_same_across_restart(start_bombusd):
     later.wait(TIMEOUT)
     new = second.wait_event("ProcessExec", later.pid, since=since, args="after-restart")
     assert new["process"]["exec_id"] not in seen
+

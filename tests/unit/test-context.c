@@ -60,6 +60,10 @@ static void containers(void)
 	check_path("/machine.slice/libpod-" ID64 ".scope", "libpod-" ID64 ".scope", "machine.slice", ID64);
 	check_path("/machine.slice/libpod-" ID64 ".scope/container", "libpod-" ID64 ".scope", "machine.slice",
 		   ID64);
+	/* Podman's cgroupfs manager (on cgroup v1 and hybrid systems) */
+	check_path("/libpod_parent/libpod-" ID64, "", "", ID64);
+	check_path("/libpod_parent/libpod-conmon-" ID64, "", "", "");
+	check_path("/crio-" ID64, "", "", ID64);
 	/* conmon, the monitor, is not in the container */
 	check_path("/machine.slice/libpod-conmon-" ID64 ".scope", "libpod-conmon-" ID64 ".scope",
 		   "machine.slice", "");
