@@ -21,6 +21,7 @@
 #define BOMBUS_IOURING_DATA_MAX 4096 /* a path as getname() copied it (PATH_MAX) */
 #define BOMBUS_SOCKADDR_MAX 128    /* sizeof(struct sockaddr_storage) */
 #define BOMBUS_IMA_HASH_MAX 64     /* bytes of the largest IMA digest (sha512) */
+#define BOMBUS_CGROUP_PATH_MAX 1024 /* the kernel's own bound on cgroup tracepoints' paths */
 
 enum bombus_record_kind {
 	BOMBUS_RECORD_EXEC = 1,
@@ -28,6 +29,7 @@ enum bombus_record_kind {
 	BOMBUS_RECORD_EXIT = 3,
 	BOMBUS_RECORD_PRIVILEGE = 4,
 	BOMBUS_RECORD_IOURING = 5,
+	BOMBUS_RECORD_CGROUP = 6,
 	BOMBUS_RECORD_KIND_MAX,
 };
 
@@ -181,6 +183,20 @@ struct bombus_process_record {
 	/* names, then argv; sized so the BPF side can bound offsets for the
 	 * verifier with a mask (off & (2 * BOMBUS_PATH_MAX - 1)) */
 	char data[2 * BOMBUS_PATH_MAX + BOMBUS_ARGS_MAX];
+};
+
+/*
+ * A cgroup2 cgroup was made: its id and path (from the hierarchy's root,
+ * NUL-terminated), so that the daemon knows what the id names even when the
+ * cgroup is gone by the time it reads the records of the processes that ran
+ * in it. Sent whoever wants what, like the lifecycle records.
+ */
+struct bombus_cgroup_record {
+	struct bombus_record_header hdr;
+	__u64 cgroup_id;
+	__u32 path_bytes; /* NUL included */
+	__u32 pad;
+	char path[BOMBUS_CGROUP_PATH_MAX];
 };
 
 /* bombus_privilege_record.event: the ProcessEvent family */

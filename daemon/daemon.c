@@ -360,7 +360,7 @@ static const char *ring_bytes_by_kind(struct daemon *d, char *buf, size_t size)
 	static const char *const names[BOMBUS_RECORD_KIND_MAX] = {
 		[BOMBUS_RECORD_EXEC] = "exec",		 [BOMBUS_RECORD_CLONE] = "clone",
 		[BOMBUS_RECORD_EXIT] = "exit",		 [BOMBUS_RECORD_PRIVILEGE] = "privilege",
-		[BOMBUS_RECORD_IOURING] = "io_uring",
+		[BOMBUS_RECORD_IOURING] = "io_uring", [BOMBUS_RECORD_CGROUP] = "cgroup",
 	};
 	size_t len = 0;
 

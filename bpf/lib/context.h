@@ -9,9 +9,14 @@
 /* The default hierarchy's cgroup: cgroup2, mounted or not (then everything
  * is in its root). Since 5.5 kn->id is the 64-bit id the cgroup's inode
  * number and bpf_get_current_cgroup_id() give. */
+static __always_inline __u64 task_cgroup_kn_id(struct cgroup *cgrp)
+{
+	return BPF_CORE_READ(cgrp, kn, id);
+}
+
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	return task_cgroup_kn_id(BPF_CORE_READ(task, cgroups, dfl_cgrp));
 }
 
 /* The pid of @task's process in the pid namespace it belongs to, and that

@@ -363,6 +363,12 @@ static struct cgroup_info *resolve(uint64_t id)
 	return add(id, path);
 }
 
+void cgroup_names_add(uint64_t id, const char *path)
+{
+	if (names && id && !find(id))
+		add(id, path);
+}
+
 const struct cgroup_info *cgroup_names_lookup(uint64_t id)
 {
 	struct cgroup_info *c;

@@ -40,6 +40,10 @@ bool cgroup_names_enabled(void);
 /* The mount point of cgroup2, NULL without a table. */
 const char *cgroup_names_mount(void);
 
+/* What the kernel said when it made cgroup @id at @path (from the hierarchy's
+ * root): known before anything looks it up, even once the cgroup is gone. */
+void cgroup_names_add(uint64_t id, const char *path);
+
 /* What @id names; NULL when there is no table or no memory. */
 const struct cgroup_info *cgroup_names_lookup(uint64_t id);
 
