@@ -134,9 +134,6 @@ int daemon_new(const struct config *config, struct daemon **ret)
 	else if (r < 0)
 		log_warning_errno(r, "cannot open the cgroup2 hierarchy: events carry no cgroup, cgroup_id, unit, "
 				     "slice or container_id: %m");
-	else
-		log_info("cgroup2 hierarchy at %s: events name the cgroup, unit and container of processes",
-			 cgroup_names_mount());
 	d->processes = process_cache_new(config->process_cache_max, config->process_cache_max_exited, d->tick_ns);
 	if (!d->processes) {
 		daemon_free(d);

@@ -16,24 +16,22 @@
 #define BUCKETS 4096
 /* Beyond this many ids the table starts over: nothing keeps an entry past
  * one lookup, and a busy machine's live cgroups are far fewer. */
-#define MAX_ENTRIES 65536
-/* FILEID_KERNFS: a kernfs file handle is the node's 64-bit id. */
-#define FILEID_KERNFS 0xfe
+#define MAX_ENTRIES   65536
 #define INFO_JSON_MAX (8 * PATH_MAX)
 
 struct cgroup_names {
 	char mount[PATH_MAX];
 	size_t mount_len;
 	int mount_fd;
-	/* open_by_handle_at() needs CAP_DAC_READ_SEARCH, which bombusd's unit
-	 * does not give: then the tree is walked for ids not known yet. */
-	bool walk;
 	struct cgroup_info *buckets[BUCKETS];
 	struct json_writer writer;
 	struct cgroup_names_stats stats;
 };
 
 static struct cgroup_names *names;
+
+static struct cgroup_info *add(uint64_t id, const char *path);
+static void walk(int dir, char *path, size_t len, size_t size, unsigned depth);
 
 static void unescape_octal(const char *s, size_t len, char *buf, size_t size)
 {
@@ -112,7 +110,9 @@ static int read_text_file(const char *path, char **ret)
 int cgroup_names_open(const char *mountinfo_path)
 {
 	_cleanup_free_ char *mountinfo = NULL;
+	char path[PATH_MAX] = "";
 	struct cgroup_names *n;
+	struct stat st;
 	int r;
 
 	cgroup_names_close();
@@ -136,6 +136,10 @@ int cgroup_names_open(const char *mountinfo_path)
 	n->mount_len = strlen(n->mount);
 	json_writer_init(&n->writer, INFO_JSON_MAX);
 	names = n;
+	/* What exists now; the cgroup_mkdir hook says what is made later. */
+	if (fstat(n->mount_fd, &st) == 0)
+		add(st.st_ino, "/");
+	walk(n->mount_fd, path, 0, sizeof(path), 0);
 	return 0;
 }
 
@@ -253,39 +257,6 @@ static struct cgroup_info *add(uint64_t id, const char *path)
 	return c;
 }
 
-/* The path below the mount of a cgroup open on @fd, in @buf. */
-static int path_of_fd(int fd, char *buf, size_t size)
-{
-	char link[64], target[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	if (strncmp(target, names->mount, names->mount_len) != 0)
-		return -EXDEV; /* not below our mount: another namespace's view */
-	snprintf(buf, size, "%s", target[names->mount_len] ? target + names->mount_len : "/");
-	return 0;
-}
-
-/* The path of cgroup @id, by its kernfs file handle. -ESTALE: gone. */
-static int path_by_handle(uint64_t id, char *buf, size_t size)
-{
-	union {
-		struct file_handle fh;
-		char space[sizeof(struct file_handle) + sizeof(uint64_t)];
-	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
-	_cleanup_close_ int fd = -1;
-
-	memcpy(h.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(names->mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESTALE : -errno;
-	return path_of_fd(fd, buf, size);
-}
-
 /* Adds every cgroup below @dir (path @path) that the table lacks. */
 static void walk(int dir, char *path, size_t len, size_t size, unsigned depth)
 {
@@ -323,44 +294,23 @@ static void walk(int dir, char *path, size_t len, size_t size, unsigned depth)
 	closedir(d);
 }
 
+/* An id made before the cgroup_mkdir hook was attached (or whose record was
+ * lost): the tree is walked again; one still unknown was removed already. */
 static struct cgroup_info *resolve(uint64_t id)
 {
-	char path[PATH_MAX];
 	struct cgroup_info *c;
-	int r = -EPERM;
+	char path[PATH_MAX] = "";
 
-	if (!names->walk) {
-		r = path_by_handle(id, path, sizeof(path));
-		if (r == -EPERM || r == -EOPNOTSUPP || r == -ENOSYS || r == -EINVAL)
-			names->walk = true;
+	names->stats.scans++;
+	walk(names->mount_fd, path, 0, sizeof(path), 0);
+	c = find(id);
+	if (c) {
+		names->stats.resolved++;
+		return c;
 	}
-	if (names->walk) {
-		struct stat st;
-
-		/* the root is not below the mount point's directory listing */
-		if (fstat(names->mount_fd, &st) == 0 && (uint64_t)st.st_ino == id) {
-			strcpy(path, "/");
-			r = 0;
-		} else {
-			path[0] = '\0';
-			names->stats.scans++;
-			walk(names->mount_fd, path, 0, sizeof(path), 0);
-			c = find(id);
-			if (c) {
-				names->stats.resolved++;
-				return c;
-			}
-			r = -ESTALE;
-		}
-	}
-	if (r < 0) {
-		/* gone before it was seen: said by cgroup_id alone from now on
-		 * (ids are not reused) */
-		names->stats.unresolved++;
-		return add(id, NULL);
-	}
-	names->stats.resolved++;
-	return add(id, path);
+	/* said by cgroup_id alone from now on (ids are not reused) */
+	names->stats.unresolved++;
+	return add(id, NULL);
 }
 
 void cgroup_names_add(uint64_t id, const char *path)

@@ -2,9 +2,12 @@
 /*
  * cgroup ids, as the kernel sends them with each record, to what they name:
  * the cgroup2 path, and the unit, slice and container the path says
- * (cgroup-path.h). Resolved once per id on the cgroup2 mount and cached:
- * cgroup2 ids are 64-bit kernfs ids, never reused within a boot, and cgroup2
- * directories cannot be renamed, so an id once resolved stays true.
+ * (cgroup-path.h). Learnt from a walk of the cgroup2 mount at start (a
+ * directory's inode number is its cgroup's id) and from the kernel's record
+ * of each cgroup made later (cgroup_names_add()); an id still unknown makes
+ * the tree walked again. cgroup2 ids are 64-bit kernfs ids, never reused
+ * within a boot, and cgroup2 directories cannot be renamed, so what an id
+ * named stays true, also once the cgroup is gone.
  *
  * One table per daemon, kept here (the main loop is its only user), made by
  * cgroup_names_open(); without one (no cgroup2 mounted) events carry no
@@ -49,8 +52,8 @@ const struct cgroup_info *cgroup_names_lookup(uint64_t id);
 
 struct cgroup_names_stats {
 	uint64_t entries;
-	uint64_t resolved;   /* ids looked up on the mount */
+	uint64_t resolved;   /* ids found by a walk on a miss */
 	uint64_t unresolved; /* ids whose cgroup was gone already */
-	uint64_t scans;	     /* walks of the whole tree (no file handles) */
+	uint64_t scans;	     /* walks of the whole tree on a miss */
 };
 struct cgroup_names_stats cgroup_names_stats(void);
