@@ -26,13 +26,19 @@ def podman(tmp_path_factory):
     podman, busybox = shutil.which("podman"), shutil.which("busybox")
     if not podman or not busybox:
         pytest.skip("podman or busybox is not installed (tools/install-deps installs them)")
+    # Storage of its own, in a temporary directory: nothing left behind, and
+    # it runs where /var/lib is read-only (the VM lane's guests).
+    store = tmp_path_factory.mktemp("podman")
+    podman = [podman, "--root", str(store / "root"), "--runroot", str(store / "run"), "--tmpdir",
+              str(store / "tmp"), "--storage-driver=vfs", "--cgroup-manager=cgroupfs", "--events-backend=none"]
+    os.environ["TMPDIR"] = str(store)  # podman import's copy of the archive
     rootfs = tmp_path_factory.mktemp("rootfs")
     (rootfs / "bin").mkdir()
     shutil.copy(busybox, rootfs / "bin" / "busybox")
     for name in ("sh", "true", "sleep"):
         (rootfs / "bin" / name).symlink_to("busybox")
     tar = subprocess.run(["tar", "-C", str(rootfs), "-c", "."], check=True, capture_output=True).stdout
-    made = subprocess.run([podman, "import", "-", IMAGE], input=tar, capture_output=True)
+    made = subprocess.run([*podman, "import", "-", IMAGE], input=tar, capture_output=True)
     if made.returncode != 0:
         pytest.skip(f"podman cannot store an image here: {made.stderr.decode().strip()}")
     reasons = []
@@ -41,15 +47,19 @@ def podman(tmp_path_factory):
             if not shutil.which(runtime):
                 reasons.append(f"{runtime}: not installed")
                 continue
-            tried = subprocess.run([podman, "--runtime", runtime, *PODMAN_RUN, IMAGE, "/bin/true"],
+            tried = subprocess.run([*podman, "--runtime", runtime, *PODMAN_RUN, IMAGE, "/bin/true"],
                                    capture_output=True, text=True, timeout=120)
             if tried.returncode == 0:
-                yield [podman, "--runtime", runtime]
+                yield [*podman, "--runtime", runtime]
                 return
             reasons.append(f"{runtime}: {tried.stderr.strip()}")
         pytest.skip("no OCI runtime runs a container here: " + "; ".join(reasons))
     finally:
-        subprocess.run([podman, "rmi", "-f", IMAGE], capture_output=True)
+        subprocess.run([*podman, "rmi", "-f", IMAGE], capture_output=True)
+        # vfs layers and containers' files, some read-only
+        subprocess.run([*podman, "system", "reset", "--force"], capture_output=True)
+        del os.environ["TMPDIR"]
+        shutil.rmtree(store, ignore_errors=True)
 
 
 def runc_init(process):
