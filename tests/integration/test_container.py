@@ -2,6 +2,7 @@
 image built here from the static busybox; its processes carry its id and
 namespaces. In a module of its own: its bombusd sees what the runtime runs
 (see runc_init)."""
+import glob
 import os
 import shutil
 import subprocess
@@ -32,6 +33,10 @@ def podman(tmp_path_factory):
     podman = [podman, "--root", str(store / "root"), "--runroot", str(store / "run"), "--tmpdir",
               str(store / "tmp"), "--storage-driver=vfs", "--cgroup-manager=cgroupfs", "--events-backend=none"]
     os.environ["TMPDIR"] = str(store)  # podman import's copy of the archive
+    # Its cgroupfs manager leaves /libpod_parent in each hierarchy: removed
+    # after, where the test made it.
+    parents = [p for p in glob.glob("/sys/fs/cgroup/*/") + ["/sys/fs/cgroup/"]
+               if not os.path.exists(p + "libpod_parent")]
     rootfs = tmp_path_factory.mktemp("rootfs")
     (rootfs / "bin").mkdir()
     shutil.copy(busybox, rootfs / "bin" / "busybox")
@@ -60,6 +65,10 @@ def podman(tmp_path_factory):
         subprocess.run([*podman, "system", "reset", "--force"], capture_output=True)
         del os.environ["TMPDIR"]
         shutil.rmtree(store, ignore_errors=True)
+        for parent in parents:
+            # conmon's cgroup below it too, deepest first
+            for directory, _, _ in sorted(os.walk(parent + "libpod_parent"), reverse=True):
+                os.rmdir(directory)
 
 
 def runc_init(process):
