@@ -270,9 +270,11 @@ class Stack:
         return self.bombusd_pid
 
     def journal(self, *matches):
-        """Entries of the test journal as dicts (journalctl -o json)."""
+        """Entries of the test journal as dicts (journalctl -o json; --all:
+        fields beyond 4096 bytes, as events with context often are, would be
+        null otherwise)."""
         r = subprocess.run(["journalctl", "-D", str(self.journal_dir / "journal"), "--no-pager", "-o", "json",
-                            *matches], capture_output=True, text=True)
+                            "--all", *matches], capture_output=True, text=True)
         return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
     # -- teardown -----------------------------------------------------------
