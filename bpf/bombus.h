@@ -22,6 +22,8 @@
 #define BOMBUS_SOCKADDR_MAX 128    /* sizeof(struct sockaddr_storage) */
 #define BOMBUS_IMA_HASH_MAX 64     /* bytes of the largest IMA digest (sha512) */
 #define BOMBUS_CGROUP_PATH_MAX 1024 /* the kernel's own bound on cgroup tracepoints' paths */
+#define BOMBUS_WATCHED_CGROUPS 4096 /* entries of the kernel pre-filter's cgroup set */
+#define BOMBUS_CGROUP_LEVELS 32 /* cgroup levels the pre-filter walks up; deeper: not filtered */
 
 enum bombus_record_kind {
 	BOMBUS_RECORD_EXEC = 1,
@@ -89,6 +91,10 @@ enum bombus_kernel_counter {
 	 * clones carry their strings, and its exit is sent without the check
 	 * that only one of its threads sends it */
 	BOMBUS_COUNTER_PROCESS_STATE_LOST,
+	/* not a loss: records left out before they took ring space because
+	 * every consumer chooses by context and the task runs in no cgroup
+	 * watched (the kernel pre-filter, lib/records.h) */
+	BOMBUS_COUNTER_FILTERED,
 	BOMBUS_COUNTER_MAX,
 };
 

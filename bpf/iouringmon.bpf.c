@@ -218,7 +218,7 @@ static __always_inline int on_submit(struct io_kiocb *req)
 	__u32 zero = 0;
 	__u64 size;
 
-	if (!enabled_opcodes[opcode] || !category_wanted(BOMBUS_CATEGORY_IO_URING))
+	if (!enabled_opcodes[opcode] || !category_wanted(BOMBUS_CATEGORY_IO_URING) || !context_watched(task))
 		return 0;
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)

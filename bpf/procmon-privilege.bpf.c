@@ -51,7 +51,8 @@ static __always_inline bool privilege_begin(struct bombus_privilege_record *r, _
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if ((__u32)(pid_tgid >> 32) == self_tgid || !category_wanted(BOMBUS_CATEGORY_PRIVILEGE))
+	if ((__u32)(pid_tgid >> 32) == self_tgid || !category_wanted(BOMBUS_CATEGORY_PRIVILEGE) ||
+	    !context_watched(current_task()))
 		return false;
 	__builtin_memset(r, 0, sizeof(*r));
 	record_header_init(&r->hdr, BOMBUS_RECORD_PRIVILEGE);

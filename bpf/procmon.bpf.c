@@ -21,6 +21,10 @@
  * These lifecycle records are sent even when no consumer wants the process
  * category (see category_wanted() in lib/records.h): the daemon's process
  * cache, which every event of every monitor refers to, is built from them.
+ * The context pre-filter (context_watched()) does leave them out for tasks
+ * outside the watched cgroups: no event of such a process is made either,
+ * and one that moves into a watched cgroup is learnt from its first record
+ * there (its exec carries the binary; its other records are cache misses).
  *
  * What this half remembers of a process lives in its thread-group leader's
  * local storage (process_states), freed with it and never evicted: whether
@@ -191,6 +195,12 @@ int BPF_PROG(exec_tp_btf, struct task_struct *task, pid_t old_pid, struct linux_
 	const struct exec_path *path = NULL;
 	struct exec_info *info;
 
+	if (!context_watched(task)) {
+		/* what was kept for this exec goes, the binary is not sent */
+		bpf_task_storage_delete(&exec_infos, current);
+		set_binary_sent(task, false);
+		return 0;
+	}
 	if (!r)
 		return 0;
 	task_read(&r->task, task);
@@ -224,6 +234,8 @@ int BPF_PROG(fork_tp_btf, struct task_struct *parent, struct task_struct *child)
 
 	if (child->pid != child->tgid)
 		return 0; /* a new thread, not a new process */
+	if (!context_watched(child))
+		return 0; /* no state made: the binary counts as not sent */
 	r = record_begin(BOMBUS_RECORD_CLONE);
 	if (!r)
 		return 0;
@@ -291,6 +303,8 @@ int BPF_PROG(exit_tp_btf, struct task_struct *task)
 		return 0;
 	state = process_state(task, true);
 	if (state && (__sync_fetch_and_or(&state->flags, PROCESS_EXIT_SENT) & PROCESS_EXIT_SENT))
+		return 0;
+	if (!context_watched(task))
 		return 0;
 	r = record_begin(BOMBUS_RECORD_EXIT);
 	if (!r)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "clock.h"
 #include "context/cgroup-names.h"
+#include "context/cgroup-path.h"
 #include "context/exec-id.h"
 #include "daemon.h"
 #include "log.h"
@@ -159,6 +161,7 @@ void daemon_free(struct daemon *d)
 	for (size_t i = 0; i < d->n_outputs; i++)
 		d->outputs[i]->ops->free(d->outputs[i]);
 	process_cache_free(d->processes);
+	free(d->context_filter.ids);
 	cgroup_names_close();
 	json_writer_free(&d->writer);
 	sd_event_unref(d->event);
@@ -226,6 +229,180 @@ void daemon_output_wants(struct daemon *d, struct output *o, uint32_t categories
 	o->categories = categories;
 	o->iouring_opcodes = *opcodes;
 	daemon_categories_changed(d);
+}
+
+/* -- the kernel pre-filter by context --------------------------------------- */
+
+/* Whether some output watches the cgroup at @path. */
+static bool cgroup_watched(struct daemon *d, const char *path)
+{
+	struct cgroup_path_info parsed;
+
+	cgroup_path_parse(path, &parsed);
+	for (size_t i = 0; i < d->n_outputs; i++) {
+		struct output *o = d->outputs[i];
+
+		if (o->categories && o->ops->watches_cgroup &&
+		    o->ops->watches_cgroup(o, path, parsed.container_id[0] ? parsed.container_id : NULL))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the cgroup at @path must be in the kernel's set: it is watched
+ * and its parent is not (the programs walk up to it from below). */
+static bool cgroup_watched_highest(struct daemon *d, const char *path)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!cgroup_watched(d, path))
+		return false;
+	if (!slash || slash == path)
+		return strcmp(path, "/") == 0 || !cgroup_watched(d, "/");
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	return !cgroup_watched(d, parent);
+}
+
+/* Whether the kernel may leave out events of unwatched cgroups. */
+static bool context_filter_possible(const struct daemon *d)
+{
+	bool wanted = false;
+
+	for (size_t i = 0; i < d->n_outputs; i++) {
+		if (!d->outputs[i]->categories)
+			continue;
+		if (!d->outputs[i]->by_context || !d->outputs[i]->ops->watches_cgroup)
+			return false;
+		wanted = true;
+	}
+	return wanted && cgroup_names_enabled();
+}
+
+static void set_context_filter(struct daemon *d, bool on)
+{
+	for (size_t i = 0; i < d->n_monitors; i++) {
+		int r = monitor_set_context_filter(d->monitors[i], on);
+
+		if (r < 0)
+			log_warning_errno(r, "%s: cannot switch the context filter: %m", d->monitors[i]->name);
+	}
+	d->context_filter.on = on;
+}
+
+static void watch_cgroup(struct daemon *d, uint64_t id, bool watched)
+{
+	for (size_t i = 0; i < d->n_monitors; i++) {
+		int r = monitor_watch_cgroup(d->monitors[i], id, watched);
+
+		if (r < 0)
+			log_warning_errno(r, "%s: cannot change the context filter's cgroups: %m",
+					  d->monitors[i]->name);
+	}
+}
+
+struct id_set {
+	struct daemon *d;
+	uint64_t *ids;
+	size_t n;
+	bool full;
+};
+
+static void collect_watched(uint64_t id, const char *path, void *userdata)
+{
+	struct id_set *set = userdata;
+
+	if (set->full || !cgroup_watched_highest(set->d, path))
+		return;
+	if (set->n == BOMBUS_WATCHED_CGROUPS) {
+		set->full = true;
+		return;
+	}
+	set->ids[set->n++] = id;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool ids_contain(const uint64_t *ids, size_t n, uint64_t id)
+{
+	return bsearch(&id, ids, n, sizeof(*ids), compare_ids);
+}
+
+/* The kernel's filter from what the outputs watch now. New cgroups are let
+ * through before the old ones go, so that nothing watched both before and
+ * after is ever left out. */
+static void context_filter_update(struct daemon *d)
+{
+	struct id_set set = { .d = d };
+
+	if (!context_filter_possible(d)) {
+		if (d->context_filter.on)
+			set_context_filter(d, false);
+		for (size_t i = 0; i < d->context_filter.n_ids; i++)
+			watch_cgroup(d, d->context_filter.ids[i], false);
+		d->context_filter.n_ids = 0;
+		return;
+	}
+	set.ids = malloc(BOMBUS_WATCHED_CGROUPS * sizeof(*set.ids));
+	if (!set.ids || cgroup_names_walk(collect_watched, &set) < 0 || set.full) {
+		if (set.full && !d->context_filter.full_said) {
+			log_warning("More than %d cgroups are watched by context: the kernel does not filter "
+				    "events by context",
+				    BOMBUS_WATCHED_CGROUPS);
+			d->context_filter.full_said = true;
+		}
+		free(set.ids);
+		set_context_filter(d, false);
+		for (size_t i = 0; i < d->context_filter.n_ids; i++)
+			watch_cgroup(d, d->context_filter.ids[i], false);
+		d->context_filter.n_ids = 0;
+		return;
+	}
+	qsort(set.ids, set.n, sizeof(*set.ids), compare_ids);
+	for (size_t i = 0; i < set.n; i++)
+		if (!ids_contain(d->context_filter.ids, d->context_filter.n_ids, set.ids[i]))
+			watch_cgroup(d, set.ids[i], true);
+	if (!d->context_filter.on)
+		set_context_filter(d, true);
+	for (size_t i = 0; i < d->context_filter.n_ids; i++)
+		if (!ids_contain(set.ids, set.n, d->context_filter.ids[i]))
+			watch_cgroup(d, d->context_filter.ids[i], false);
+	free(d->context_filter.ids);
+	d->context_filter.ids = set.ids;
+	d->context_filter.n_ids = set.n;
+}
+
+void daemon_output_watches(struct daemon *d, struct output *o, bool by_context)
+{
+	o->by_context = by_context;
+	context_filter_update(d);
+}
+
+void daemon_cgroup_made(struct daemon *d, uint64_t id, const char *path)
+{
+	/* while on, room for BOMBUS_WATCHED_CGROUPS */
+	uint64_t *ids = d->context_filter.ids;
+	size_t at = d->context_filter.n_ids;
+
+	if (!d->context_filter.on || !cgroup_watched_highest(d, path))
+		return;
+	if (d->context_filter.n_ids == BOMBUS_WATCHED_CGROUPS) {
+		/* the filter cannot let it through: off, said once */
+		context_filter_update(d);
+		return;
+	}
+	/* kept sorted: ids grow, a new one is mostly the largest */
+	while (at > 0 && ids[at - 1] > id)
+		at--;
+	memmove(ids + at + 1, ids + at, (d->context_filter.n_ids - at) * sizeof(*ids));
+	ids[at] = id;
+	d->context_filter.n_ids++;
+	watch_cgroup(d, id, true);
 }
 
 static void on_monitor_batch_done(void *userdata)
@@ -330,6 +507,7 @@ size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DA
 	out[n++] = (struct named_counter){ "ima_hash_failures", kernel[BOMBUS_COUNTER_IMA_HASH_FAILED] };
 	out[n++] = (struct named_counter){ "syscall_entry_lost", kernel[BOMBUS_COUNTER_SYSCALL_ENTRY_LOST] };
 	out[n++] = (struct named_counter){ "process_state_lost", kernel[BOMBUS_COUNTER_PROCESS_STATE_LOST] };
+	out[n++] = (struct named_counter){ "filtered_in_kernel", kernel[BOMBUS_COUNTER_FILTERED] };
 	return n;
 }
 

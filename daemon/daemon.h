@@ -57,6 +57,16 @@ struct daemon {
 	bool stopping; /* SIGTERM or SIGINT came */
 	bool stop_now; /* a second one came */
 
+	/* The kernel pre-filter by context (bpf/lib/records.h): on when every
+	 * output wanting events chooses by context; then the monitors' maps
+	 * hold watched_ids, the highest watched cgroups (sorted). */
+	struct {
+		bool on;
+		bool full_said; /* more than BOMBUS_WATCHED_CGROUPS was said once */
+		uint64_t *ids;
+		size_t n_ids;
+	} context_filter;
+
 	/* Losses and gaps found in user space; each in the counters line and
 	 * GetStatus (docs/events.md). */
 	struct {
@@ -92,6 +102,13 @@ void daemon_categories_changed(struct daemon *d);
 /* Output @o now wants @categories and @opcodes: the BPF programs are told
  * when that changes what the outputs want. */
 void daemon_output_wants(struct daemon *d, struct output *o, uint32_t categories, const struct opcode_set *opcodes);
+/* Output @o's subscriptions changed what they watch by context (@by_context:
+ * all of them choose by it, see struct output): the kernel pre-filter is
+ * turned on or off and its cgroups computed anew. */
+void daemon_output_watches(struct daemon *d, struct output *o, bool by_context);
+/* The kernel made cgroup @id at @path: the pre-filter lets it through when
+ * it is watched. */
+void daemon_cgroup_made(struct daemon *d, uint64_t id, const char *path);
 
 /* A reference to the snapshot of @task's process for an event: the cached
  * one, or, for a process the cache does not know (counted: cache_misses),
@@ -126,7 +143,7 @@ struct named_counter {
 
 /* Every counter of a loss or gap other than the rings' and the outputs'
  * (docs/events.md), for the counters line and GetStatus. */
-#define DAEMON_LOSS_COUNTERS 11
+#define DAEMON_LOSS_COUNTERS 12
 size_t daemon_loss_counters(struct daemon *d, struct named_counter out[static DAEMON_LOSS_COUNTERS]);
 
 /* Events the kernel could not queue (ring full), over all rings. */

@@ -14,6 +14,8 @@ static const char *const signatures[] = {
 	[OPTION_KIND_STRINGS] = "as",
 	[OPTION_KIND_UIDS] = "au",
 	[OPTION_KIND_BOOLEAN] = "b",
+	[OPTION_KIND_IDS] = "at",
+	[OPTION_KIND_BOOLEAN_OR_STRINGS] = "b' or 'as",
 };
 
 static int read_strings(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
@@ -40,24 +42,56 @@ static int read_uids(sd_bus_message *m, struct filter_reader *rd, enum subscript
 	 * the reader refuses it at its first uid past the bound. */
 	r = sd_bus_message_read_array(m, 'u', (const void **)&uids, &size);
 	for (size_t i = 0; r >= 0 && i < size / sizeof(uint32_t); i++)
-		r = filter_reader_uid(rd, option, uids[i]);
+		r = filter_reader_integer(rd, option, uids[i]);
 	return r;
 }
 
-static int read_value(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
+static int read_ids(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
+{
+	const uint64_t *ids;
+	size_t size;
+	int r;
+
+	r = sd_bus_message_read_array(m, 't', (const void **)&ids, &size);
+	for (size_t i = 0; r >= 0 && i < size / sizeof(uint64_t); i++)
+		r = filter_reader_integer(rd, option, ids[i]);
+	return r;
+}
+
+static int read_boolean(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
 {
 	int value, r;
 
+	r = sd_bus_message_read(m, "b", &value);
+	return r < 0 ? r : filter_reader_boolean(rd, option, value);
+}
+
+static int read_value(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option,
+		      const char *contents)
+{
 	switch (subscription_options[option].kind) {
 	case OPTION_KIND_STRINGS:
 		return read_strings(m, rd, option);
 	case OPTION_KIND_UIDS:
 		return read_uids(m, rd, option);
+	case OPTION_KIND_IDS:
+		return read_ids(m, rd, option);
 	case OPTION_KIND_BOOLEAN:
-		r = sd_bus_message_read(m, "b", &value);
-		return r < 0 ? r : filter_reader_boolean(rd, option, value);
+		return read_boolean(m, rd, option);
+	case OPTION_KIND_BOOLEAN_OR_STRINGS:
+		return strcmp(contents, "b") == 0 ? read_boolean(m, rd, option) : read_strings(m, rd, option);
 	}
 	return -EINVAL;
+}
+
+/* Whether a value of type @contents is one @option takes. */
+static bool signature_fits(enum subscription_option option, const char *contents)
+{
+	enum option_kind kind = subscription_options[option].kind;
+
+	if (kind == OPTION_KIND_BOOLEAN_OR_STRINGS)
+		return strcmp(contents, "b") == 0 || strcmp(contents, "as") == 0;
+	return strcmp(contents, signatures[kind]) == 0;
 }
 
 static int read_options(sd_bus_message *m, struct filter_reader *rd)
@@ -80,12 +114,12 @@ static int read_options(sd_bus_message *m, struct filter_reader *rd)
 		if (r < 0)
 			return r;
 		signature = signatures[subscription_options[option].kind];
-		if (strcmp(contents, signature) != 0)
+		if (!signature_fits(option, contents))
 			return filter_reader_fail(rd, key, "option '%s' must be of type '%s', not '%s'", key,
 						  signature, quote_text(quoted, sizeof(quoted), contents));
 		r = sd_bus_message_enter_container(m, 'v', contents);
 		if (r >= 0)
-			r = read_value(m, rd, option);
+			r = read_value(m, rd, option, contents);
 		if (r >= 0)
 			r = sd_bus_message_exit_container(m);
 		if (r >= 0)

@@ -297,10 +297,24 @@ static void hub_update_categories(struct subscriptions *h)
 {
 	struct opcode_set opcodes = { { 0 } };
 	uint32_t categories = 0;
+	bool by_context = true;
+
+	for (struct subscription *s = h->list; s; s = s->next) {
+		subscription_filter_add_wanted(&s->filter, &categories, &opcodes);
+		by_context &= subscription_filter_by_context(&s->filter);
+	}
+	daemon_output_wants(h->daemon, &h->output, categories, &opcodes);
+	daemon_output_watches(h->daemon, &h->output, by_context);
+}
+
+static bool hub_watches_cgroup(struct output *base, const char *path, const char *container_id)
+{
+	struct subscriptions *h = (struct subscriptions *)base;
 
 	for (struct subscription *s = h->list; s; s = s->next)
-		subscription_filter_add_wanted(&s->filter, &categories, &opcodes);
-	daemon_output_wants(h->daemon, &h->output, categories, &opcodes);
+		if (subscription_filter_match_cgroup(&s->filter, path, container_id))
+			return true;
+	return false;
 }
 
 static void client_free(struct client *c)
@@ -529,6 +543,7 @@ static const struct output_ops hub_ops = {
 	.flush = hub_flush,
 	.free = hub_free,
 	.status_subscriptions = hub_status_subscriptions,
+	.watches_cgroup = hub_watches_cgroup,
 };
 
 int subscriptions_new(struct daemon *d, sd_bus *bus, struct subscriptions **ret)

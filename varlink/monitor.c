@@ -146,7 +146,8 @@ static int read_subscribe(struct json_object *parameters, struct filter_reader *
 			return r;
 		}
 		info = &subscription_options[option];
-		if (info->kind == OPTION_KIND_BOOLEAN) {
+		if (info->kind == OPTION_KIND_BOOLEAN ||
+		    (info->kind == OPTION_KIND_BOOLEAN_OR_STRINGS && json_object_is_type(value, json_type_boolean))) {
 			if (!json_object_is_type(value, json_type_boolean))
 				return -EINVAL;
 			r = filter_reader_boolean(rd, option, json_object_get_boolean(value));
@@ -159,21 +160,23 @@ static int read_subscribe(struct json_object *parameters, struct filter_reader *
 		for (size_t i = 0, n = json_object_array_length(value); i < n; i++) {
 			struct json_object *v = json_object_array_get_idx(value, i);
 
-			if (info->kind == OPTION_KIND_STRINGS) {
+			if (info->kind == OPTION_KIND_STRINGS || info->kind == OPTION_KIND_BOOLEAN_OR_STRINGS) {
 				if (!json_object_is_type(v, json_type_string))
 					return -EINVAL;
 				r = filter_reader_string(rd, option, json_object_get_string(v));
 			} else {
-				int64_t uid;
+				int64_t value_int;
 
 				if (!json_object_is_type(v, json_type_int))
 					return -EINVAL;
-				uid = json_object_get_int64(v);
-				/* json-c keeps integers beyond INT64_MAX as uint64 */
-				r = filter_reader_uid(rd, option,
-						      uid < 0		 ? UINT64_MAX
-						      : uid == INT64_MAX ? json_object_get_uint64(v)
-									 : (uint64_t)uid);
+				value_int = json_object_get_int64(v);
+				/* json-c keeps integers beyond INT64_MAX as uint64;
+				 * a negative one is refused as out of range */
+				r = filter_reader_integer(rd, option,
+							  value_int < 0 ? UINT64_MAX
+							  : value_int == INT64_MAX
+								  ? json_object_get_uint64(v)
+								  : (uint64_t)value_int);
 			}
 			if (r < 0)
 				return r;
@@ -292,10 +295,14 @@ static void output_update_wanted(struct monitor_output *o)
 {
 	struct opcode_set opcodes = { { 0 } };
 	uint32_t categories = 0;
+	bool by_context = true;
 
-	for (struct stream *s = o->streams; s; s = s->next)
+	for (struct stream *s = o->streams; s; s = s->next) {
 		subscription_filter_add_wanted(&s->filter, &categories, &opcodes);
+		by_context &= subscription_filter_by_context(&s->filter);
+	}
 	daemon_output_wants(o->daemon, &o->output, categories, &opcodes);
+	daemon_output_watches(o->daemon, &o->output, by_context);
 }
 
 static void stream_free(struct stream *s)
@@ -502,12 +509,23 @@ static void output_free(struct output *base)
 	free(o);
 }
 
+static bool output_watches_cgroup(struct output *base, const char *path, const char *container_id)
+{
+	struct monitor_output *o = (struct monitor_output *)base;
+
+	for (struct stream *s = o->streams; s; s = s->next)
+		if (subscription_filter_match_cgroup(&s->filter, path, container_id))
+			return true;
+	return false;
+}
+
 static const struct output_ops output_ops = {
 	.name = "varlink",
 	.emit = output_emit,
 	.flush = output_flush,
 	.status = output_status,
 	.status_subscriptions = output_status_subscriptions,
+	.watches_cgroup = output_watches_cgroup,
 	.free = output_free,
 };
 

@@ -38,6 +38,28 @@ static __always_inline bool category_wanted(enum bombus_category category)
 	return mask && (*mask & category);
 }
 
+/*
+ * The context pre-filter. When context_filter[0] is 1 (written by the
+ * daemon: every consumer that wants anything chooses by cgroup, unit or
+ * container), a record is made only for a task whose default-hierarchy
+ * cgroup or one of its ancestors is in watched_cgroups; the daemon keeps the
+ * set, and still checks every event itself (the filter only ever drops what
+ * nobody wants). Each monitor's object uses the process monitor's maps.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} context_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BOMBUS_WATCHED_CGROUPS);
+	__type(key, __u64); /* cgroup id (kernfs id) */
+	__type(value, __u8);
+} watched_cgroups SEC(".maps");
+
 /* Atomic: LSM and fentry programs can be preempted by another program on
  * the same CPU. */
 static __always_inline void count(enum bombus_kernel_counter which)
@@ -47,6 +69,42 @@ static __always_inline void count(enum bombus_kernel_counter which)
 
 	if (value)
 		__sync_fetch_and_add(value, 1);
+}
+
+/* The parent of @cgrp by its css, whose layout every kernel since 4.x
+ * shares: cgroup->ancestor_ids[] (until 5.19) and ->ancestors[] (since)
+ * need not be told apart. */
+static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
+{
+	struct cgroup_subsys_state *css = BPF_CORE_READ(cgrp, self.parent);
+
+	if (!css)
+		return NULL;
+	return (struct cgroup *)((void *)css - bpf_core_field_offset(struct cgroup, self));
+}
+
+/* Whether records about @task may be made: the pre-filter is off, or its
+ * cgroup is watched. Left out: counted. */
+static __always_inline bool context_watched(struct task_struct *task)
+{
+	struct cgroup *cgrp;
+	__u32 key = 0;
+	__u32 *on = bpf_map_lookup_elem(&context_filter, &key);
+
+	if (!on || !*on)
+		return true;
+	cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	for (int level = 0; level < BOMBUS_CGROUP_LEVELS && cgrp; level++) {
+		__u64 id = BPF_CORE_READ(cgrp, kn, id);
+
+		if (bpf_map_lookup_elem(&watched_cgroups, &id))
+			return true;
+		cgrp = cgroup_parent(cgrp);
+	}
+	if (cgrp)
+		return true; /* deeper than walked: the daemon decides */
+	count(BOMBUS_COUNTER_FILTERED);
+	return false;
 }
 
 static __always_inline void record_header_init(struct bombus_record_header *hdr,

@@ -31,7 +31,9 @@ struct cgroup_names {
 static struct cgroup_names *names;
 
 static struct cgroup_info *add(uint64_t id, const char *path);
-static void walk(int dir, char *path, size_t len, size_t size, unsigned depth);
+typedef void (*walk_fn)(uint64_t id, const char *path, void *userdata);
+static void walk(int dir, char *path, size_t len, size_t size, unsigned depth, walk_fn fn, void *userdata);
+static void add_missing(uint64_t id, const char *path, void *userdata);
 
 static void unescape_octal(const char *s, size_t len, char *buf, size_t size)
 {
@@ -139,7 +141,7 @@ int cgroup_names_open(const char *mountinfo_path)
 	/* What exists now; the cgroup_mkdir hook says what is made later. */
 	if (fstat(n->mount_fd, &st) == 0)
 		add(st.st_ino, "/");
-	walk(n->mount_fd, path, 0, sizeof(path), 0);
+	walk(n->mount_fd, path, 0, sizeof(path), 0, add_missing, NULL);
 	return 0;
 }
 
@@ -257,8 +259,14 @@ static struct cgroup_info *add(uint64_t id, const char *path)
 	return c;
 }
 
-/* Adds every cgroup below @dir (path @path) that the table lacks. */
-static void walk(int dir, char *path, size_t len, size_t size, unsigned depth)
+static void add_missing(uint64_t id, const char *path, void *userdata)
+{
+	if (!find(id))
+		add(id, path);
+}
+
+/* Calls @fn for every cgroup below @dir (path @path), parents first. */
+static void walk(int dir, char *path, size_t len, size_t size, unsigned depth, walk_fn fn, void *userdata)
 {
 	DIR *d;
 	struct dirent *de;
@@ -280,14 +288,13 @@ static void walk(int dir, char *path, size_t len, size_t size, unsigned depth)
 		n = (size_t)snprintf(path + len, size - len, "/%s", de->d_name);
 		if (len + n >= size)
 			continue;
-		if (!find(st.st_ino))
-			add(st.st_ino, path);
+		fn(st.st_ino, path, userdata);
 		if (depth < 64) {
 			_cleanup_close_ int child =
 				openat(dir, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 			if (child >= 0)
-				walk(child, path, len + n, size, depth + 1);
+				walk(child, path, len + n, size, depth + 1, fn, userdata);
 		}
 		path[len] = '\0';
 	}
@@ -302,7 +309,7 @@ static struct cgroup_info *resolve(uint64_t id)
 	char path[PATH_MAX] = "";
 
 	names->stats.scans++;
-	walk(names->mount_fd, path, 0, sizeof(path), 0);
+	walk(names->mount_fd, path, 0, sizeof(path), 0, add_missing, NULL);
 	c = find(id);
 	if (c) {
 		names->stats.resolved++;
@@ -327,4 +334,18 @@ const struct cgroup_info *cgroup_names_lookup(uint64_t id)
 		return NULL;
 	c = find(id);
 	return c ?: resolve(id);
+}
+
+int cgroup_names_walk(void (*fn)(uint64_t id, const char *path, void *userdata), void *userdata)
+{
+	char path[PATH_MAX] = "";
+	struct stat st;
+
+	if (!names)
+		return -ENOENT;
+	if (fstat(names->mount_fd, &st) < 0)
+		return -errno;
+	fn(st.st_ino, "/", userdata);
+	walk(names->mount_fd, path, 0, sizeof(path), 0, fn, userdata);
+	return 0;
 }

@@ -47,6 +47,10 @@ const char *cgroup_names_mount(void);
  * root): known before anything looks it up, even once the cgroup is gone. */
 void cgroup_names_add(uint64_t id, const char *path);
 
+/* Calls @fn for every cgroup2 cgroup there is now, read from the tree (not
+ * the table), parents before children; -ENOENT without a table. */
+int cgroup_names_walk(void (*fn)(uint64_t id, const char *path, void *userdata), void *userdata);
+
 /* What @id names; NULL when there is no table or no memory. */
 const struct cgroup_info *cgroup_names_lookup(uint64_t id);
 

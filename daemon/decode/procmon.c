@@ -215,6 +215,7 @@ void procmon_decode(struct daemon *d, const void *data, size_t size)
 			return;
 		}
 		cgroup_names_add(r->cgroup_id, r->path);
+		daemon_cgroup_made(d, r->cgroup_id, r->path);
 		return;
 	}
 	default:

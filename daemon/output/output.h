@@ -5,6 +5,7 @@
  * bytes past the call shares them (rendered_event_share()). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ struct output_ops {
 	 * status's "subscriptions"; entries of its own for the status. */
 	int (*status_subscriptions)(struct output *o, struct status_sink *s);
 	int (*status)(struct output *o, struct status_sink *s);
+	/* Optional, for outputs whose subscriptions may choose by context:
+	 * whether one of them watches the cgroup at @path (its container id
+	 * @container_id, NULL: none). */
+	bool (*watches_cgroup)(struct output *o, const char *path, const char *container_id);
 };
 
 struct output {
@@ -37,6 +42,9 @@ struct output {
 	/* With CATEGORY_IO_URING: the opcodes it wants (the others are not
 	 * sent by the kernel while no output wants them). */
 	struct opcode_set iouring_opcodes;
+	/* Every event it wants is of a cgroup ops->watches_cgroup() names:
+	 * the kernel need not make those of other cgroups. */
+	bool by_context;
 	uint64_t dropped;
 };
 

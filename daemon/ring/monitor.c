@@ -138,6 +138,31 @@ int monitor_set_wanted(struct monitor *m, uint32_t categories)
 	return bpf_map_update_elem(bpf_map__fd(wanted), &key, &categories, BPF_ANY) < 0 ? -errno : 0;
 }
 
+int monitor_set_context_filter(struct monitor *m, bool on)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(m->obj, "context_filter");
+	uint32_t key = 0, value = on;
+
+	if (!map)
+		return -ENOENT;
+	return bpf_map_update_elem(bpf_map__fd(map), &key, &value, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int monitor_watch_cgroup(struct monitor *m, uint64_t cgroup_id, bool watched)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(m->obj, "watched_cgroups");
+	uint8_t one = 1;
+	int r;
+
+	if (!map)
+		return -ENOENT;
+	if (watched)
+		r = bpf_map_update_elem(bpf_map__fd(map), &cgroup_id, &one, BPF_ANY);
+	else
+		r = bpf_map_delete_elem(bpf_map__fd(map), &cgroup_id);
+	return r < 0 && errno != ENOENT ? -errno : 0;
+}
+
 uint64_t monitor_read_until(const struct monitor *m, uint64_t now)
 {
 	return ringbuf_source_behind(m->records) && m->last_record_ns < now ? m->last_record_ns : now;

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,10 @@ void monitor_close(struct monitor *m);
 /* Tells the BPF programs which enum event_category bits some output wants
  * (map "wanted"): hooks of other categories submit nothing. */
 int monitor_set_wanted(struct monitor *m, uint32_t categories);
+/* The context pre-filter of @m's programs (bpf/lib/records.h): whether it
+ * is on, and the cgroups it lets through with what is below them. */
+int monitor_set_context_filter(struct monitor *m, bool on);
+int monitor_watch_cgroup(struct monitor *m, uint64_t cgroup_id, bool watched);
 /* The time up to which @m's ring has been read: @now, or while it has a
  * backlog, the time of the last record read (those left are later). */
 uint64_t monitor_read_until(const struct monitor *m, uint64_t now);

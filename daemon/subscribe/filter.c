@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "category.h"
+#include "context/cgroup-names.h"
+#include "context/cgroup-path.h"
 #include "decode/iouring-names.h"
 #include "macro.h"
 #include "quote.h"
@@ -18,6 +20,9 @@ const struct option_info subscription_options[_OPTION_MAX] = {
 	[OPTION_BINARY_PATH_PREFIXES] = { "binary_path_prefixes", OPTION_KIND_STRINGS, FILTER_MAX_PREFIXES },
 	[OPTION_BATCH] = { "batch", OPTION_KIND_BOOLEAN, 1 },
 	[OPTION_IO_URING_OPCODES] = { "io_uring_opcodes", OPTION_KIND_STRINGS, IOURING_OPCODES },
+	[OPTION_UNITS] = { "units", OPTION_KIND_STRINGS, FILTER_MAX_CONTEXT },
+	[OPTION_CONTAINERS] = { "containers", OPTION_KIND_BOOLEAN_OR_STRINGS, FILTER_MAX_CONTEXT },
+	[OPTION_CGROUP_IDS] = { "cgroup_ids", OPTION_KIND_IDS, FILTER_MAX_CONTEXT },
 };
 
 static int vfail(struct filter_reader *rd, const char *option, const char *fmt, va_list ap)
@@ -56,7 +61,8 @@ int filter_reader_option(struct filter_reader *rd, const char *name, enum subscr
 	if (option == _OPTION_MAX)
 		return filter_reader_fail(rd, NULL,
 					  "unknown option '%s' (categories, types, uids, "
-					  "binary_path_prefixes, batch, io_uring_opcodes)",
+					  "binary_path_prefixes, batch, io_uring_opcodes, units, containers, "
+					  "cgroup_ids)",
 					  quote_text(quoted, sizeof(quoted), name));
 	if (rd->seen[option])
 		return filter_reader_fail(rd, subscription_options[option].name, "option '%s' is given twice",
@@ -75,6 +81,8 @@ static int count_value(struct filter_reader *rd, enum subscription_option option
 		return filter_reader_fail(rd, o->name, "option '%s' lists more than %zu %s", o->name, o->max,
 					  option == OPTION_UIDS			  ? "uids"
 					  : option == OPTION_BINARY_PATH_PREFIXES ? "prefixes"
+					  : option == OPTION_CONTAINERS		  ? "ids"
+					  : option == OPTION_CGROUP_IDS		  ? "ids"
 										  : "names");
 	rd->n_values[option]++;
 	return 0;
@@ -128,6 +136,61 @@ static int read_opcode(struct filter_reader *rd, const char *name)
 	return 0;
 }
 
+/* Appends a copy of @value to @list (room for FILTER_MAX_CONTEXT). */
+static int append_string(char ***list, size_t *n, size_t max, const char *value)
+{
+	if (!*list) {
+		*list = calloc(max, sizeof(**list));
+		if (!*list)
+			return -ENOMEM;
+	}
+	(*list)[*n] = strdup(value);
+	if (!(*list)[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int read_unit(struct filter_reader *rd, const char *name)
+{
+	char quoted[200];
+
+	if (!unit_name_valid(name, strlen(name), NULL))
+		return filter_reader_fail(rd, "units", "'%s' in option 'units' is no unit name",
+					  quote_text(quoted, sizeof(quoted), name));
+	return rd->f ? append_string(&rd->f->units, &rd->f->n_units, FILTER_MAX_CONTEXT, name) : 0;
+}
+
+static int read_container_id(struct filter_reader *rd, const char *id)
+{
+	size_t len = strnlen(id, CONTAINER_ID_MAX + 1);
+	char quoted[200];
+
+	if (len < CONTAINER_ID_MIN || len > CONTAINER_ID_MAX || strspn(id, "0123456789abcdef") != len)
+		return filter_reader_fail(rd, "containers",
+					  "'%s' in option 'containers' is no container id (%d to %d "
+					  "lowercase hex digits)",
+					  quote_text(quoted, sizeof(quoted), id), CONTAINER_ID_MIN,
+					  CONTAINER_ID_MAX);
+	return rd->f ? append_string(&rd->f->container_ids, &rd->f->n_container_ids, FILTER_MAX_CONTEXT, id)
+		     : 0;
+}
+
+/* A cgroup id is kept as its path: what events are matched by. Ids are
+ * never reused, so one whose cgroup is gone can match nothing any more. */
+static int read_cgroup_id(struct filter_reader *rd, uint64_t id)
+{
+	const struct cgroup_info *c = cgroup_names_lookup(id);
+
+	if (!c || !c->path)
+		return filter_reader_fail(rd, "cgroup_ids",
+					  "%llu in option 'cgroup_ids' is the id of no cgroup2 cgroup",
+					  (unsigned long long)id);
+	return rd->f ? append_string(&rd->f->cgroup_paths, &rd->f->n_cgroup_paths, FILTER_MAX_CONTEXT,
+				     c->path)
+		     : 0;
+}
+
 static int read_prefix(struct filter_reader *rd, const char *prefix)
 {
 	struct subscription_filter *f = rd->f;
@@ -168,18 +231,24 @@ int filter_reader_string(struct filter_reader *rd, enum subscription_option opti
 		return read_opcode(rd, value);
 	case OPTION_BINARY_PATH_PREFIXES:
 		return read_prefix(rd, value);
+	case OPTION_UNITS:
+		return read_unit(rd, value);
+	case OPTION_CONTAINERS:
+		return read_container_id(rd, value);
 	default:
 		return -EINVAL;
 	}
 }
 
-int filter_reader_uid(struct filter_reader *rd, enum subscription_option option, uint64_t value)
+int filter_reader_integer(struct filter_reader *rd, enum subscription_option option, uint64_t value)
 {
 	struct subscription_filter *f = rd->f;
 	int r = count_value(rd, option);
 
 	if (r < 0)
 		return r;
+	if (option == OPTION_CGROUP_IDS)
+		return read_cgroup_id(rd, value);
 	if (option != OPTION_UIDS)
 		return -EINVAL;
 	if (value > UINT32_MAX)
@@ -198,6 +267,12 @@ int filter_reader_uid(struct filter_reader *rd, enum subscription_option option,
 
 int filter_reader_boolean(struct filter_reader *rd, enum subscription_option option, bool value)
 {
+	if (option == OPTION_CONTAINERS) {
+		/* false: no choice by container, as if not given */
+		if (rd->f)
+			rd->f->any_container = value;
+		return 0;
+	}
 	if (option != OPTION_BATCH)
 		return -EINVAL;
 	if (rd->f)
@@ -246,11 +321,19 @@ void filter_reader_abandon(struct filter_reader *rd)
 		subscription_filter_clear(rd->f);
 }
 
+static void free_strings(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 void subscription_filter_clear(struct subscription_filter *f)
 {
-	for (size_t i = 0; i < f->n_prefixes; i++)
-		free(f->prefixes[i]);
-	free(f->prefixes);
+	free_strings(f->prefixes, f->n_prefixes);
+	free_strings(f->units, f->n_units);
+	free_strings(f->container_ids, f->n_container_ids);
+	free_strings(f->cgroup_paths, f->n_cgroup_paths);
 	free(f->uids);
 	*f = (struct subscription_filter){ 0 };
 }
@@ -273,6 +356,57 @@ bool binary_path_has_prefix(const char *path, const char *prefix)
 	if (strncmp(path, prefix, len) != 0)
 		return false;
 	return path[len] == '\0' || path[len] == '/' || prefix[len - 1] == '/';
+}
+
+bool subscription_filter_by_context(const struct subscription_filter *f)
+{
+	return f->n_units || f->any_container || f->n_container_ids || f->n_cgroup_paths;
+}
+
+/* Whether @path has the component @name: systemd makes a unit's cgroup
+ * ".../NAME", and a slice's "/a.slice/a-b.slice" with each parent slice. */
+static bool path_has_component(const char *path, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = path; (p = strstr(p, name)); p++)
+		if (p > path && p[-1] == '/' && (p[len] == '\0' || p[len] == '/'))
+			return true;
+	return false;
+}
+
+bool subscription_filter_match_cgroup(const struct subscription_filter *f, const char *path,
+				      const char *container_id)
+{
+	for (size_t i = 0; i < f->n_units; i++)
+		/* the root slice holds everything */
+		if (strcmp(f->units[i], "-.slice") == 0 || path_has_component(path, f->units[i]))
+			return true;
+	if (container_id) {
+		if (f->any_container)
+			return true;
+		for (size_t i = 0; i < f->n_container_ids; i++)
+			if (strncmp(container_id, f->container_ids[i], strlen(f->container_ids[i])) == 0)
+				return true;
+	}
+	for (size_t i = 0; i < f->n_cgroup_paths; i++)
+		if (binary_path_has_prefix(path, f->cgroup_paths[i]))
+			return true;
+	return false;
+}
+
+/* Where the acting task ran: its own context, else what the process's last
+ * record said. No cgroup known: no match. */
+static bool match_context(const struct subscription_filter *f, const struct event *ev)
+{
+	const struct bombus_task *t = ev->task && (ev->task->flags & BOMBUS_TASK_CONTEXT) ? ev->task
+											: &ev->process->task;
+	const struct cgroup_info *c;
+
+	if (!(t->flags & BOMBUS_TASK_CONTEXT))
+		return false;
+	c = cgroup_names_lookup(t->context.cgroup_id);
+	return c && c->path && subscription_filter_match_cgroup(f, c->path, c->container_id);
 }
 
 bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev, uint32_t type_bit)
@@ -302,5 +436,7 @@ bool subscription_filter_match(const struct subscription_filter *f, const struct
 		if (!found)
 			return false;
 	}
+	if (subscription_filter_by_context(f) && !match_context(f, ev))
+		return false;
 	return true;
 }

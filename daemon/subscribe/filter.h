@@ -16,6 +16,9 @@
 #define FILTER_MAX_UIDS	    256
 #define FILTER_MAX_PREFIXES 64
 #define FILTER_PREFIX_MAX   4096 /* bytes of one binary path prefix */
+#define FILTER_MAX_CONTEXT  64	 /* entries of units, containers, cgroup_ids */
+#define CONTAINER_ID_MIN    12	 /* hex digits of a container id prefix, as bombusctl shows */
+#define CONTAINER_ID_MAX    64
 
 struct subscription_filter {
 	uint32_t categories; /* enum event_category bits, never 0 */
@@ -27,6 +30,14 @@ struct subscription_filter {
 	bool batch;	  /* events in batches (every 50 ms or 256 events) */
 	bool has_opcodes; /* io_uring_opcodes given: IOUringEvents of these only */
 	struct opcode_set opcodes;
+	/* Where the process runs (any of these matches); none: anywhere. */
+	char **units; /* unit or slice names: its cgroup and everything below */
+	size_t n_units;
+	bool any_container;   /* containers: true */
+	char **container_ids; /* lowercase hex, full or prefixes */
+	size_t n_container_ids;
+	char **cgroup_paths; /* the cgroup_ids given, as paths: that cgroup and below */
+	size_t n_cgroup_paths;
 };
 
 /* The options Subscribe knows. */
@@ -37,6 +48,9 @@ enum subscription_option {
 	OPTION_BINARY_PATH_PREFIXES,
 	OPTION_BATCH,
 	OPTION_IO_URING_OPCODES,
+	OPTION_UNITS,
+	OPTION_CONTAINERS,
+	OPTION_CGROUP_IDS,
 	_OPTION_MAX,
 };
 
@@ -45,6 +59,9 @@ enum option_kind {
 	OPTION_KIND_STRINGS, /* D-Bus "as", JSON array of strings */
 	OPTION_KIND_UIDS,    /* D-Bus "au", JSON array of integers 0..2^32-1 */
 	OPTION_KIND_BOOLEAN, /* D-Bus "b", JSON true or false */
+	OPTION_KIND_IDS,     /* D-Bus "at", JSON array of integers 0..2^64-1 */
+	/* D-Bus "b" or "as", JSON true, false or an array of strings */
+	OPTION_KIND_BOOLEAN_OR_STRINGS,
 };
 
 struct option_info {
@@ -87,7 +104,8 @@ int filter_reader_option(struct filter_reader *rd, const char *name, enum subscr
 /* Values of the option: each fails with -EINVAL (the reason in @rd) or
  * -ENOMEM (bombusd's own failure). */
 int filter_reader_string(struct filter_reader *rd, enum subscription_option option, const char *value);
-int filter_reader_uid(struct filter_reader *rd, enum subscription_option option, uint64_t value);
+/* A value of an OPTION_KIND_UIDS or OPTION_KIND_IDS option. */
+int filter_reader_integer(struct filter_reader *rd, enum subscription_option option, uint64_t value);
 int filter_reader_boolean(struct filter_reader *rd, enum subscription_option option, bool value);
 /* Refuses the options for a reason found by the API's reader (a value of
  * the wrong type, a message that cannot be read): -EINVAL. */
@@ -110,6 +128,15 @@ bool binary_path_has_prefix(const char *path, const char *prefix);
  * unless it chooses some). */
 void subscription_filter_add_wanted(const struct subscription_filter *f, uint32_t *categories,
 				    struct opcode_set *opcodes);
+
+/* Whether @f chooses events by where the process runs (units, containers,
+ * cgroup_ids): then the kernel may leave out what runs elsewhere. */
+bool subscription_filter_by_context(const struct subscription_filter *f);
+
+/* Whether the cgroup at @path (from the cgroup2 root; its container id
+ * @container_id, NULL: none) is one @f watches. */
+bool subscription_filter_match_cgroup(const struct subscription_filter *f, const char *path,
+				      const char *container_id);
 
 /* @type_bit: event_type_bit(ev->type), computed once per event. */
 bool subscription_filter_match(const struct subscription_filter *f, const struct event *ev,

@@ -105,7 +105,8 @@ static void test_options(void)
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "uids", "ai", 1, 5), &f),
 		  "option 'uids' must be of type 'au', not 'ai'");
 	CHECK_STR(parse(options("a{sv}", 1, "color", "b", 1), &f),
-		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch, io_uring_opcodes)");
+		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch, io_uring_opcodes, "
+		  "units, containers, cgroup_ids)");
 	CHECK_STR(parse(options("a{sv}", 2, "batch", "b", 1, "batch", "b", 0), &f),
 		  "option 'batch' is given twice");
 	CHECK_STR(parse(options("a{sv}", 0), &f),
@@ -176,6 +177,11 @@ static void test_bounds(void)
 	CHECK_STR(parse(many("types", 32, "ProcessExec"), &f), "");
 	subscription_filter_clear(&f);
 	CHECK_STR(parse(many("types", 33, "ProcessExec"), &f), "option 'types' lists more than 32 names");
+	CHECK_STR(parse(many("units", 64, "a.service"), &f), "");
+	CHECK_INT(f.n_units, 64);
+	subscription_filter_clear(&f);
+	CHECK_STR(parse(many("units", 65, "a.service"), &f), "option 'units' lists more than 64 names");
+	CHECK_STR(parse(many("containers", 65, "0123456789ab"), &f), "option 'containers' lists more than 64 ids");
 
 	/* The largest array the bus takes: refused at its 65th element, in
 	 * time that does not depend on its length (it was quadratic: 39 s
@@ -291,6 +297,64 @@ static void test_match(void)
 	exec_image_unref(image);
 }
 
+/* units, containers (true or ids) and cgroup_ids: read from D-Bus and
+ * matched against cgroup paths. cgroup_ids need the cgroup2 tree, which
+ * unit tests have not opened: every id is refused. */
+static void test_context(void)
+{
+	struct subscription_filter f = { 0 };
+
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 2, "nginx.service",
+				"system.slice"),
+			&f),
+		  "");
+	CHECK_INT(f.n_units, 2);
+	CHECK(subscription_filter_by_context(&f));
+	CHECK(subscription_filter_match_cgroup(&f, "/system.slice/nginx.service", NULL));
+	CHECK(subscription_filter_match_cgroup(&f, "/system.slice/cron.service/sub", NULL));
+	CHECK(!subscription_filter_match_cgroup(&f, "/user.slice/user-1000.slice", NULL));
+	CHECK(!subscription_filter_match_cgroup(&f, "/system.slicex", NULL));
+	subscription_filter_clear(&f);
+
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 1, "-.slice"), &f),
+		  "");
+	CHECK(subscription_filter_match_cgroup(&f, "/", NULL));
+	subscription_filter_clear(&f);
+
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "b", 1), &f), "");
+	CHECK(f.any_container && subscription_filter_by_context(&f));
+	CHECK(subscription_filter_match_cgroup(&f, "/system.slice/docker-0123456789ab.scope", "0123456789ab"));
+	CHECK(!subscription_filter_match_cgroup(&f, "/system.slice", NULL));
+	subscription_filter_clear(&f);
+
+	/* false: as if not given */
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "b", 0), &f), "");
+	CHECK(!subscription_filter_by_context(&f));
+	subscription_filter_clear(&f);
+
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1,
+				"0123456789ab"),
+			&f),
+		  "");
+	CHECK(subscription_filter_match_cgroup(&f, "/docker/0123456789abcdef", "0123456789abcdef"));
+	CHECK(!subscription_filter_match_cgroup(&f, "/docker/1123456789abcdef", "1123456789abcdef"));
+	subscription_filter_clear(&f);
+
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 1, "nginx"), &f),
+		  "'nginx' in option 'units' is no unit name");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, "0123"), &f),
+		  "'0123' in option 'containers' is no container id (12 to 64 lowercase hex digits)");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "s", "x"), &f),
+		  "option 'containers' must be of type 'b' or 'as', not 's'");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "cgroup_ids", "au", 1, 1), &f),
+		  "option 'cgroup_ids' must be of type 'at', not 'au'");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "cgroup_ids", "at", 1,
+				(uint64_t)12345),
+			&f),
+		  "12345 in option 'cgroup_ids' is the id of no cgroup2 cgroup");
+	CHECK(!f.units && !f.container_ids && !f.cgroup_paths);
+}
+
 /* Subscriptions choose io_uring opcodes by the kernel's names; the filter
  * passes IOUringEvents of those only (and every other event). */
 static void test_iouring_opcodes(void)
@@ -336,6 +400,7 @@ int main(void)
 	test_prefix();
 	test_match();
 	test_iouring_opcodes();
+	test_context();
 	sd_bus_close_unref(bus);
 	return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }
