@@ -69,9 +69,10 @@ static void help(void)
 	       "      --uid=UID          Only processes with this real uid (repeatable)\n"
 	       "      --prefix=PATH      Only binaries at or below PATH (repeatable)\n"
 	       "      --unit=NAME        Only processes in this systemd unit, or below this slice\n"
-	       "                         (repeatable)\n"
-	       "      --container=ID     Only processes of this container (ID or a prefix of it)\n"
-	       "                         (repeatable)\n"
+	       "                         (repeatable); bombusd has the kernel leave out the\n"
+	       "                         others while every subscriber chooses so\n"
+	       "      --container=ID     Only processes of this container (ID or a prefix\n"
+	       "                         of at least 12 hex digits; repeatable)\n"
 	       "      --containers       Only processes in any container\n"
 	       "      --opcode=NAME      Only io_uring requests of this opcode, e.g. OPENAT; the\n"
 	       "                         kernel sends no other while nobody else wants them\n"
@@ -536,44 +537,6 @@ static int64_t json_int(json_object *obj, const char *key)
 	return json_object_object_get_ex(obj, key, &value) ? json_object_get_int64(value) : -1;
 }
 
-/* Whether @name is the cgroup of @process or one above it: a unit, or a
- * slice anything below which is meant. */
-static bool in_cgroup_named(json_object *process, const char *name)
-{
-	const char *path = json_string(process, "cgroup");
-	size_t len = strlen(name);
-
-	if (strcmp(json_string(process, "unit"), name) == 0)
-		return true;
-	for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
-		if (strncmp(p + 1, name, len) == 0 && (p[1 + len] == '/' || p[1 + len] == '\0'))
-			return true;
-	return false;
-}
-
-/* --unit, --container, --containers: whether the event's process is one of
- * those asked for. */
-static bool context_wanted(json_object *event)
-{
-	json_object *process = NULL;
-	const char *container;
-	bool any = !arg.n_units && !arg.n_containers && !arg.any_container;
-
-	if (any)
-		return true;
-	json_object_object_get_ex(event, "process", &process);
-	container = json_string(process, "container_id");
-	for (size_t i = 0; i < arg.n_units; i++)
-		if (in_cgroup_named(process, arg.units[i]))
-			return true;
-	if (arg.any_container && *container)
-		return true;
-	for (size_t i = 0; i < arg.n_containers; i++)
-		if (*container && strncmp(container, arg.containers[i], strlen(arg.containers[i])) == 0)
-			return true;
-	return false;
-}
-
 /* Where it ran: " [ssh.service]", " [container 0123456789ab]" (a hex id
  * shortened as docker ps does), or nothing. */
 static void print_context(json_object *process)
@@ -613,14 +576,6 @@ static void print_readable(const char *type, const char *json)
 
 static void monitor_print(struct monitor *mon, const char *type, const char *json)
 {
-	if (arg.n_units || arg.n_containers || arg.any_container) {
-		json_object *event = json_tokener_parse(json);
-		bool wanted = !event || context_wanted(event);
-
-		json_object_put(event);
-		if (!wanted)
-			return;
-	}
 	if (arg.json)
 		puts(json);
 	else
@@ -724,6 +679,13 @@ static int subscribe_message(sd_bus *bus, sd_bus_message **ret)
 	}
 	if (r >= 0 && arg.batch)
 		r = sd_bus_message_append(m, "{sv}", "batch", "b", 1);
+	/* bombusd chooses by context, the kernel leaving out the rest */
+	if (r >= 0 && arg.n_units)
+		r = append_strv(m, "units", arg.units, arg.n_units);
+	if (r >= 0 && arg.n_containers)
+		r = append_strv(m, "containers", arg.containers, arg.n_containers);
+	else if (r >= 0 && arg.any_container)
+		r = sd_bus_message_append(m, "{sv}", "containers", "b", 1);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r < 0) {

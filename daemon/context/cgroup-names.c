@@ -270,7 +270,9 @@ static void walk(int dir, char *path, size_t len, size_t size, unsigned depth, w
 {
 	DIR *d;
 	struct dirent *de;
-	int fd = dup(dir);
+	/* A new open file description: a dup() would share the directory
+	 * offset, which the walk before left at the end. */
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)

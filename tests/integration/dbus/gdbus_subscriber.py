@@ -37,6 +37,10 @@ def main():
     parser.add_argument("--prefix", action="append", default=[])
     parser.add_argument("--opcode", action="append", default=[])
     parser.add_argument("--batch", action="store_true")
+    parser.add_argument("--unit", action="append", default=[])
+    parser.add_argument("--container", action="append", default=[])
+    parser.add_argument("--containers", action="store_true")
+    parser.add_argument("--cgroup-id", action="append", type=int, default=[])
     parser.add_argument("--stop-after-subscribe", action="store_true")
     parser.add_argument("--interactive", action="store_true", help="allow interactive authorization")
     args = parser.parse_args()
@@ -54,6 +58,14 @@ def main():
         options["io_uring_opcodes"] = GLib.Variant("as", args.opcode)
     if args.batch:
         options["batch"] = GLib.Variant("b", True)
+    if args.unit:
+        options["units"] = GLib.Variant("as", args.unit)
+    if args.container:
+        options["containers"] = GLib.Variant("as", args.container)
+    elif args.containers:
+        options["containers"] = GLib.Variant("b", True)
+    if args.cgroup_id:
+        options["cgroup_ids"] = GLib.Variant("at", args.cgroup_id)
 
     bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
     state = {"path": None, "daemon": None}

@@ -1,0 +1,190 @@
+"""Subscriptions that choose by context (units, containers, cgroup_ids), on
+D-Bus and Varlink: each receives only the events of what it watches, and
+while every subscription chooses so, the kernel leaves out the records of the
+other processes before they take ring space (counter filtered_in_kernel).
+The journal output is off ("Categories=," lists none; empty would mean
+the default): it never chooses by context."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from cgroups import CONTAINER_ID, Cgroup, cgroup2_mount  # noqa: E402
+from conftest import VarlinkService  # noqa: E402
+
+OUTSIDE = 40  # processes started outside the watched cgroups per round
+UNIT = "bombus-kfilter.service"
+
+
+@pytest.fixture(scope="module")
+def service():
+    if cgroup2_mount() is None:
+        pytest.skip("no cgroup2 hierarchy is mounted here")
+    svc = VarlinkService(config="[Journal]\nCategories=,\n").start()
+    yield svc
+    svc.stop()
+
+
+def filtered(service):
+    return service.status()["counters"]["filtered_in_kernel"]
+
+
+def run_in(cgroup, *argv):
+    p = subprocess.run(cgroup.enter_command(list(argv)), timeout=30)
+    assert p.returncode == 0
+
+
+def storm(cgroup, mark, n=OUTSIDE):
+    """@n processes that move into @cgroup and exec true there, one at a
+    time: each makes a clone, an exec and an exit record."""
+    subprocess.run(["sh", "-c", f'echo $$ > "{cgroup.path}/cgroup.procs" && '
+                    f'for i in $(seq {n}); do /usr/bin/true {mark}; done'], check=True, timeout=60)
+
+
+def marks(events, mark):
+    return [e for e in events if mark in e["process"].get("args", "")]
+
+
+def wait_mark(sub, mark, what):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = [e for e in sub.event_objects() if e["type"] == "ProcessExec" and mark in e["process"]["args"]]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: no ProcessExec of {mark}")
+
+
+def assert_only_in(sub, paths, what):
+    for e in sub.event_objects():
+        cgroup = e["process"].get("cgroup", "")
+        assert any(cgroup == p or cgroup.startswith(p + "/") for p in paths), \
+            f"{what}: {e['type']} of {e['process'].get('binary_path')} in {cgroup}"
+
+
+def test_units_subscriptions_receive_only_their_unit(service):
+    """One subscription on each API, both watching one unit; a storm outside
+    is never submitted to the ring, the unit's own exec reaches both."""
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    with Cgroup(f"system.slice/{UNIT}") as watched, Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        dbus = service.subscriber("--category=process", f"--unit={UNIT}")
+        vl = service.stream({"categories": ["process"], "units": [UNIT]})
+        vl.wait_subscribed()
+        before = filtered(service)
+        storm(outside, f"{mark}-out")
+        run_in(watched, "/usr/bin/true", f"{mark}-in")
+        wait_mark(dbus, f"{mark}-in", "D-Bus")
+        wait_mark(vl, f"{mark}-in", "Varlink")
+        grown = filtered(service) - before
+        assert grown >= 3 * OUTSIDE, f"only {grown} records filtered in the kernel"
+        for sub, what in ((dbus, "D-Bus"), (vl, "Varlink")):
+            assert not marks(sub.event_objects(), f"{mark}-out"), what
+            assert_only_in(sub, [watched.name], what)
+        dbus.stop()
+        vl.stop()
+
+
+def test_subscription_without_context_turns_the_filter_off(service):
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    with Cgroup(f"system.slice/{UNIT}") as watched, Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        by_unit = service.stream({"categories": ["process"], "units": [UNIT]})
+        by_unit.wait_subscribed()
+        everything = service.subscriber("--category=process")
+        before = filtered(service)
+        storm(outside, f"{mark}-out", n=5)
+        run_in(watched, "/usr/bin/true", f"{mark}-in")
+        wait_mark(by_unit, f"{mark}-in", "by unit")
+        wait_mark(everything, f"{mark}-in", "everything")
+        trues = [e for e in marks(everything.event_objects(), f"{mark}-out")
+                 if e["type"] == "ProcessExec" and e["process"]["filename"] == "true"]
+        assert len(trues) == 5
+        assert filtered(service) == before
+        assert not marks(by_unit.event_objects(), f"{mark}-out")
+        everything.stop()
+        # alone again: the filter is back on
+        storm(outside, f"{mark}-again", n=5)
+        run_in(watched, "/usr/bin/true", f"{mark}-in2")
+        wait_mark(by_unit, f"{mark}-in2", "by unit")
+        assert filtered(service) >= before + 15
+        by_unit.stop()
+
+
+def test_slice(service):
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    with Cgroup("bombus-kfilter.slice/bombus-kfilter-a.service") as inside, \
+            Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        vl = service.stream({"categories": ["process"], "units": ["bombus-kfilter.slice"]})
+        vl.wait_subscribed()
+        before = filtered(service)
+        storm(outside, f"{mark}-out")
+        run_in(inside, "/usr/bin/true", f"{mark}-in")
+        exec_ = wait_mark(vl, f"{mark}-in", "slice")
+        assert exec_["process"]["slice"] == "bombus-kfilter.slice"
+        assert filtered(service) - before >= 3 * OUTSIDE
+        assert_only_in(vl, ["/bombus-kfilter.slice"], "slice")
+        vl.stop()
+
+
+@pytest.mark.parametrize("containers", [True, [CONTAINER_ID[:12]], [CONTAINER_ID]], ids=["any", "prefix", "id"])
+def test_containers(service, containers):
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    with Cgroup(f"system.slice/docker-{CONTAINER_ID}.scope") as container, \
+            Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        vl = service.stream({"categories": ["process"], "containers": containers})
+        vl.wait_subscribed()
+        before = filtered(service)
+        storm(outside, f"{mark}-out")
+        run_in(container, "/usr/bin/true", f"{mark}-in")
+        exec_ = wait_mark(vl, f"{mark}-in", "container")
+        assert exec_["process"]["container_id"] == CONTAINER_ID
+        assert filtered(service) - before >= 3 * OUTSIDE
+        assert not marks(vl.event_objects(), f"{mark}-out")
+        assert all(e["process"].get("container_id") for e in vl.event_objects())
+        vl.stop()
+
+
+def test_cgroup_ids(service):
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    with Cgroup("bombus-kfilter-ids/inner") as inner, Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        parent_id = os.stat(inner.path.parent).st_ino
+        dbus = service.subscriber("--category=process", f"--cgroup-id={parent_id}")
+        before = filtered(service)
+        storm(outside, f"{mark}-out")
+        run_in(inner, "/usr/bin/true", f"{mark}-in")
+        exec_ = wait_mark(dbus, f"{mark}-in", "cgroup_ids")
+        assert exec_["process"]["cgroup_id"] == inner.id
+        assert filtered(service) - before >= 3 * OUTSIDE
+        assert_only_in(dbus, ["/bombus-kfilter-ids"], "cgroup_ids")
+        dbus.stop()
+
+
+def test_new_cgroup_of_a_watched_unit(service):
+    """The unit's cgroup made after the subscription (a service start or
+    restart) is learnt from the kernel's cgroup_mkdir record."""
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    vl = service.stream({"categories": ["process"], "units": ["bombus-kfilter-late.service"]})
+    vl.wait_subscribed()
+    with Cgroup("system.slice/bombus-kfilter-late.service") as late:
+        time.sleep(0.5)  # bombusd reads the cgroup_mkdir record
+        run_in(late, "/usr/bin/true", f"{mark}-in")
+        wait_mark(vl, f"{mark}-in", "late unit")
+    vl.stop()
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"units": ["nginx"]}, "'nginx' in option 'units' is no unit name"),
+    ({"containers": ["0123"]}, "'0123' in option 'containers' is no container id"),
+    ({"cgroup_ids": [2 ** 62]}, f"{2 ** 62} in option 'cgroup_ids' is the id of no cgroup2 cgroup"),
+    ({"units": [f"u{i}.service" for i in range(65)]}, "option 'units' lists more than 64 names"),
+])
+def test_invalid_values_are_refused(service, parameters, message):
+    with service.connect() as c:
+        reply = next(c.stream("io.bombus.Monitor.Subscribe", {"categories": ["process"], **parameters}))
+    assert reply.get("error") == "io.bombus.Monitor.InvalidArgument", reply
+    assert message in str(reply["parameters"]), reply
+    r = service.bombusctl("monitor", "--category=process", "--unit=nginx", check=False)
+    assert r.returncode != 0 and "'nginx' in option 'units' is no unit name" in r.stderr, r.stderr
