@@ -285,7 +285,8 @@ static void set_context_filter(struct daemon *d, bool on)
 		int r = monitor_set_context_filter(d->monitors[i], on);
 
 		if (r < 0)
-			log_warning_errno(r, "%s: cannot switch the context filter: %m", d->monitors[i]->name);
+			log_warning_errno(r, "%s: cannot switch the context filter: %m",
+					  d->monitors[i]->name);
 	}
 	d->context_filter.on = on;
 }

@@ -136,6 +136,7 @@ static int read_subscribe(struct json_object *parameters, struct filter_reader *
 	{
 		enum subscription_option option;
 		const struct option_info *info;
+		bool boolean;
 		int r;
 
 		*bad_key = key;
@@ -146,8 +147,11 @@ static int read_subscribe(struct json_object *parameters, struct filter_reader *
 			return r;
 		}
 		info = &subscription_options[option];
-		if (info->kind == OPTION_KIND_BOOLEAN ||
-		    (info->kind == OPTION_KIND_BOOLEAN_OR_STRINGS && json_object_is_type(value, json_type_boolean))) {
+		/* containers: true, false or an array of strings */
+		boolean =
+			info->kind == OPTION_KIND_BOOLEAN || (info->kind == OPTION_KIND_BOOLEAN_OR_STRINGS &&
+							      json_object_is_type(value, json_type_boolean));
+		if (boolean) {
 			if (!json_object_is_type(value, json_type_boolean))
 				return -EINVAL;
 			r = filter_reader_boolean(rd, option, json_object_get_boolean(value));
@@ -160,7 +164,8 @@ static int read_subscribe(struct json_object *parameters, struct filter_reader *
 		for (size_t i = 0, n = json_object_array_length(value); i < n; i++) {
 			struct json_object *v = json_object_array_get_idx(value, i);
 
-			if (info->kind == OPTION_KIND_STRINGS || info->kind == OPTION_KIND_BOOLEAN_OR_STRINGS) {
+			if (info->kind == OPTION_KIND_STRINGS ||
+			    info->kind == OPTION_KIND_BOOLEAN_OR_STRINGS) {
 				if (!json_object_is_type(v, json_type_string))
 					return -EINVAL;
 				r = filter_reader_string(rd, option, json_object_get_string(v));
@@ -173,10 +178,9 @@ static int read_subscribe(struct json_object *parameters, struct filter_reader *
 				/* json-c keeps integers beyond INT64_MAX as uint64;
 				 * a negative one is refused as out of range */
 				r = filter_reader_integer(rd, option,
-							  value_int < 0 ? UINT64_MAX
-							  : value_int == INT64_MAX
-								  ? json_object_get_uint64(v)
-								  : (uint64_t)value_int);
+							  value_int < 0		   ? UINT64_MAX
+							  : value_int == INT64_MAX ? json_object_get_uint64(v)
+										   : (uint64_t)value_int);
 			}
 			if (r < 0)
 				return r;

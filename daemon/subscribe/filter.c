@@ -399,8 +399,8 @@ bool subscription_filter_match_cgroup(const struct subscription_filter *f, const
  * record said. No cgroup known: no match. */
 static bool match_context(const struct subscription_filter *f, const struct event *ev)
 {
-	const struct bombus_task *t = ev->task && (ev->task->flags & BOMBUS_TASK_CONTEXT) ? ev->task
-											: &ev->process->task;
+	const struct bombus_task *t =
+		ev->task && (ev->task->flags & BOMBUS_TASK_CONTEXT) ? ev->task : &ev->process->task;
 	const struct cgroup_info *c;
 
 	if (!(t->flags & BOMBUS_TASK_CONTEXT))

@@ -105,8 +105,8 @@ static void test_options(void)
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "uids", "ai", 1, 5), &f),
 		  "option 'uids' must be of type 'au', not 'ai'");
 	CHECK_STR(parse(options("a{sv}", 1, "color", "b", 1), &f),
-		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch, io_uring_opcodes, "
-		  "units, containers, cgroup_ids)");
+		  "unknown option 'color' (categories, types, uids, binary_path_prefixes, batch, "
+		  "io_uring_opcodes, units, containers, cgroup_ids)");
 	CHECK_STR(parse(options("a{sv}", 2, "batch", "b", 1, "batch", "b", 0), &f),
 		  "option 'batch' is given twice");
 	CHECK_STR(parse(options("a{sv}", 0), &f),
@@ -181,7 +181,8 @@ static void test_bounds(void)
 	CHECK_INT(f.n_units, 64);
 	subscription_filter_clear(&f);
 	CHECK_STR(parse(many("units", 65, "a.service"), &f), "option 'units' lists more than 64 names");
-	CHECK_STR(parse(many("containers", 65, "0123456789ab"), &f), "option 'containers' lists more than 64 ids");
+	CHECK_STR(parse(many("containers", 65, "0123456789ab"), &f),
+		  "option 'containers' lists more than 64 ids");
 
 	/* The largest array the bus takes: refused at its 65th element, in
 	 * time that does not depend on its length (it was quadratic: 39 s
@@ -304,8 +305,8 @@ static void test_context(void)
 {
 	struct subscription_filter f = { 0 };
 
-	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 2, "nginx.service",
-				"system.slice"),
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 2,
+				"nginx.service", "system.slice"),
 			&f),
 		  "");
 	CHECK_INT(f.n_units, 2);
@@ -316,14 +317,16 @@ static void test_context(void)
 	CHECK(!subscription_filter_match_cgroup(&f, "/system.slicex", NULL));
 	subscription_filter_clear(&f);
 
-	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 1, "-.slice"), &f),
-		  "");
+	CHECK_STR(
+		parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 1, "-.slice"), &f),
+		"");
 	CHECK(subscription_filter_match_cgroup(&f, "/", NULL));
 	subscription_filter_clear(&f);
 
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "b", 1), &f), "");
 	CHECK(f.any_container && subscription_filter_by_context(&f));
-	CHECK(subscription_filter_match_cgroup(&f, "/system.slice/docker-0123456789ab.scope", "0123456789ab"));
+	CHECK(subscription_filter_match_cgroup(&f, "/system.slice/docker-0123456789ab.scope",
+					       "0123456789ab"));
 	CHECK(!subscription_filter_match_cgroup(&f, "/system.slice", NULL));
 	subscription_filter_clear(&f);
 
@@ -342,7 +345,8 @@ static void test_context(void)
 
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 1, "nginx"), &f),
 		  "'nginx' in option 'units' is no unit name");
-	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, "0123"), &f),
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, "0123"),
+			&f),
 		  "'0123' in option 'containers' is no container id (12 to 64 lowercase hex digits)");
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "s", "x"), &f),
 		  "option 'containers' must be of type 'b' or 'as', not 's'");
