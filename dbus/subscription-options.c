@@ -32,29 +32,22 @@ static int read_strings(sd_bus_message *m, struct filter_reader *rd, enum subscr
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-static int read_uids(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
+/* "au" or "at" (@type 'u' or 't'): fixed-size arrays, whose size is known
+ * without reading them; the reader refuses one at its first value past the
+ * bound. */
+static int read_integers(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option,
+			 char type)
 {
-	const uint32_t *uids;
+	size_t width = type == 'u' ? sizeof(uint32_t) : sizeof(uint64_t);
+	const void *values;
 	size_t size;
 	int r;
 
-	/* A fixed-size array: its size is known without reading it, and
-	 * the reader refuses it at its first uid past the bound. */
-	r = sd_bus_message_read_array(m, 'u', (const void **)&uids, &size);
-	for (size_t i = 0; r >= 0 && i < size / sizeof(uint32_t); i++)
-		r = filter_reader_integer(rd, option, uids[i]);
-	return r;
-}
-
-static int read_ids(sd_bus_message *m, struct filter_reader *rd, enum subscription_option option)
-{
-	const uint64_t *ids;
-	size_t size;
-	int r;
-
-	r = sd_bus_message_read_array(m, 't', (const void **)&ids, &size);
-	for (size_t i = 0; r >= 0 && i < size / sizeof(uint64_t); i++)
-		r = filter_reader_integer(rd, option, ids[i]);
+	r = sd_bus_message_read_array(m, type, &values, &size);
+	for (size_t i = 0; r >= 0 && i < size / width; i++)
+		r = filter_reader_integer(rd, option,
+					  type == 'u' ? ((const uint32_t *)values)[i]
+						      : ((const uint64_t *)values)[i]);
 	return r;
 }
 
@@ -73,9 +66,9 @@ static int read_value(sd_bus_message *m, struct filter_reader *rd, enum subscrip
 	case OPTION_KIND_STRINGS:
 		return read_strings(m, rd, option);
 	case OPTION_KIND_UIDS:
-		return read_uids(m, rd, option);
+		return read_integers(m, rd, option, 'u');
 	case OPTION_KIND_IDS:
-		return read_ids(m, rd, option);
+		return read_integers(m, rd, option, 't');
 	case OPTION_KIND_BOOLEAN:
 		return read_boolean(m, rd, option);
 	case OPTION_KIND_BOOLEAN_OR_STRINGS:
