@@ -186,6 +186,9 @@ int daemon_add_output(struct daemon *d, struct output *o)
 	return 0;
 }
 
+static bool context_filter_possible(const struct daemon *d);
+static void context_filter_update(struct daemon *d);
+
 uint32_t daemon_wanted_categories(const struct daemon *d)
 {
 	uint32_t wanted = 0;
@@ -220,6 +223,10 @@ void daemon_categories_changed(struct daemon *d)
 		if (d->monitors[i]->wanted_opcodes)
 			d->monitors[i]->wanted_opcodes(d->monitors[i], opcodes.bits);
 	}
+	/* An output that chooses nothing by context (the journal, after a
+	 * reload) came or went: the kernel filter goes off or on. */
+	if (context_filter_possible(d) != d->context_filter.on)
+		context_filter_update(d);
 }
 
 void daemon_output_wants(struct daemon *d, struct output *o, uint32_t categories, const struct opcode_set *opcodes)
