@@ -338,7 +338,7 @@ static int compare_ids(const void *a, const void *b)
 
 static bool ids_contain(const uint64_t *ids, size_t n, uint64_t id)
 {
-	return bsearch(&id, ids, n, sizeof(*ids), compare_ids);
+	return n > 0 && bsearch(&id, ids, n, sizeof(*ids), compare_ids);
 }
 
 /* The kernel's filter from what the outputs watch now. New cgroups are let
