@@ -245,6 +245,10 @@ int daemon_status(struct daemon *d, unsigned authorizations_pending, struct stat
 	if (r >= 0)
 		r = status_categories(s, "wanted_categories", daemon_wanted_categories(d));
 	if (r >= 0)
+		r = s->ops->boolean(s, "kernel_context_filter", d->context_filter.on);
+	if (r >= 0)
+		r = s->ops->u64(s, "kernel_context_filter_cgroups", d->context_filter.on ? d->context_filter.n_ids : 0);
+	if (r >= 0)
 		r = dicts(s, "monitors", d, d->n_monitors, monitor);
 	if (r >= 0)
 		r = dicts(s, "outputs", d, d->n_outputs, output);

@@ -81,6 +81,8 @@ def test_units_subscriptions_receive_only_their_unit(service):
         dbus = service.subscriber("--category=process", f"--unit={UNIT}")
         vl = service.stream({"categories": ["process"], "units": [UNIT]})
         vl.wait_subscribed()
+        status = service.status()
+        assert status["kernel_context_filter"] is True and status["kernel_context_filter_cgroups"] == 1, status
         before = filtered(service)
         storm(outside, f"{mark}-out")
         run_in(watched, "/usr/bin/true", f"{mark}-in")
@@ -101,6 +103,7 @@ def test_subscription_without_context_turns_the_filter_off(service):
         by_unit = service.stream({"categories": ["process"], "units": [UNIT]})
         by_unit.wait_subscribed()
         everything = service.subscriber("--category=process")
+        assert service.status()["kernel_context_filter"] is False
         before = filtered(service)
         storm(outside, f"{mark}-out", n=5)
         run_in(watched, "/usr/bin/true", f"{mark}-in")
