@@ -198,3 +198,31 @@ def test_invalid_values_are_refused(service, parameters, message):
     assert message in str(reply["parameters"]), reply
     r = service.bombusctl("monitor", "--category=process", "--unit=nginx", check=False)
     assert r.returncode != 0 and "'nginx' in option 'units' is no unit name" in r.stderr, r.stderr
+
+
+def wait_status(service, key, value):
+    deadline = time.monotonic() + 20
+    while service.status()[key] != value:
+        assert time.monotonic() < deadline, f"{key} is not {value}"
+        time.sleep(0.05)
+
+
+def test_journal_at_reload_turns_the_filter_off(service):
+    """A journal output made by a reload never chooses by context: the
+    kernel filter goes off, and on again when it goes."""
+    vl = service.stream({"categories": ["process"], "units": [UNIT]})
+    vl.wait_subscribed()
+    wait_status(service, "kernel_context_filter", True)
+    config = service.stack.bombusd_config
+    old = config.read_text()
+    config.write_text("[Journal]\nCategories=privilege\n")
+    try:
+        r = service.bombusctl("reload")
+        assert r.returncode == 0, r.stderr
+        wait_status(service, "kernel_context_filter", False)
+    finally:
+        config.write_text(old)
+        r = service.bombusctl("reload")
+    assert r.returncode == 0, r.stderr
+    wait_status(service, "kernel_context_filter", True)
+    vl.stop()
