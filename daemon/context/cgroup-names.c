@@ -324,7 +324,25 @@ static struct cgroup_info *resolve(uint64_t id)
 
 void cgroup_names_add(uint64_t id, const char *path)
 {
-	if (names && id && !find(id))
+	struct cgroup_info *c;
+
+	if (!names || !id)
+		return;
+	c = find(id);
+	if (c && !c->path) {
+		/* Looked up before it was made (a subscription's cgroup_ids
+		 * can name any number) and taken for gone: what the kernel
+		 * says now is right. Nothing keeps an entry past a lookup. */
+		struct cgroup_info **p = bucket_of(id);
+
+		while (*p != c)
+			p = &(*p)->next;
+		*p = c->next;
+		free(c);
+		names->stats.entries--;
+		c = NULL;
+	}
+	if (!c)
 		add(id, path);
 }
 
