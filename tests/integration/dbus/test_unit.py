@@ -88,7 +88,9 @@ def run_with_caps(caps, seconds=3):
     unit runs it. A process of another user started before it is killed
     while it runs; returns (exit status, events, stderr, that pid)."""
     sleeper = subprocess.Popen(stack.as_user(stack.USER_OUT) + ["sleep", "300"])
-    time.sleep(0.2)
+    # Running sleep, not still setpriv, when bombusd reads /proc.
+    stack.wait_until(lambda: os.path.realpath(f"/proc/{sleeper.pid}/exe") == os.path.realpath("/usr/bin/sleep"),
+                     10, "the sleeper's exec")
     bounding = ",".join(["-all"] + ["+" + c.lower().removeprefix("cap_") for c in caps])
     proc = subprocess.Popen(["setpriv", f"--bounding-set={bounding}", "--inh-caps=-all", "--no-new-privs", "--",
                              stack.bombusd_binary(), "--stdout"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
