@@ -117,7 +117,12 @@ class Stack:
         self.journal_dir = self.tmp / "log"
         self.bombusd_config = self.tmp / "bombusd.conf"
         self.bombusd_config.write_text(bombusd_config)
-        self.bombusd_args = list(bombusd_args) + os.environ.get("BOMBUSD_ARGS", "").split()
+        # Its Varlink socket in the test's directory, not the host's
+        # /run/bombus: bombusctl talks Varlink by default where that is a
+        # socket, and these tests mean the bus.
+        self.varlink_socket = self.tmp / "io.bombus.Monitor"
+        self.bombusd_args = ([f"--varlink={self.varlink_socket}"] + list(bombusd_args) +
+                             os.environ.get("BOMBUSD_ARGS", "").split())
         self.bombusd_pid = None
 
     # -- setup --------------------------------------------------------------

@@ -26,8 +26,7 @@ class VarlinkService(Service):
 
     def __init__(self, config=""):
         super().__init__(config=config, bombusd_args=())
-        self.socket = str(self.dir / "io.bombus.Monitor")
-        self.stack.bombusd_args.append(f"--varlink={self.socket}")
+        self.socket = str(self.stack.varlink_socket)
         self.streams = []
 
     def connect(self, timeout=30):
