@@ -139,6 +139,14 @@ def service():
 
 
 @pytest.fixture
+def own_service():
+    """A service of the test's own, for tests that kill bombusd."""
+    svc = VarlinkService(config="[Journal]\nCategories=\n").start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
 def markers():
     m = Markers()
     yield m
