@@ -86,7 +86,9 @@ def test_monitor_subscribes_again_after_bombusd_is_killed(own_service, markers):
 
 def test_monitor_no_reconnect_exits(own_service):
     svc = own_service
-    proc = monitor(svc, "--no-reconnect")
+    # A prefix nothing runs from: the machine's events, unread, would fill
+    # the pipe and block bombusctl before it sees bombusd go.
+    proc = monitor(svc, "--no-reconnect", "--prefix=/nonexistent-bombus-test")
     old = svc.pid
     kill_bombusd(svc)
     try:

@@ -40,6 +40,11 @@ def n_subscriptions(service):
     return len(service.status()["subscriptions"])
 
 
+# A prefix nothing runs from: a monitor that nobody reads must not fill its
+# pipe with the machine's events, and block there, deaf to SIGTERM.
+NOTHING = "--prefix=/nonexistent-bombus-test"
+
+
 def start_monitor(service, *args, env=None, user=None):
     """bombusctl monitor ARGS, once it has subscribed (over either API)."""
     before = n_subscriptions(service)
@@ -134,7 +139,7 @@ def test_default_is_varlink_where_the_socket_is(service):
     for address, api in ((service.socket, "varlink"), (f"unix:{service.socket}", "varlink"),
                          (str(service.dir / "missing"), "dbus")):
         env = dict(service.stack.env(), BOMBUS_VARLINK_ADDRESS=address)
-        proc = start_monitor(service, env=env)
+        proc = start_monitor(service, NOTHING, env=env)
         try:
             assert [s["api"] for s in service.status()["subscriptions"]] == [api], address
         finally:
@@ -249,7 +254,7 @@ def test_monitor_connects_again_after_bombusd_is_killed(own_service, markers):
 
 def test_monitor_no_reconnect_exits(own_service):
     svc = own_service
-    proc = start_monitor(svc, f"--varlink={svc.socket}", "--no-reconnect")
+    proc = start_monitor(svc, f"--varlink={svc.socket}", "--no-reconnect", NOTHING)
     old = svc.pid
     kill_bombusd(svc)
     try:
