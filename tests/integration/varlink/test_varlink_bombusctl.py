@@ -4,9 +4,7 @@ asks Varlink where the socket is, D-Bus elsewhere; monitor connects again
 when bombusd comes back."""
 import json
 import os
-import queue
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -14,7 +12,7 @@ import time
 import pytest
 
 import stack
-from bombus_service import bpf_ids_of
+from bombus_service import adopt_new_bombusd, kill_bombusd, lines_of, wait_line
 
 TRANSPORTS = ("dbus", "varlink")
 
@@ -194,38 +192,12 @@ def test_replies_beyond_the_bound_are_refused(tmp_path):
 
 # -- reconnecting -------------------------------------------------------------
 
-def kill_bombusd(svc):
-    os.kill(svc.pid, signal.SIGKILL)
-    stack.wait_until(lambda: stack._has_exited(svc.pid), 10, "bombusd killed")
-    svc.stack.bombusd_pid = None
-
-
 def restart_bombusd(svc, old_pid):
-    """By D-Bus activation, for the fixture's checks at the end too."""
+    """By D-Bus activation, once the bus has seen the killed one go (a call
+    before would go to its name, and fail)."""
+    stack.wait_until(lambda: not svc.stack.name_has_owner(stack.BUS_NAME), 10, "bombusd's name released")
     svc.stack.status()
-    svc.pid = svc.stack.find_bombusd()
-    assert svc.pid != old_pid
-    svc.programs = bpf_ids_of(svc.pid, "prog")
-
-
-def lines_of(stream):
-    q = queue.Queue()
-    threading.Thread(target=lambda: [q.put(l) for l in stream], daemon=True).start()
-    return q
-
-
-def read_until(q, predicate, timeout, what):
-    """The lines of @q up to the first that @predicate accepts."""
-    deadline = time.monotonic() + timeout
-    seen = []
-    while True:
-        try:
-            line = q.get(timeout=max(0.01, deadline - time.monotonic()))
-        except queue.Empty:
-            raise AssertionError(f"{what}: not within {timeout}s; got {seen}")
-        seen.append(line)
-        if predicate(line):
-            return seen
+    adopt_new_bombusd(svc, old_pid)
 
 
 def test_monitor_connects_again_after_bombusd_is_killed(own_service, markers):
@@ -233,19 +205,21 @@ def test_monitor_connects_again_after_bombusd_is_killed(own_service, markers):
     proc = start_monitor(svc, f"--varlink={svc.socket}", "--json", f"--prefix={markers.prefix}",
                          "--type=ProcessExec")
     out, err = lines_of(proc.stdout), lines_of(proc.stderr)
+    seen = []
     try:
         markers.run("before")
-        read_until(out, lambda l: '"before"' in l, 20, "the event before")
+        wait_line(out, lambda l: '"before"' in l, 20, "the event before", seen)
         old = svc.pid
         kill_bombusd(svc)
-        read_until(err, lambda l: "bombusd went away" in l and "again every second" in l, 10,
-                   "the departure said")
+        wait_line(err, lambda l: "bombusd went away" in l and "again every second" in l, 10,
+                  "the departure said", seen)
         time.sleep(2.5)  # tries that fail, said once
         restart_bombusd(svc, old)
-        said = read_until(err, lambda l: "subscribed again" in l and "gap" in l, 20, "subscribed again")
+        said = []
+        wait_line(err, lambda l: "subscribed again" in l and "gap" in l, 20, "subscribed again", said)
         assert not any("went away" in l for l in said), said
         markers.run("after")
-        read_until(out, lambda l: '"after"' in l, 20, "the event after")
+        wait_line(out, lambda l: '"after"' in l, 20, "the event after", seen)
         assert proc.poll() is None
     finally:
         proc.terminate()
@@ -264,4 +238,4 @@ def test_monitor_no_reconnect_exits(own_service):
             proc.kill()
     assert proc.returncode == 1
     assert "bombusd went away" in proc.stderr.read()
-    restart_bombusd(svc, old)
+    restart_bombusd(svc, old)  # for the fixture's checks
