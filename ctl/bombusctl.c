@@ -106,7 +106,6 @@ static int read_names(sd_bus_message *m, char *buf, size_t size)
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-
 static int cmd_status(const struct transport *t)
 {
 	_cleanup_(json_object_putp) json_object *status = NULL;
@@ -304,7 +303,8 @@ static void monitor_print(struct monitor *mon, const char *type, const char *jso
 static void monitor_dropped(void *userdata, uint64_t count)
 {
 	fflush(stdout);
-	fprintf(stderr, "bombusctl: %" PRIu64 " events were dropped here: this client did not read fast enough\n",
+	fprintf(stderr,
+		"bombusctl: %" PRIu64 " events were dropped here: this client did not read fast enough\n",
 		count);
 }
 
@@ -530,10 +530,11 @@ static int monitor_subscribe_bus(struct monitor *mon, sd_bus_slot **owner_watch)
 	sd_bus_message *reply = NULL;
 	int r;
 
-	r = sd_bus_add_match(mon->bus, owner_watch,
-			     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-			     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BOMBUS_BUS_NAME "'",
-			     on_owner_changed, mon);
+	r = sd_bus_add_match(
+		mon->bus, owner_watch,
+		"type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+		"interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BOMBUS_BUS_NAME "'",
+		on_owner_changed, mon);
 	if (r < 0) {
 		fprintf(stderr, "bombusctl: cannot watch bombusd's name: %s\n", strerror(-r));
 		return EXIT_FAILED;
@@ -551,7 +552,7 @@ static int cmd_monitor(const struct transport *t)
 {
 	_cleanup_(varlink_stream_freep) struct varlink_stream *stream = NULL;
 	_cleanup_(json_object_putp) json_object *parameters = NULL;
-	struct monitor mon = {.bus = t->bus};
+	struct monitor mon = { .bus = t->bus };
 	sd_bus_slot *owner_watch = NULL;
 	sigset_t mask;
 	int r;
@@ -562,8 +563,8 @@ static int cmd_monitor(const struct transport *t)
 		arg.categories[arg.n_categories++] = "process";
 	if (t->varlink_path) {
 		parameters = subscribe_parameters();
-		r = parameters ? varlink_stream_new(t->varlink_path, parameters, arg.reconnect, &monitor_stream_ops,
-						    &mon, &stream)
+		r = parameters ? varlink_stream_new(t->varlink_path, parameters, arg.reconnect,
+						    &monitor_stream_ops, &mon, &stream)
 			       : EXIT_FAILED;
 	} else
 		r = monitor_subscribe_bus(&mon, &owner_watch);
@@ -633,22 +634,22 @@ static int parse_argv(int argc, char *argv[])
 		ARG_DBUS,
 	};
 	static const struct option options[] = {
-		{"category", required_argument, NULL, 'c'},
-		{"type", required_argument, NULL, 't'},
-		{"uid", required_argument, NULL, ARG_UID},
-		{"prefix", required_argument, NULL, ARG_PREFIX},
-		{"opcode", required_argument, NULL, ARG_OPCODE},
-		{"json", no_argument, NULL, ARG_JSON},
-		{"no-json", no_argument, NULL, ARG_NO_JSON},
-		{"batch", no_argument, NULL, ARG_BATCH},
-		{"count", required_argument, NULL, 'n'},
-		{"no-ask-password", no_argument, NULL, ARG_NO_ASK},
-		{"no-reconnect", no_argument, NULL, ARG_NO_RECONNECT},
-		{"output", required_argument, NULL, ARG_OUTPUT},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, ARG_VERSION},
-		{"varlink", optional_argument, NULL, ARG_VARLINK},
-		{"dbus", no_argument, NULL, ARG_DBUS},
+		{ "category", required_argument, NULL, 'c' },
+		{ "type", required_argument, NULL, 't' },
+		{ "uid", required_argument, NULL, ARG_UID },
+		{ "prefix", required_argument, NULL, ARG_PREFIX },
+		{ "opcode", required_argument, NULL, ARG_OPCODE },
+		{ "json", no_argument, NULL, ARG_JSON },
+		{ "no-json", no_argument, NULL, ARG_NO_JSON },
+		{ "batch", no_argument, NULL, ARG_BATCH },
+		{ "count", required_argument, NULL, 'n' },
+		{ "no-ask-password", no_argument, NULL, ARG_NO_ASK },
+		{ "no-reconnect", no_argument, NULL, ARG_NO_RECONNECT },
+		{ "output", required_argument, NULL, ARG_OUTPUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "varlink", optional_argument, NULL, ARG_VARLINK },
+		{ "dbus", no_argument, NULL, ARG_DBUS },
 		{},
 	};
 	unsigned long long v;
@@ -710,7 +711,8 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_VARLINK:
 			if (optarg && *optarg != '/') {
-				fprintf(stderr, "bombusctl: --varlink: '%s' is not an absolute path\n", optarg);
+				fprintf(stderr, "bombusctl: --varlink: '%s' is not an absolute path\n",
+					optarg);
 				return -EINVAL;
 			}
 			arg.transport = TRANSPORT_VARLINK;
@@ -779,7 +781,8 @@ int main(int argc, char *argv[])
 		r = cmd_monitor(&t);
 	if (r == EXIT_NOT_AUTHORIZED && t.varlink_path && arg.transport == TRANSPORT_AUTO &&
 	    arg.ask_password && isatty(STDIN_FILENO))
-		fprintf(stderr, "bombusctl: over Varlink polkit cannot ask for a password; with --dbus it can\n");
+		fprintf(stderr,
+			"bombusctl: over Varlink polkit cannot ask for a password; with --dbus it can\n");
 	transport_close(&t);
 	return r;
 }
