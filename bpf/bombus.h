@@ -21,6 +21,7 @@
 #define BOMBUS_IOURING_DATA_MAX 4096 /* a path as getname() copied it (PATH_MAX) */
 #define BOMBUS_SOCKADDR_MAX 128    /* sizeof(struct sockaddr_storage) */
 #define BOMBUS_IMA_HASH_MAX 64     /* bytes of the largest IMA digest (sha512) */
+#define BOMBUS_CGROUP_PATH_MAX 1024 /* the kernel's own bound on cgroup tracepoints' paths */
 
 enum bombus_record_kind {
 	BOMBUS_RECORD_EXEC = 1,
@@ -28,6 +29,7 @@ enum bombus_record_kind {
 	BOMBUS_RECORD_EXIT = 3,
 	BOMBUS_RECORD_PRIVILEGE = 4,
 	BOMBUS_RECORD_IOURING = 5,
+	BOMBUS_RECORD_CGROUP = 6,
 	BOMBUS_RECORD_KIND_MAX,
 };
 
@@ -104,20 +106,61 @@ struct bombus_creds {
 	__u64 cap_inheritable, cap_permitted, cap_effective;
 };
 
+/* bombus_context.ns[]: the namespaces of a task, in this order. */
+enum bombus_namespace {
+	BOMBUS_NS_PID = 0, /* the pid namespace the process's pid belongs to (not the one for its children) */
+	BOMBUS_NS_MNT,
+	BOMBUS_NS_NET,
+	BOMBUS_NS_USER, /* of its credentials */
+	BOMBUS_NS_UTS,
+	BOMBUS_NS_IPC,
+	BOMBUS_NS_CGROUP,
+	BOMBUS_NS_MAX,
+};
+
+/*
+ * Where a task runs at the moment of the record: its cgroup of the default
+ * (cgroup2) hierarchy and its namespaces. The daemon turns the cgroup id into
+ * a path, unit and container (daemon/context/); the path never crosses the
+ * ring.
+ */
+struct bombus_context {
+	__u64 cgroup_id; /* kernfs id of the cgroup2 cgroup: its inode number */
+	__u32 ns[BOMBUS_NS_MAX]; /* inode numbers, enum bombus_namespace */
+	__u32 vpid; /* the process's pid in its own pid namespace */
+};
+
+/* bombus_task.flags: which of its fields are known (records from the kernel
+ * have them all; what /proc tells the daemon at start-up lacks some). */
+enum bombus_task_flags {
+	BOMBUS_TASK_EXEC_SEQ = 1 << 0,        /* exec_seq */
+	BOMBUS_TASK_PARENT_EXEC_SEQ = 1 << 1, /* parent_exec_seq */
+	BOMBUS_TASK_CONTEXT = 1 << 2,         /* context */
+};
+
+#define BOMBUS_TASK_FROM_KERNEL (BOMBUS_TASK_EXEC_SEQ | BOMBUS_TASK_PARENT_EXEC_SEQ | BOMBUS_TASK_CONTEXT)
+
 /*
  * A task as it was when a hook ran: which process (pid and the start of its
  * leader: the daemon's key), which thread, which parent, and the objective
  * credentials in force. Every record carries one, so that no event depends
  * on what the daemon remembers for who acted and as whom.
+ *
+ * exec_seq is the leader's self_exec_id: the kernel counts execs in it (a
+ * fork inherits its parent's count), so (pid, start_ns, exec_seq) names one
+ * exec or clone of one process: the exec_id of events.
  */
 struct bombus_task {
 	__u32 pid; /* thread-group id */
 	__u32 tid;
 	__u32 ppid; /* real_parent's thread-group id */
-	__u32 pad;
+	__u32 flags; /* enum bombus_task_flags */
 	__u64 start_ns; /* CLOCK_BOOTTIME start of the thread-group leader */
 	__u64 parent_start_ns;
+	__u64 exec_seq;
+	__u64 parent_exec_seq;
 	struct bombus_creds creds;
+	struct bombus_context context;
 };
 
 /*
@@ -140,6 +183,20 @@ struct bombus_process_record {
 	/* names, then argv; sized so the BPF side can bound offsets for the
 	 * verifier with a mask (off & (2 * BOMBUS_PATH_MAX - 1)) */
 	char data[2 * BOMBUS_PATH_MAX + BOMBUS_ARGS_MAX];
+};
+
+/*
+ * A cgroup2 cgroup was made: its id and path (from the hierarchy's root,
+ * NUL-terminated), so that the daemon knows what the id names even when the
+ * cgroup is gone by the time it reads the records of the processes that ran
+ * in it. Sent whoever wants what, like the lifecycle records.
+ */
+struct bombus_cgroup_record {
+	struct bombus_record_header hdr;
+	__u64 cgroup_id;
+	__u32 path_bytes; /* NUL included */
+	__u32 pad;
+	char path[BOMBUS_CGROUP_PATH_MAX];
 };
 
 /* bombus_privilege_record.event: the ProcessEvent family */

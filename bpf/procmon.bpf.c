@@ -15,6 +15,8 @@
  *               only, never threads).
  *   exit        tp_btf/sched_process_exit: emits ProcessExit when the last
  *               thread of a process exits.
+ *   cgroup_mkdir  tp_btf/cgroup_mkdir: a cgroup2 cgroup's id and path, for
+ *               the context of events (lib/context.h).
  *
  * These lifecycle records are sent even when no consumer wants the process
  * category (see category_wanted() in lib/records.h): the daemon's process
@@ -235,6 +237,44 @@ int BPF_PROG(fork_tp_btf, struct task_struct *parent, struct task_struct *child)
 	else
 		process_binary(r, child, NULL, 0, 0);
 	set_binary_sent(child, record_finish(r));
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bombus_cgroup_record);
+} cgroup_scratch SEC(".maps");
+
+/* Every hierarchy's mkdir passes here; the default one (cgroup2) is
+ * hierarchy 0, as the "0::" of /proc/PID/cgroup says. @path is the
+ * tracepoint's own copy, from the hierarchy's root. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(cgroup_mkdir_tp_btf, struct cgroup *cgrp, const char *path)
+{
+	struct bombus_cgroup_record *r;
+	__u32 zero = 0;
+	__u64 size;
+	long n;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0;
+	r = bpf_map_lookup_elem(&cgroup_scratch, &zero);
+	if (!r)
+		return 0;
+	record_header_init(&r->hdr, BOMBUS_RECORD_CGROUP);
+	r->cgroup_id = task_cgroup_kn_id(cgrp);
+	r->pad = 0;
+	n = bpf_probe_read_kernel_str(r->path, sizeof(r->path), path);
+	if (n <= 0)
+		return 0;
+	r->path_bytes = n;
+	size = offsetof(struct bombus_cgroup_record, path) + n;
+	if (size > sizeof(*r))
+		return 0;
+	r->hdr.size = size;
+	record_submit(r, size);
 	return 0;
 }
 

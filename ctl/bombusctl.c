@@ -40,6 +40,10 @@ static struct {
 	uint64_t count; /* 0: until interrupted */
 	const char *categories[MAX_FILTERS], *types[MAX_FILTERS], *prefixes[MAX_FILTERS], *opcodes[MAX_FILTERS];
 	size_t n_categories, n_types, n_prefixes, n_opcodes;
+	/* monitor: matched here, on the process object's context fields */
+	const char *units[MAX_FILTERS], *containers[MAX_FILTERS];
+	size_t n_units, n_containers;
+	bool any_container;
 	uint32_t uids[MAX_FILTERS];
 	size_t n_uids;
 	const char *output; /* metrics --output */
@@ -63,6 +67,11 @@ static void help(void)
 	       "  -t, --type=TYPE        Only events of this type, e.g. ProcessExec (repeatable)\n"
 	       "      --uid=UID          Only processes with this real uid (repeatable)\n"
 	       "      --prefix=PATH      Only binaries at or below PATH (repeatable)\n"
+	       "      --unit=NAME        Only processes in this systemd unit, or below this slice\n"
+	       "                         (repeatable)\n"
+	       "      --container=ID     Only processes of this container (ID or a prefix of it)\n"
+	       "                         (repeatable)\n"
+	       "      --containers       Only processes in any container\n"
 	       "      --opcode=NAME      Only io_uring requests of this opcode, e.g. OPENAT; the\n"
 	       "                         kernel sends no other while nobody else wants them\n"
 	       "                         (repeatable)\n"
@@ -263,7 +272,58 @@ static int64_t json_int(json_object *obj, const char *key)
 	return json_object_object_get_ex(obj, key, &value) ? json_object_get_int64(value) : -1;
 }
 
-/* "15:04:05.123 ProcessExec pid 42 uid 1000 /usr/bin/ls -l  <- 41 /usr/bin/bash" */
+/* Whether @name is the cgroup of @process or one above it: a unit, or a
+ * slice anything below which is meant. */
+static bool in_cgroup_named(json_object *process, const char *name)
+{
+	const char *path = json_string(process, "cgroup");
+	size_t len = strlen(name);
+
+	if (strcmp(json_string(process, "unit"), name) == 0)
+		return true;
+	for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
+		if (strncmp(p + 1, name, len) == 0 && (p[1 + len] == '/' || p[1 + len] == '\0'))
+			return true;
+	return false;
+}
+
+/* --unit, --container, --containers: whether the event's process is one of
+ * those asked for. */
+static bool context_wanted(json_object *event)
+{
+	json_object *process = NULL;
+	const char *container;
+	bool any = !arg.n_units && !arg.n_containers && !arg.any_container;
+
+	if (any)
+		return true;
+	json_object_object_get_ex(event, "process", &process);
+	container = json_string(process, "container_id");
+	for (size_t i = 0; i < arg.n_units; i++)
+		if (in_cgroup_named(process, arg.units[i]))
+			return true;
+	if (arg.any_container && *container)
+		return true;
+	for (size_t i = 0; i < arg.n_containers; i++)
+		if (*container && strncmp(container, arg.containers[i], strlen(arg.containers[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Where it ran: " [ssh.service]", " [container 0123456789ab]" (a hex id
+ * shortened as docker ps does), or nothing. */
+static void print_context(json_object *process)
+{
+	const char *container = json_string(process, "container_id"), *unit = json_string(process, "unit");
+
+	if (*container)
+		printf(" [container %.*s]",
+		       strspn(container, "0123456789abcdef") == 64 ? 12 : (int)strlen(container), container);
+	else if (*unit)
+		printf(" [%s]", unit);
+}
+
+/* "15:04:05.123 ProcessExec pid 42 uid 1000 /usr/bin/ls -l [cron.service]  <- 41 /usr/bin/bash" */
 static void print_readable(const char *type, const char *json)
 {
 	json_object *event = json_tokener_parse(json), *process = NULL, *parent = NULL;
@@ -280,6 +340,7 @@ static void print_readable(const char *type, const char *json)
 	       strlen(timestamp) > 11 ? timestamp + 11 : timestamp, type, json_int(process, "pid"),
 	       json_int(process, "uid"), json_string(process, "binary_path"),
 	       *json_string(process, "args") ? " " : "", json_string(process, "args"));
+	print_context(process);
 	if (parent && json_object_is_type(parent, json_type_object))
 		printf("  <- %" PRId64 " %s", json_int(parent, "pid"), json_string(parent, "binary_path"));
 	putchar('\n');
@@ -288,6 +349,14 @@ static void print_readable(const char *type, const char *json)
 
 static void monitor_print(struct monitor *mon, const char *type, const char *json)
 {
+	if (arg.n_units || arg.n_containers || arg.any_container) {
+		json_object *event = json_tokener_parse(json);
+		bool wanted = !event || context_wanted(event);
+
+		json_object_put(event);
+		if (!wanted)
+			return;
+	}
 	if (arg.json)
 		puts(json);
 	else
@@ -623,6 +692,9 @@ static int parse_argv(int argc, char *argv[])
 		ARG_UID = 0x100,
 		ARG_PREFIX,
 		ARG_OPCODE,
+		ARG_UNIT,
+		ARG_CONTAINER,
+		ARG_CONTAINERS,
 		ARG_JSON,
 		ARG_NO_JSON,
 		ARG_BATCH,
@@ -634,22 +706,25 @@ static int parse_argv(int argc, char *argv[])
 		ARG_DBUS,
 	};
 	static const struct option options[] = {
-		{ "category", required_argument, NULL, 'c' },
-		{ "type", required_argument, NULL, 't' },
-		{ "uid", required_argument, NULL, ARG_UID },
-		{ "prefix", required_argument, NULL, ARG_PREFIX },
-		{ "opcode", required_argument, NULL, ARG_OPCODE },
-		{ "json", no_argument, NULL, ARG_JSON },
-		{ "no-json", no_argument, NULL, ARG_NO_JSON },
-		{ "batch", no_argument, NULL, ARG_BATCH },
-		{ "count", required_argument, NULL, 'n' },
-		{ "no-ask-password", no_argument, NULL, ARG_NO_ASK },
-		{ "no-reconnect", no_argument, NULL, ARG_NO_RECONNECT },
-		{ "output", required_argument, NULL, ARG_OUTPUT },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, ARG_VERSION },
-		{ "varlink", optional_argument, NULL, ARG_VARLINK },
-		{ "dbus", no_argument, NULL, ARG_DBUS },
+		{"category", required_argument, NULL, 'c'},
+		{"type", required_argument, NULL, 't'},
+		{"uid", required_argument, NULL, ARG_UID},
+		{"prefix", required_argument, NULL, ARG_PREFIX},
+		{"opcode", required_argument, NULL, ARG_OPCODE},
+		{"unit", required_argument, NULL, ARG_UNIT},
+		{"container", required_argument, NULL, ARG_CONTAINER},
+		{"containers", no_argument, NULL, ARG_CONTAINERS},
+		{"json", no_argument, NULL, ARG_JSON},
+		{"no-json", no_argument, NULL, ARG_NO_JSON},
+		{"batch", no_argument, NULL, ARG_BATCH},
+		{"count", required_argument, NULL, 'n'},
+		{"no-ask-password", no_argument, NULL, ARG_NO_ASK},
+		{"no-reconnect", no_argument, NULL, ARG_NO_RECONNECT},
+		{"output", required_argument, NULL, ARG_OUTPUT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, ARG_VERSION},
+		{"varlink", optional_argument, NULL, ARG_VARLINK},
+		{"dbus", no_argument, NULL, ARG_DBUS},
 		{},
 	};
 	unsigned long long v;
@@ -673,6 +748,20 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_OPCODE:
 			if (add_filter(arg.opcodes, &arg.n_opcodes, optarg, "opcodes") < 0)
 				return -EINVAL;
+			break;
+		case ARG_UNIT:
+		case ARG_CONTAINER:
+			if (!*optarg || strchr(optarg, '/')) {
+				fprintf(stderr, "bombusctl: '%s' is not a %s\n", optarg,
+					opt == ARG_UNIT ? "unit name" : "container id");
+				return -EINVAL;
+			}
+			if (opt == ARG_UNIT ? add_filter(arg.units, &arg.n_units, optarg, "units") < 0
+					    : add_filter(arg.containers, &arg.n_containers, optarg, "containers") < 0)
+				return -EINVAL;
+			break;
+		case ARG_CONTAINERS:
+			arg.any_container = true;
 			break;
 		case ARG_UID:
 		case 'n':

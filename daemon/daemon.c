@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "clock.h"
+#include "context/cgroup-names.h"
+#include "context/exec-id.h"
 #include "daemon.h"
 #include "log.h"
 #include "loop-stats.h"
@@ -121,6 +123,17 @@ int daemon_new(const struct config *config, struct daemon **ret)
 		free(d);
 		return r;
 	}
+	r = exec_id_init(NULL);
+	if (r < 0)
+		log_warning_errno(r, "cannot read the boot id: exec_id values start with zeros instead: %m");
+	/* Said once: every event lacks the fields then. */
+	r = cgroup_names_open(NULL);
+	if (r == -ENOENT)
+		log_warning("no cgroup2 hierarchy is mounted: events carry no cgroup, cgroup_id, unit, slice or "
+			    "container_id");
+	else if (r < 0)
+		log_warning_errno(r, "cannot open the cgroup2 hierarchy: events carry no cgroup, cgroup_id, unit, "
+				     "slice or container_id: %m");
 	d->processes = process_cache_new(config->process_cache_max, config->process_cache_max_exited, d->tick_ns);
 	if (!d->processes) {
 		daemon_free(d);
@@ -146,6 +159,7 @@ void daemon_free(struct daemon *d)
 	for (size_t i = 0; i < d->n_outputs; i++)
 		d->outputs[i]->ops->free(d->outputs[i]);
 	process_cache_free(d->processes);
+	cgroup_names_close();
 	json_writer_free(&d->writer);
 	sd_event_unref(d->event);
 	free(d);
@@ -343,7 +357,7 @@ static const char *ring_bytes_by_kind(struct daemon *d, char *buf, size_t size)
 	static const char *const names[BOMBUS_RECORD_KIND_MAX] = {
 		[BOMBUS_RECORD_EXEC] = "exec",		 [BOMBUS_RECORD_CLONE] = "clone",
 		[BOMBUS_RECORD_EXIT] = "exit",		 [BOMBUS_RECORD_PRIVILEGE] = "privilege",
-		[BOMBUS_RECORD_IOURING] = "io_uring",
+		[BOMBUS_RECORD_IOURING] = "io_uring", [BOMBUS_RECORD_CGROUP] = "cgroup",
 	};
 	size_t len = 0;
 

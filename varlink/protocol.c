@@ -9,8 +9,12 @@
 #define INPUT_MIN_CAP  4096
 #define OUTPUT_MIN_CAP 4096
 /* An output buffer emptied above this size is freed rather than kept: a
- * burst to a slow reader should not pin megabytes for the connection's life. */
-#define OUTPUT_KEEP_CAP (256 * 1024)
+ * burst to a slow reader should not pin megabytes for the connection's life.
+ * A stream that keeps its reader busy fills and empties up to its window
+ * (bombusd's WindowSize, 1 MiB by default) over and over: its buffer stays,
+ * as allocating megabytes again each time is what would cost (with glibc's
+ * dynamic mmap threshold, a search of the heap's free chunks each time). */
+#define OUTPUT_KEEP_CAP (4 * 1024 * 1024)
 
 static bool is_alpha(char c)
 {

@@ -5,6 +5,7 @@
 #define BOMBUS_BPF_TASK_H
 
 #include "../bombus.h"
+#include "context.h"
 
 /* Before 5.5 the boot-time start stamp was called real_start_time. */
 struct task_struct___pre_5_5 {
@@ -47,20 +48,25 @@ static __always_inline __u32 task_auid(struct task_struct *task)
 	return (__u32)-1; /* kernel built without audit */
 }
 
-/* Identity, parent and the objective credentials of @task now. */
+/* Identity, parent, the objective credentials and the context of @task now. */
 static __always_inline void task_read(struct bombus_task *t, struct task_struct *task)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 
 	t->pid = BPF_CORE_READ(task, tgid);
 	t->tid = BPF_CORE_READ(task, pid);
-	t->pad = 0;
+	t->flags = BOMBUS_TASK_FROM_KERNEL;
 	t->start_ns = task_start_boottime(task);
+	/* exec bumps the exec'ing thread's count, which is the leader by the
+	 * time anything reads it */
+	t->exec_seq = BPF_CORE_READ(task, group_leader, self_exec_id);
 	t->ppid = BPF_CORE_READ(parent, tgid);
 	t->parent_start_ns = task_start_boottime(parent);
+	t->parent_exec_seq = BPF_CORE_READ(parent, group_leader, self_exec_id);
 	creds_from_cred(&t->creds, BPF_CORE_READ(task, real_cred));
 	t->creds.auid = task_auid(task);
 	t->creds.pad = 0;
+	context_read(&t->context, task);
 }
 
 #endif

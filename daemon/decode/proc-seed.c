@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../context/cgroup-names.h"
 #include "../macro.h"
 #include "proc-seed.h"
 #include "text.h"
@@ -54,12 +56,27 @@ static int parse_stat(const char *stat, uint32_t *ppid, uint64_t *start_ticks)
 	return 0;
 }
 
-static void parse_status(const char *status, struct bombus_creds *creds)
+/* The last number of the "NSpid:" line: the pid in the process's own pid
+ * namespace. */
+static uint32_t parse_nspid(const char *line)
+{
+	const char *end = strchrnul(line, '\n'), *p = end;
+
+	while (p > line && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return p < end ? (uint32_t)strtoul(p, NULL, 10) : 0;
+}
+
+static void parse_status(const char *status, struct bombus_creds *creds, uint32_t *vpid)
 {
 	for (const char *line = status; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		unsigned a, b;
 		unsigned long long caps;
 
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			*vpid = parse_nspid(line);
+			continue;
+		}
 		if (sscanf(line, "Uid: %u %u", &a, &b) == 2)
 			creds->uid = a, creds->euid = b;
 		else if (sscanf(line, "Gid: %u %u", &a, &b) == 2)
@@ -71,6 +88,48 @@ static void parse_status(const char *status, struct bombus_creds *creds)
 		else if (sscanf(line, "CapEff: %llx", &caps) == 1)
 			creds->cap_effective = caps;
 	}
+}
+
+/* The id of the process's cgroup2 cgroup: the inode number of its directory
+ * ("0::PATH" in /proc/PID/cgroup) on the mount; 0 when unknown. */
+static uint64_t cgroup_id_of(int dir)
+{
+	char text[4096], path[PATH_MAX];
+	const char *mount = cgroup_names_mount(), *line;
+	struct stat st;
+
+	if (!mount || read_file(dir, "cgroup", text, sizeof(text)) < 0)
+		return 0;
+	for (line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, "0::", 3) == 0)
+			break;
+	if (!line)
+		return 0;
+	snprintf(path, sizeof(path), "%s%.*s", mount, (int)(strchrnul(line, '\n') - line - 3), line + 3);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* The namespaces from the inode numbers of /proc/PID/ns/; false when one
+ * cannot be read (a kernel without that namespace type gives 0). */
+static bool read_namespaces(int dir, struct bombus_context *c)
+{
+	static const char *const files[BOMBUS_NS_MAX] = {
+		[BOMBUS_NS_PID] = "ns/pid", [BOMBUS_NS_MNT] = "ns/mnt", [BOMBUS_NS_NET] = "ns/net",
+		[BOMBUS_NS_USER] = "ns/user", [BOMBUS_NS_UTS] = "ns/uts", [BOMBUS_NS_IPC] = "ns/ipc",
+		[BOMBUS_NS_CGROUP] = "ns/cgroup",
+	};
+
+	for (unsigned i = 0; i < BOMBUS_NS_MAX; i++) {
+		struct stat st;
+
+		if (fstatat(dir, files[i], &st, 0) < 0) {
+			if (errno != ENOENT)
+				return false;
+			st.st_ino = 0;
+		}
+		c->ns[i] = (uint32_t)st.st_ino;
+	}
+	return true;
 }
 
 /* The start tick of process @pid from /proc/PID/stat (0 when unknown). */
@@ -120,7 +179,13 @@ static int seed_one(struct process_cache *cache, int proc, const char *name, uin
 	task.parent_start_ns = task.ppid ? start_ticks_of(proc, task.ppid) * tick_ns : 0;
 	task.creds.auid = UINT32_MAX;
 	if (read_file(dir, "status", status, sizeof(status)) > 0)
-		parse_status(status, &task.creds);
+		parse_status(status, &task.creds, &task.context.vpid);
+	/* What the kernel counts (exec_seq) is not in /proc: events take it from
+	 * their records (docs/events.md, exec_id). */
+	if (read_namespaces(dir, &task.context)) {
+		task.flags |= BOMBUS_TASK_CONTEXT;
+		task.context.cgroup_id = cgroup_id_of(dir);
+	}
 	if (read_file(dir, "loginuid", loginuid, sizeof(loginuid)) > 0)
 		task.creds.auid = (uint32_t)strtoul(loginuid, NULL, 10);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../daemon.h"
+#include "../context/cgroup-names.h"
 #include "../log.h"
 #include "../ring/bpf-load.h"
 #include "../ring/monitor.h"
@@ -37,6 +38,9 @@ static const struct hook_method fork_methods[] = {
 static const struct hook_method exit_methods[] = {
 	{ ATTACH_TP_BTF, "sched_process_exit", { { "exit_tp_btf" } } },
 };
+static const struct hook_method cgroup_mkdir_methods[] = {
+	{ ATTACH_TP_BTF, "cgroup_mkdir", { { "cgroup_mkdir_tp_btf" } } },
+};
 
 #define HOOK(n, m, ...) { .name = n, .methods = m, .n_methods = ELEMENTSOF(m), __VA_ARGS__ }
 
@@ -51,6 +55,9 @@ static const struct hook procmon_hook_table[] = {
 	HOOK("exec", exec_methods),
 	HOOK("fork", fork_methods),
 	HOOK("exit", exit_methods),
+	/* Without it a cgroup removed before its processes' events are read is
+	 * shown by id alone (docs/events.md). */
+	HOOK("cgroup_mkdir", cgroup_mkdir_methods, .optional = true, .best_effort = true),
 };
 
 struct procmon {
@@ -198,6 +205,18 @@ void procmon_decode(struct daemon *d, const void *data, size_t size)
 		}
 		handle_process_record(d, data);
 		return;
+	case BOMBUS_RECORD_CGROUP: {
+		const struct bombus_cgroup_record *r = data;
+
+		if (hdr->size < offsetof(struct bombus_cgroup_record, path) + 1 || r->path_bytes == 0 ||
+		    offsetof(struct bombus_cgroup_record, path) + r->path_bytes > hdr->size ||
+		    r->path[r->path_bytes - 1] != '\0') {
+			d->counters.malformed++;
+			return;
+		}
+		cgroup_names_add(r->cgroup_id, r->path);
+		return;
+	}
 	default:
 		d->counters.malformed++;
 	}

@@ -18,11 +18,13 @@
 #include <systemd/sd-journal.h>
 
 #include "../category.h"
+#include "../context/cgroup-names.h"
+#include "../context/exec-id.h"
 #include "../daemon.h"
 #include "../log.h"
 #include "output.h"
 
-#define JOURNAL_FIELDS 10
+#define JOURNAL_FIELDS 13
 
 struct journal_entry {
 	struct journal_entry *next;
@@ -120,8 +122,28 @@ static void cut_at_character(char *s, size_t len)
 		s[start] = '\0';
 }
 
+/* Like journald's _SYSTEMD_UNIT, but of the monitored process at the event:
+ * BOMBUS_UNIT, BOMBUS_CONTAINER_ID and BOMBUS_EXEC_ID, where known. */
+struct entry_context {
+	const char *unit, *container_id;
+	char exec_id[EXEC_ID_MAX];
+};
+
+static void entry_context(const struct bombus_task *t, struct entry_context *ret)
+{
+	const struct cgroup_info *cgroup = t->flags & BOMBUS_TASK_CONTEXT ? cgroup_names_lookup(t->context.cgroup_id)
+									     : NULL;
+
+	ret->unit = cgroup && cgroup->unit ? cgroup->unit : "";
+	ret->container_id = cgroup && cgroup->container_id ? cgroup->container_id : "";
+	ret->exec_id[0] = '\0';
+	if (t->flags & BOMBUS_TASK_EXEC_SEQ)
+		exec_id_format(ret->exec_id, t->pid, t->start_ns, t->exec_seq);
+}
+
 static struct journal_entry *entry_new(const struct event *ev, const char *json, size_t json_len)
 {
+	struct entry_context context;
 	const struct event_type_info *type = event_type_info(ev->type);
 	const struct category_info *category = category_from_bit(event_type_category(ev->type));
 	const struct process *p = ev->process;
@@ -147,9 +169,11 @@ static struct journal_entry *entry_new(const struct event *ev, const char *json,
 	snprintf(priority, sizeof(priority), "%d", category->journal_priority);
 	snprintf(pid, sizeof(pid), "%u", p->task.pid);
 	snprintf(uid, sizeof(uid), "%u", acting_uid);
+	entry_context(ev->task ?: &p->task, &context);
 
 	size = strlen(message) + strlen(type->journal_message_id) + strlen(priority) + strlen(type->name) +
-	       strlen(pid) + strlen(uid) + strlen(path) + json_len + sizeof("bombusd") +
+	       strlen(pid) + strlen(uid) + strlen(path) + json_len + sizeof("bombusd") + strlen(context.unit) +
+	       strlen(context.container_id) + strlen(context.exec_id) +
 	       JOURNAL_FIELDS * 32; /* field names and '=' */
 	e = malloc(sizeof(*e) + size);
 	if (!e)
@@ -165,6 +189,12 @@ static struct journal_entry *entry_new(const struct event *ev, const char *json,
 	entry_add_string(e, &used, "BOMBUS_PID", pid);
 	entry_add_string(e, &used, "BOMBUS_UID", uid);
 	entry_add_string(e, &used, "BOMBUS_BINARY_PATH", path);
+	if (*context.unit)
+		entry_add_string(e, &used, "BOMBUS_UNIT", context.unit);
+	if (*context.container_id)
+		entry_add_string(e, &used, "BOMBUS_CONTAINER_ID", context.container_id);
+	if (*context.exec_id)
+		entry_add_string(e, &used, "BOMBUS_EXEC_ID", context.exec_id);
 	entry_add(e, &used, "BOMBUS_EVENT_JSON", json, json_len);
 	return e;
 }

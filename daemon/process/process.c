@@ -93,6 +93,7 @@ struct process *process_new(const struct bombus_task *task, bool cloned, bool st
 	head = w->len;
 	process_json_task(w, task);
 	json_raw(w, image->json, image->json_len);
+	process_json_context(w, task);
 	json_literal(w, "}");
 	if (w->failed)
 		return NULL;
@@ -129,5 +130,7 @@ void process_unref(struct process *p)
 bool bombus_task_same_state(const struct bombus_task *a, const struct bombus_task *b)
 {
 	return a->tid == b->tid && a->ppid == b->ppid && a->parent_start_ns == b->parent_start_ns &&
-	       memcmp(&a->creds, &b->creds, sizeof(a->creds)) == 0;
+	       a->flags == b->flags && a->exec_seq == b->exec_seq && a->parent_exec_seq == b->parent_exec_seq &&
+	       memcmp(&a->creds, &b->creds, sizeof(a->creds)) == 0 &&
+	       memcmp(&a->context, &b->context, sizeof(a->context)) == 0;
 }

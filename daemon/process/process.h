@@ -54,7 +54,7 @@ struct process {
 
 	size_t json_head_len; /* json up to and with "tid": */
 	size_t json_len;
-	char json[]; /* the process object, with this snapshot's task */
+	char json[]; /* the process object, with this snapshot's task and context */
 };
 
 /* A new snapshot (one reference, the caller's) of @task running @image (a
@@ -69,6 +69,6 @@ static inline void process_unrefp(struct process **p)
 		process_unref(*p);
 }
 
-/* Whether @a and @b name the same thread with the same parent and credentials:
- * then an event's task renders as the snapshot's. */
+/* Whether @a and @b name the same thread with the same parent, credentials
+ * and context: then an event's task renders as the snapshot's. */
 bool bombus_task_same_state(const struct bombus_task *a, const struct bombus_task *b);

@@ -14,7 +14,27 @@ void event_render_process(struct json_writer *w, const struct process *p, const 
 	json_raw(w, p->json, p->json_head_len);
 	process_json_task(w, task);
 	json_raw(w, p->image->json, p->image->json_len);
+	process_json_context(w, task);
 	json_literal(w, "}");
+}
+
+void event_render_parent(struct json_writer *w, const struct process *parent, const struct bombus_task *child)
+{
+	struct bombus_task known;
+
+	/* A parent seeded from /proc lacks its exec count: the child's record
+	 * has it (and its exact start), so that its exec_id is the child's
+	 * parent_exec_id. */
+	if (!child || (parent->task.flags & BOMBUS_TASK_EXEC_SEQ) || !(child->flags & BOMBUS_TASK_PARENT_EXEC_SEQ) ||
+	    child->ppid != parent->task.pid) {
+		event_render_process(w, parent, NULL);
+		return;
+	}
+	known = parent->task;
+	known.start_ns = child->parent_start_ns;
+	known.exec_seq = child->parent_exec_seq;
+	known.flags |= BOMBUS_TASK_EXEC_SEQ;
+	event_render_process(w, parent, &known);
 }
 
 bool event_render(struct json_writer *w, const struct event *ev, int64_t offset)
@@ -30,7 +50,7 @@ bool event_render(struct json_writer *w, const struct event *ev, int64_t offset)
 	event_render_process(w, ev->process, ev->task);
 	json_literal(w, ",\"parent\":");
 	if (ev->parent)
-		event_render_process(w, ev->parent, NULL);
+		event_render_parent(w, ev->parent, ev->task);
 	else
 		json_literal(w, "null");
 	if (ev->render_fields)

@@ -36,6 +36,8 @@ bool event_render(struct json_writer *w, const struct event *ev, int64_t boot_to
 /* Writes the process object of @p as @task shows it (NULL: as the snapshot
  * does); ptrace's "child" uses it too. */
 void event_render_process(struct json_writer *w, const struct process *p, const struct bombus_task *task);
+/* Writes @parent's process object for an event of @child's (NULL: none). */
+void event_render_parent(struct json_writer *w, const struct process *parent, const struct bombus_task *child);
 
 /* A reference to an immutable copy of the rendering, made on first use;
  * NULL on allocation failure. */

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "../clock.h"
+#include "../context/cgroup-names.h"
+#include "../context/exec-id.h"
 #include "flags.h"
 #include "process-json.h"
 
@@ -65,5 +67,61 @@ void process_json_image(struct json_writer *w, const struct image_fields *image)
 	if (image->incomplete) {
 		json_literal(w, ",\"incomplete\":");
 		json_string(w, image_incomplete_to_string(image->incomplete, flags));
+	}
+}
+
+/* Written piece by piece: no formatting of a temporary per event. */
+static void exec_id(struct json_writer *w, uint32_t pid, uint64_t start_ns, uint64_t exec_seq)
+{
+	json_literal(w, "\"");
+	json_raw(w, exec_id_boot(), EXEC_ID_BOOT_LEN);
+	json_literal(w, ":");
+	json_uint(w, pid);
+	json_literal(w, ":");
+	json_uint(w, start_ns);
+	json_literal(w, ":");
+	json_uint(w, exec_seq);
+	json_literal(w, "\"");
+}
+
+/* The inode number of the initial pid namespace (PROC_PID_INIT_INO). */
+#define INIT_PID_NS_INUM 0xEFFFFFFCu
+
+void process_json_context(struct json_writer *w, const struct bombus_task *t)
+{
+	static const char *const ns_keys[BOMBUS_NS_MAX] = {
+		[BOMBUS_NS_PID] = "{\"pid\":",     [BOMBUS_NS_MNT] = ",\"mnt\":",
+		[BOMBUS_NS_NET] = ",\"net\":",     [BOMBUS_NS_USER] = ",\"user\":",
+		[BOMBUS_NS_UTS] = ",\"uts\":",     [BOMBUS_NS_IPC] = ",\"ipc\":",
+		[BOMBUS_NS_CGROUP] = ",\"cgroup\":",
+	};
+	const struct cgroup_info *cgroup;
+	bool init_pid_ns;
+
+	if (t->flags & BOMBUS_TASK_EXEC_SEQ) {
+		json_literal(w, ",\"exec_id\":");
+		exec_id(w, t->pid, t->start_ns, t->exec_seq);
+	}
+	/* pid 0's parent (the idle task) is no process */
+	if ((t->flags & BOMBUS_TASK_PARENT_EXEC_SEQ) && t->ppid) {
+		json_literal(w, ",\"parent_exec_id\":");
+		exec_id(w, t->ppid, t->parent_start_ns, t->parent_exec_seq);
+	}
+	if (!(t->flags & BOMBUS_TASK_CONTEXT))
+		return;
+	cgroup = cgroup_names_lookup(t->context.cgroup_id);
+	if (cgroup)
+		json_raw(w, cgroup->json, cgroup->json_len);
+	json_literal(w, ",\"namespaces\":");
+	for (unsigned i = 0; i < BOMBUS_NS_MAX; i++) {
+		json_text(w, ns_keys[i]);
+		json_uint(w, t->context.ns[i]);
+	}
+	init_pid_ns = t->context.ns[BOMBUS_NS_PID] == INIT_PID_NS_INUM;
+	json_literal(w, "},\"in_init_pid_ns\":");
+	json_boolean(w, init_pid_ns);
+	if (!init_pid_ns) {
+		json_literal(w, ",\"vpid\":");
+		json_uint(w, t->context.vpid);
 	}
 }

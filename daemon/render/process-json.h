@@ -8,6 +8,7 @@
  *   {"start_time":"...","cloned":false,"pid":N,"tid":   head
  *   N,"ppid":N,"uid":N,...,"cap_effective":"..."        task
  *   ,"secureexec":"...",...,"args":"..."                image (then bombus's own fields)
+ *   ,"exec_id":"...",...,"namespaces":{...},...         context (bombus's own)
  *   }
  */
 #pragma once
@@ -34,4 +35,7 @@ struct image_fields {
 
 void process_json_head(struct json_writer *w, int64_t start_realtime_ns, bool cloned, uint32_t pid);
 void process_json_task(struct json_writer *w, const struct bombus_task *task);
+/* exec_id, parent_exec_id, the cgroup's fields and the namespaces of @task,
+ * as far as its flags say they are known. */
+void process_json_context(struct json_writer *w, const struct bombus_task *task);
 void process_json_image(struct json_writer *w, const struct image_fields *image);

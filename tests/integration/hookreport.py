@@ -30,6 +30,7 @@ METHODS = {
     "exec": ["tp_btf/sched_process_exec"],
     "fork": ["tp_btf/sched_process_fork"],
     "exit": ["tp_btf/sched_process_exit"],
+    "cgroup_mkdir": ["tp_btf/cgroup_mkdir"],
     "setuid": _syscall_hook("task_fix_setuid", "security_task_fix_setuid", "setuid"),
     "setgid": _syscall_hook("task_fix_setgid", "security_task_fix_setgid", "setgid"),
     "capset": _syscall_hook("capset", "security_capset", "capset"),

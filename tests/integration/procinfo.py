@@ -19,7 +19,13 @@ PROCESS_KEYS = {
     "cap_inheritable", "cap_permitted", "cap_effective", "secureexec", "filename",
     "binary_path", "args",
 }
-OPTIONAL_PROCESS_KEYS = {"binary_ima_hash"}
+OPTIONAL_PROCESS_KEYS = {"binary_ima_hash", "incomplete"}
+# bombus's own context fields (docs/events.md), in this order after the
+# spec's; each may be absent (unknown, or not applicable).
+CONTEXT_KEYS = ("exec_id", "parent_exec_id", "cgroup", "cgroup_id", "unit", "slice", "container_id",
+                "namespaces", "in_init_pid_ns", "vpid")
+NAMESPACE_KEYS = ("pid", "mnt", "net", "user", "uts", "ipc", "cgroup")
+EXEC_ID = re.compile(r"^[0-9a-f]{16}:\d+:\d+:\d+$")
 SECUREEXEC_NAMES = ("SETUID", "SETGID", "FILE_CAPS", "FILELESS_EXEC")
 LIFECYCLE_TYPES = ("ProcessExec", "ProcessClone", "ProcessExit")
 
@@ -146,10 +152,32 @@ def assert_recent(text, not_before, not_after, slack=2.0):
 CAPS_FORMAT = re.compile(r"^(|ALL_CAPS|CAP_[A-Z0-9_]+( \| CAP_[A-Z0-9_]+)*)$")
 
 
+def assert_context_shape(p, where):
+    """bombus's context fields: after the spec's, in their order, each of
+    its type."""
+    keys = list(p)
+    context = [k for k in keys if k in CONTEXT_KEYS]
+    assert keys[len(keys) - len(context):] == context, f"{where}: context fields not last: {keys}"
+    assert context == [k for k in CONTEXT_KEYS if k in p], f"{where}: context fields out of order: {context}"
+    for key in ("exec_id", "parent_exec_id"):
+        if key in p:
+            assert EXEC_ID.match(p[key]), f"{where}: {key} = {p[key]!r}"
+    if "cgroup" in p:
+        assert p["cgroup"].startswith("/") and isinstance(p["cgroup_id"], int), where
+    if "namespaces" in p:
+        assert list(p["namespaces"]) == list(NAMESPACE_KEYS), f"{where}: namespaces {p['namespaces']}"
+        assert isinstance(p["in_init_pid_ns"], bool), where
+        assert ("vpid" in p) == (not p["in_init_pid_ns"]), f"{where}: vpid only outside the initial pid ns"
+    for key in ("unit", "slice", "container_id"):
+        if key in p:
+            assert isinstance(p[key], str) and p[key], f"{where}: {key} = {p[key]!r}"
+
+
 def assert_process_shape(p, where):
-    keys = set(p)
+    keys = set(p) - set(CONTEXT_KEYS)
     assert PROCESS_KEYS <= keys <= PROCESS_KEYS | OPTIONAL_PROCESS_KEYS, \
         f"{where}: keys {sorted(keys ^ PROCESS_KEYS)} differ from the spec"
+    assert_context_shape(p, where)
     assert ISO8601_MS.match(p["start_time"]), f"{where}: start_time {p['start_time']!r}"
     assert isinstance(p["cloned"], bool), where
     for key in ("pid", "tid", "ppid", "uid", "euid", "gid", "egid", "auid"):

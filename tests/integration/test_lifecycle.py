@@ -93,9 +93,12 @@ def test_parent_started_before_bombusd_comes_from_proc(start_bombusd):
     assert abs(procinfo.parse_time(parent["start_time"]) - started) < procinfo.TICK + 0.02
     clone = daemon.wait_event("ProcessClone", exec_["process"]["pid"], since=since)
     assert clone["parent"] == parent
-    # Its exit shows what /proc said, too.
+    # Its exit shows what /proc said, too; only its own record knows its
+    # parent's exec count (parent_exec_id): /proc does not tell it.
     exit_ = daemon.wait_event("ProcessExit", shell.pid, since=since)
-    assert exit_["process"] == parent
+    assert "parent_exec_id" not in parent
+    assert {k: v for k, v in exit_["process"].items() if k != "parent_exec_id"} == parent
+    assert exit_["process"]["parent_exec_id"].split(":")[1] == str(os.getpid())
 
 
 def test_process_started_before_bombusd_execs(start_bombusd):

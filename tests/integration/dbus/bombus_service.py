@@ -20,6 +20,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 
 sys.path.insert(0, str(Path(__file__).parent))
 import stack  # noqa: E402
@@ -55,6 +57,7 @@ class Service:
         self.dir.chmod(0o755)
         self.stack = stack.Stack(self.dir, bombusd_config=config, polkit=polkit, journald=journald,
                                  bombusd_args=bombusd_args)
+        self.socket = self.stack.varlink_socket
         self.subscribers = []
         self.programs = set()
 
@@ -128,25 +131,27 @@ class Service:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Subscriber:
-    """gdbus_subscriber.py as a subprocess, its output parsed as it arrives."""
+class JsonLinesProcess:
+    """A client program as a subprocess (as @user when given) printing one
+    JSON object per line, its lines parsed as they arrive."""
 
-    def __init__(self, stack_, args, user):
-        argv = (stack.as_user(user) if user else []) + [PYTHON, str(HERE / "gdbus_subscriber.py"), *args]
+    def __init__(self, argv, user=None, env=None):
+        argv = (stack.as_user(user) if user else []) + argv
         # SIGKILL: a subscriber may be stopped (SIGSTOP) when the run ends.
-        self.proc = subprocess.Popen(argv, env=stack_.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      preexec_fn=lambda: stack.die_with_parent(signal.SIGKILL))
         self.lines = []
         self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        self.path = None
 
     def _read(self):
         for line in self.proc.stdout:
             with self.cond:
                 self.lines.append(json.loads(line))
                 self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
 
     def wait_for(self, predicate, timeout=20, what="line"):
         deadline = time.monotonic() + timeout
@@ -161,37 +166,19 @@ class Subscriber:
                                          f"{len(self.lines)} lines: {self.lines[:3]} stderr: {self.stderr()}")
                 self.cond.wait(min(left, 0.5))
 
-    def wait_subscribed(self):
-        line = self.wait_for(lambda l: "subscription" in l or "error" in l, what="subscription")
-        assert "subscription" in line, f"Subscribe failed: {line}"
-        self.path = line["subscription"]
-        return self.path
-
-    def events(self):
-        """(type, parsed JSON) of every event received so far, in order."""
-        with self.cond:
-            lines = list(self.lines)
-        out = []
-        for line in lines:
-            if line.get("signal") == "Event":
-                out.append((line["type"], json.loads(line["json"])))
-            elif line.get("signal") == "Events":
-                out += [(t, json.loads(j)) for t, j in line["events"]]
-        return out
-
-    def dropped(self):
-        with self.cond:
-            return sum(l["count"] for l in self.lines if l.get("signal") == "Dropped")
+    def event_objects(self):
+        """Every event received so far, parsed, in order."""
+        raise NotImplementedError
 
     def wait_event(self, type_, pid, timeout=20):
         deadline = time.monotonic() + timeout
         while True:
-            for t, event in self.events():
-                if t == type_ and event["process"]["pid"] == pid:
+            for event in self.event_objects():
+                if event["type"] == type_ and event["process"]["pid"] == pid:
                     return event
             if time.monotonic() > deadline:
                 raise AssertionError(f"no {type_} of pid {pid} within {timeout}s; "
-                                     f"{len(self.events())} events received")
+                                     f"{len(self.event_objects())} events received")
             time.sleep(0.05)
 
     def stderr(self):
@@ -208,6 +195,39 @@ class Subscriber:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+
+
+class Subscriber(JsonLinesProcess):
+    """gdbus_subscriber.py: a D-Bus subscriber."""
+
+    def __init__(self, stack_, args, user):
+        super().__init__([PYTHON, str(HERE / "gdbus_subscriber.py"), *args], user, stack_.env())
+        self.path = None
+
+    def wait_subscribed(self):
+        line = self.wait_for(lambda l: "subscription" in l or "error" in l, what="subscription")
+        assert "subscription" in line, f"Subscribe failed: {line}"
+        self.path = line["subscription"]
+        return self.path
+
+    def event_objects(self):
+        with self.cond:
+            lines = list(self.lines)
+        out = []
+        for line in lines:
+            if line.get("signal") == "Event":
+                out.append(json.loads(line["json"]))
+            elif line.get("signal") == "Events":
+                out += [json.loads(j) for _, j in line["events"]]
+        return out
+
+    def events(self):
+        """(type, parsed JSON) of every event received so far, in order."""
+        return [(e["type"], e) for e in self.event_objects()]
+
+    def dropped(self):
+        with self.cond:
+            return sum(l["count"] for l in self.lines if l.get("signal") == "Dropped")
 
 
 class Markers:
@@ -234,6 +254,13 @@ class Markers:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def markers():
+    m = Markers()
+    yield m
+    m.cleanup()
 
 
 # -- bombusd going away (tests of clients that reconnect) ----------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bombus_service import Markers, Service  # noqa: E402
+from bombus_service import Service, markers  # noqa: E402,F401 (a fixture)
 
 @pytest.fixture(scope="module")
 def service():
@@ -15,10 +15,3 @@ def service():
     svc = Service(config="[Journal]\nCategories=process\n[Subscriptions]\nMaxPerClient=4\n").start()
     yield svc
     svc.stop()
-
-
-@pytest.fixture
-def markers():
-    m = Markers()
-    yield m
-    m.cleanup()

@@ -117,10 +117,9 @@ class Stack:
         self.journal_dir = self.tmp / "log"
         self.bombusd_config = self.tmp / "bombusd.conf"
         self.bombusd_config.write_text(bombusd_config)
-        # Its Varlink socket in the test's directory, not the host's
-        # /run/bombus: bombusctl talks Varlink by default where that is a
-        # socket, and these tests mean the bus.
-        self.varlink_socket = self.tmp / "io.bombus.Monitor"
+        # bombusd's Varlink socket in the test's directory: tests never touch
+        # the system's /run/bombus, nor a bombusd of another run.
+        self.varlink_socket = str(self.tmp / "io.bombus.Monitor")
         self.bombusd_args = ([f"--varlink={self.varlink_socket}"] + list(bombusd_args) +
                              os.environ.get("BOMBUSD_ARGS", "").split())
         self.bombusd_pid = None
@@ -271,9 +270,11 @@ class Stack:
         return self.bombusd_pid
 
     def journal(self, *matches):
-        """Entries of the test journal as dicts (journalctl -o json)."""
+        """Entries of the test journal as dicts (journalctl -o json; --all:
+        fields beyond 4096 bytes, as events with context often are, would be
+        null otherwise)."""
         r = subprocess.run(["journalctl", "-D", str(self.journal_dir / "journal"), "--no-pager", "-o", "json",
-                            *matches], capture_output=True, text=True)
+                            "--all", *matches], capture_output=True, text=True)
         return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
     # -- teardown -----------------------------------------------------------

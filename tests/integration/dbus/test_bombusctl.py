@@ -10,12 +10,12 @@ import stack
 
 def start_monitor(service, *args, user=stack.USER_IN):
     """bombusctl monitor ARGS, once it has subscribed."""
-    before = {s["path"] for s in service.status()["subscriptions"]}
+    before = {s.get("path") for s in service.status()["subscriptions"]}
     argv = (stack.as_user(user) if user else []) + [stack.bombusctl_binary(), "monitor", *args]
     proc = subprocess.Popen(argv, env=service.stack.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 20
-    while not {s["path"] for s in service.status()["subscriptions"]} - before:
+    while not {s.get("path") for s in service.status()["subscriptions"]} - before:
         assert proc.poll() is None, proc.stderr.read()
         assert time.monotonic() < deadline, "bombusctl monitor did not subscribe"
         time.sleep(0.05)
@@ -129,3 +129,53 @@ def test_invalid_multibyte_prefix_is_answered_at_once(service):
     assert "is not an absolute path of at most 4096 bytes" in r.stderr
     assert "'/éé" in r.stderr and "...'" in r.stderr
     assert elapsed < 5, elapsed
+
+
+def test_monitor_unit_and_container_filters(service, markers):
+    """--unit, --containers: only those processes' events, each line showing
+    where it ran."""
+    from cgroups import CONTAINER_ID, Cgroup
+
+    unit = f"bombus-ctl-{time.monotonic_ns()}.service"
+    by_unit = start_monitor(service, "--no-json", f"--prefix={markers.prefix}", f"--unit={unit}", "--count=1")
+    in_container = start_monitor(service, "--json", f"--prefix={markers.prefix}", "--containers", "--count=1")
+    outside = markers.run("outside")
+    with Cgroup(f"system.slice/{unit}") as cgroup, Cgroup(f"system.slice/docker-{CONTAINER_ID}.scope") as docker:
+        for where, arg in ((cgroup, "in-unit"), (docker, "in-container")):
+            child = subprocess.Popen(where.enter_command([str(markers.binary), arg]))
+            assert child.wait(30) == 0
+            if arg == "in-unit":
+                inside = child.pid
+        out, err = by_unit.communicate(timeout=30)
+        assert by_unit.returncode == 0, err
+        assert re.fullmatch(rf"\S+ ProcessExec pid {inside} uid 0 {markers.binary} in-unit \[{re.escape(unit)}\]  <- .+",
+                            out.strip()), out
+        out, err = in_container.communicate(timeout=30)
+        assert in_container.returncode == 0, err
+        event = json.loads(out)
+        assert event["process"]["container_id"] == CONTAINER_ID and event["process"]["args"] == "in-container"
+        assert event["process"]["pid"] != outside
+
+
+def test_process_shows_the_context(service):
+    from cgroups import Cgroup
+
+    unit = f"bombus-ctl-{time.monotonic_ns()}.service"
+    with Cgroup(f"system.slice/{unit}") as cgroup:
+        sleeper = subprocess.Popen(cgroup.enter_command(["sleep", "30"]))
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                r = service.bombusctl("process", str(sleeper.pid))
+                if r.returncode == 0 and json.loads(r.stdout)["filename"] == "sleep":
+                    break
+                assert time.monotonic() < deadline, r.stderr
+                time.sleep(0.1)
+        finally:
+            sleeper.kill()
+            sleeper.wait()
+    process = json.loads(r.stdout)
+    assert process["unit"] == unit and process["slice"] == "system.slice"
+    assert process["cgroup"] == f"/system.slice/{unit}"
+    assert process["exec_id"].split(":")[1] == str(sleeper.pid)
+    assert set(process["namespaces"]) == {"pid", "mnt", "net", "user", "uts", "ipc", "cgroup"}

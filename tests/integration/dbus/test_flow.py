@@ -21,7 +21,7 @@ def small_backlog():
 
 
 def subscription(svc, path):
-    return next(s for s in svc.status()["subscriptions"] if s["path"] == path)
+    return next(s for s in svc.status()["subscriptions"] if s.get("path") == path)
 
 
 def test_stuck_subscriber_does_not_delay_another(small_backlog, markers):

@@ -3,9 +3,11 @@ against what bombusd does (systemd is not PID 1 here, so each setting that
 matters is reproduced: the capability bounding set and no_new_privs with
 setpriv, the system call filter by tracing bombusd)."""
 import json
+import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -197,6 +199,11 @@ def test_sandboxed_service(installed):
     tmp.chmod(0o755)
     bus = stack.Stack(tmp, polkit=False, journald=False).start()
     markers = Markers()
+    # RuntimeDirectory=bombus: the one place bombusd may write, where it binds
+    # its Varlink socket (a directory of the test's, mounted there).
+    runtime_made = not os.path.exists("/run/bombus")
+    os.makedirs("/run/bombus", exist_ok=True)
+    (tmp / "runtime").mkdir()
     # The installed binary is under /usr; the one under test may be in a
     # clone under /tmp, which the sandbox's own /tmp would hide.
     binary = tmp / "bombusd"
@@ -209,6 +216,7 @@ def test_sandboxed_service(installed):
           ("null", "zero", "full", "random", "urandom")],
         f"umount {tmp}/dev",
         "for d in /home /root /run/user /tmp /var/tmp; do [ -d $d ] && mount -t tmpfs -o mode=0755 tmpfs $d; done",
+        f"mount --bind {tmp}/runtime /run/bombus",
         "mount -o remount,bind,ro /",
         "mount -o remount,bind,ro /sys",
         "mount -o remount,bind,ro /sys/kernel/tracing",
@@ -233,6 +241,16 @@ def test_sandboxed_service(installed):
         # Every hook the configuration wants (ima_hash is off unless asked for).
         assert all(hook[1] != "disabled" for hook in bus.status()["monitors"][0]["hooks"]
                    if hook[0] != "ima_hash")
+        # Varlink, bound in the RuntimeDirectory (seen here through the
+        # directory mounted there).
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+            c.settimeout(30)
+            c.connect(str(tmp / "runtime" / "io.bombus.Monitor"))
+            c.sendall(b'{"method":"io.bombus.Monitor.GetProcess","parameters":{"pid":%d}}\0' % os.getpid())
+            reply = b""
+            while not reply.endswith(b"\0"):
+                reply += c.recv(65536)
+        assert json.loads(reply[:-1])["parameters"]["process"]["pid"] == os.getpid()
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(30) == 0
         assert "bombusd: counters:" in daemon.stderr.read()
@@ -243,3 +261,5 @@ def test_sandboxed_service(installed):
         bus.stop()
         markers.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
+        if runtime_made:
+            os.rmdir("/run/bombus")

@@ -4,11 +4,7 @@ io.bombus.Monitor on a socket in the test's directory; clients written from
 the protocol (vlclient.py), as the test itself or as a process of a test
 user."""
 import json
-import signal
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -16,17 +12,16 @@ import pytest
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "dbus"))
-import stack  # noqa: E402
-from bombus_service import PYTHON, Markers, Service  # noqa: E402
+from bombus_service import PYTHON, JsonLinesProcess, Service, markers  # noqa: E402,F401 (a fixture)
 from vlclient import Connection  # noqa: E402
 
 
 class VarlinkService(Service):
-    """bombusd on a private bus, with its Varlink socket at self.socket."""
+    """bombusd on a private bus, with its Varlink socket at self.socket (in
+    the test's directory), and Varlink clients of it."""
 
     def __init__(self, config=""):
-        super().__init__(config=config, bombusd_args=())
-        self.socket = str(self.stack.varlink_socket)
+        super().__init__(config=config)
         self.streams = []
 
     def connect(self, timeout=30):
@@ -49,86 +44,36 @@ class VarlinkService(Service):
         super().stop()
 
 
-class Stream:
-    """vlclient.py streaming Subscribe as a subprocess (as @user when
-    given), its replies parsed as they arrive."""
+class Stream(JsonLinesProcess):
+    """vlclient.py streaming Subscribe (as @user when given)."""
 
     def __init__(self, socket, parameters, user):
-        argv = (stack.as_user(user) if user else []) + [
-            PYTHON, str(HERE / "vlclient.py"), socket, "io.bombus.Monitor.Subscribe", json.dumps(parameters),
-            "--more"]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     preexec_fn=lambda: stack.die_with_parent(signal.SIGKILL))
-        self.replies = []
-        self.cond = threading.Condition()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        super().__init__([PYTHON, str(HERE / "vlclient.py"), socket, "io.bombus.Monitor.Subscribe",
+                          json.dumps(parameters), "--more"], user)
 
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cond:
-                self.replies.append(json.loads(line))
-                self.cond.notify_all()
+    @property
+    def replies(self):
         with self.cond:
-            self.cond.notify_all()
-
-    def wait_for(self, predicate, timeout=20, what="reply"):
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for r in self.replies:
-                    if predicate(r):
-                        return r
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not self.reader.is_alive()):
-                    raise AssertionError(f"no {what} within {timeout}s; got {len(self.replies)} replies: "
-                                         f"{self.replies[:3]} stderr: {self.stderr()}")
-                self.cond.wait(min(left, 0.5))
+            return list(self.lines)
 
     def wait_subscribed(self):
         r = self.wait_for(lambda r: "error" in r or r.get("parameters", {}).get("subscribed"), what="subscribed")
         assert "error" not in r, f"Subscribe failed: {r}"
         return r
 
-    def events(self):
-        with self.cond:
-            replies = list(self.replies)
+    def event_objects(self):
         out = []
-        for r in replies:
+        for r in self.replies:
             p = r.get("parameters", {})
             if "event" in p:
                 out.append(p["event"])
             out += p.get("events", [])
         return out
 
+    events = event_objects
+
     def dropped(self):
-        with self.cond:
-            return sum(r.get("parameters", {}).get("dropped", 0) for r in self.replies)
-
-    def wait_event(self, type_, pid, timeout=20):
-        deadline = time.monotonic() + timeout
-        while True:
-            for e in self.events():
-                if e["type"] == type_ and e["process"]["pid"] == pid:
-                    return e
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {type_} of pid {pid} within {timeout}s; {len(self.events())} events")
-            time.sleep(0.05)
-
-    def stderr(self):
-        if self.proc.poll() is None:
-            return "(running)"
-        return self.proc.stderr.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        return sum(r.get("parameters", {}).get("dropped", 0) for r in self.replies)
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +89,3 @@ def own_service():
     svc = VarlinkService(config="[Journal]\nCategories=\n").start()
     yield svc
     svc.stop()
-
-
-@pytest.fixture
-def markers():
-    m = Markers()
-    yield m
-    m.cleanup()

@@ -6,7 +6,9 @@ import json
 import subprocess
 
 import stack
-from conftest import HERE
+from pathlib import Path
+
+HERE = Path(__file__).parent
 
 IFACE = "io.bombus.Monitor"
 
