@@ -62,8 +62,9 @@ def test_metrics_units(installed):
     r = verify(root, "bombus-metrics.timer")
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr
     service = unit_file.with_name("bombus-metrics.service")
+    # --dbus: a connection to bombusd.socket's Varlink socket would start it.
     assert unit_setting(service, "ExecStart")[1:] == [
-        "metrics", "--output=/var/lib/prometheus/node-exporter/bombus.prom"]
+        "--dbus", "metrics", "--output=/var/lib/prometheus/node-exporter/bombus.prom"]
     assert unit_setting(unit_file.with_name("bombus-metrics.timer"), "OnUnitActiveSec") == ["15s"]
     r = subprocess.run(["systemd-analyze", "security", "--offline=true", f"--root={root}", "--threshold=20",
                         str(service)], capture_output=True, text=True)
