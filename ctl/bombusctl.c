@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bombusctl: the command line client of org.bombus.Monitor1. */
+/* bombusctl: the command line client of org.bombus.Monitor1 and of
+ * io.bombus.Monitor (transport.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,18 +21,13 @@
 
 #include "api.h"
 #include "config.h"
-#include "bus-dict.h"
+#include "bus-json.h"
+#include "exit-status.h"
+#include "json-cleanup.h"
 #include "metrics.h"
-
-/* Exit codes, documented in help() and docs/service.md. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAILED = 1,	 /* bus or bombusd unavailable, other errors */
-	EXIT_USAGE = 2,		 /* bad command line, or InvalidArgument */
-	EXIT_NOT_AUTHORIZED = 3, /* polkit said no */
-	EXIT_NO_SUCH_PROCESS = 4,
-	EXIT_TOO_MANY = 5, /* TooManySubscriptions */
-};
+#include "status-print.h"
+#include "transport.h"
+#include "varlink-stream.h"
 
 #define MAX_FILTERS 64
 
@@ -51,12 +47,15 @@ static struct {
 	uint32_t uids[MAX_FILTERS];
 	size_t n_uids;
 	const char *output; /* metrics --output */
+	enum transport_choice transport;
+	const char *varlink_path; /* --varlink=PATH */
 } arg = {.ask_password = true, .reconnect = true};
 
 static void help(void)
 {
 	printf("Usage: bombusctl [OPTIONS] COMMAND\n"
-	       "Talks to bombusd, the bombus security monitor, on the system bus.\n\n"
+	       "Talks to bombusd, the bombus security monitor, over Varlink when its socket\n"
+	       "is there, else on the system bus (D-Bus).\n\n"
 	       "Commands:\n"
 	       "  status                 Show what bombusd monitors, its hooks and counters\n"
 	       "  monitor                Print events as they happen, until interrupted\n"
@@ -88,7 +87,10 @@ static void help(void)
 	       "      --output=FILE      Write them to FILE, replaced at once (a temporary\n"
 	       "                         file in its directory, renamed)\n\n"
 	       "Other options:\n"
-	       "      --no-ask-password  Do not let polkit ask for a password\n"
+	       "      --varlink[=PATH]   Talk Varlink to the socket PATH (default\n"
+	       "                         $BOMBUS_VARLINK_ADDRESS, else " BOMBUS_VARLINK_SOCKET ")\n"
+	       "      --dbus             Talk D-Bus, the only API of reload\n"
+	       "      --no-ask-password  Do not let polkit ask for a password (only D-Bus can)\n"
 	       "  -h, --help             Show this help\n"
 	       "      --version          Show the version\n\n"
 	       "Exit status: 0 success; 1 failure (e.g. bombusd unavailable); 2 invalid\n"
@@ -96,60 +98,7 @@ static void help(void)
 	       "subscriptions. The bus is $DBUS_SYSTEM_BUS_ADDRESS when set.\n");
 }
 
-/* Prints a failed call and maps it to an exit code. */
-static int call_failed(const char *what, const sd_bus_error *error, int r)
-{
-	/* bombusd's messages say what is wrong; the name decides the code. */
-	static const struct {
-		const char *name;
-		int code;
-	} known[] = {
-		{BOMBUS_ERROR_NOT_AUTHORIZED, EXIT_NOT_AUTHORIZED},
-		{BOMBUS_ERROR_INVALID_ARGUMENT, EXIT_USAGE},
-		{BOMBUS_ERROR_NO_SUCH_PROCESS, EXIT_NO_SUCH_PROCESS},
-		{BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS, EXIT_TOO_MANY},
-		{BOMBUS_ERROR_INVALID_CONFIGURATION, EXIT_FAILED},
-	};
-
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (sd_bus_error_has_name(error, known[i].name)) {
-			fprintf(stderr, "bombusctl: %s: %s\n", what, error->message);
-			return known[i].code;
-		}
-	if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-		fprintf(stderr, "bombusctl: %s: bombusd is not running and cannot be started: %s\n", what,
-			error->message);
-	else if (sd_bus_error_is_set(error))
-		fprintf(stderr, "bombusctl: %s: %s\n", what, error->message ?: error->name);
-	else
-		fprintf(stderr, "bombusctl: %s: %s\n", what, strerror(-r));
-	return EXIT_FAILED;
-}
-
-static int connect_bus(sd_bus **ret)
-{
-	int r = sd_bus_open_system(ret);
-
-	if (r < 0) {
-		fprintf(stderr, "bombusctl: cannot connect to the system bus: %s\n", strerror(-r));
-		return -EXIT_FAILED;
-	}
-	sd_bus_set_allow_interactive_authorization(*ret, arg.ask_password && isatty(STDIN_FILENO));
-	return 0;
-}
-
 /* ---- status ------------------------------------------------------------ */
-
-static void print_duration(uint64_t usec)
-{
-	uint64_t s = usec / 1000000;
-
-	if (s >= 86400)
-		printf("%" PRIu64 "d ", s / 86400);
-	if (s >= 3600)
-		printf("%" PRIu64 "h ", s / 3600 % 24);
-	printf("%" PRIu64 "min %" PRIu64 "s", s / 60 % 60, s % 60);
-}
 
 /* Reads "as" into one line, names separated by spaces. */
 static int read_names(sd_bus_message *m, char *buf, size_t size)
@@ -167,201 +116,13 @@ static int read_names(sd_bus_message *m, char *buf, size_t size)
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-
-/* Each a{sv} of an aa{sv}: @begin, its entries, @end. */
-typedef void (*dict_edge_fn)(void *state);
-
-static int dicts_foreach(sd_bus_message *m, dict_entry_fn entry, dict_edge_fn begin, dict_edge_fn end,
-			 void *state)
+static int cmd_status(const struct transport *t)
 {
-	int r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+	_cleanup_(json_object_putp) json_object *status = NULL;
+	int r = transport_get_status(t, true, "status", &status);
 
-	while (r >= 0 && sd_bus_message_at_end(m, false) == 0) {
-		begin(state);
-		r = dict_foreach(m, entry, state);
-		end(state);
-	}
-	return r < 0 ? r : sd_bus_message_exit_container(m);
-}
-
-struct row {
-	char name[128], categories[128], client[64], hooks[1024];
-	uint64_t a, b, c;
-	int batch;
-};
-
-static void row_begin(void *state)
-{
-	*(struct row *)state = (struct row){.name = "-", .client = "-"};
-}
-
-/* monitors: name, events_lost_kernel, hooks */
-static int monitor_entry(sd_bus_message *m, const char *key, void *state)
-{
-	struct row *row = state;
-	const char *s, *method, *target;
-	int r;
-
-	if (strcmp(key, "name") == 0) {
-		r = sd_bus_message_read(m, "s", &s);
-		snprintf(row->name, sizeof(row->name), "%s", r >= 0 ? s : "?");
-		return r < 0 ? r : 1;
-	}
-	if (strcmp(key, "events_lost_kernel") == 0)
-		return sd_bus_message_read(m, "t", &row->a) < 0 ? -EBADMSG : 1;
-	if (strcmp(key, "hooks") != 0)
-		return 0;
-	r = sd_bus_message_enter_container(m, 'a', "(sss)");
-	while (r >= 0 && (r = sd_bus_message_read(m, "(sss)", &s, &method, &target)) > 0) {
-		size_t len = strlen(row->hooks);
-
-		snprintf(row->hooks + len, sizeof(row->hooks) - len, "  hook %-12s %-11s %s\n", s, method,
-			 target);
-	}
-	return r < 0 ? r : sd_bus_message_exit_container(m) < 0 ? -EBADMSG : 1;
-}
-
-static void monitor_end(void *state)
-{
-	const struct row *row = state;
-
-	printf("Monitor %s:\n%s  %" PRIu64 " records lost in the kernel\n", row->name, row->hooks, row->a);
-}
-
-/* outputs: name, categories, dropped; subscriptions: path, client,
- * categories, batch, delivered, dropped, backlog_events */
-static int row_entry(sd_bus_message *m, const char *key, void *state)
-{
-	struct row *row = state;
-	const char *s;
-	int r = 0;
-
-	if (strcmp(key, "name") == 0 || strcmp(key, "path") == 0 || strcmp(key, "client") == 0) {
-		r = sd_bus_message_read(m, key[0] == 'p' ? "o" : "s", &s);
-		if (r >= 0)
-			snprintf(key[0] == 'c' ? row->client : row->name,
-				 key[0] == 'c' ? sizeof(row->client) : sizeof(row->name), "%s", s);
-	} else if (strcmp(key, "categories") == 0)
-		r = read_names(m, row->categories, sizeof(row->categories));
-	else if (strcmp(key, "dropped") == 0)
-		r = sd_bus_message_read(m, "t", &row->a);
-	else if (strcmp(key, "delivered") == 0)
-		r = sd_bus_message_read(m, "t", &row->b);
-	else if (strcmp(key, "backlog_events") == 0)
-		r = sd_bus_message_read(m, "t", &row->c);
-	else if (strcmp(key, "batch") == 0)
-		r = sd_bus_message_read(m, "b", &row->batch);
-	else
-		return 0;
-	return r < 0 ? r : 1;
-}
-
-static void output_end(void *state)
-{
-	const struct row *row = state;
-
-	printf("  %-8s categories: %-24s dropped: %" PRIu64 "\n", row->name, row->categories, row->a);
-}
-
-static void subscription_end(void *state)
-{
-	const struct row *row = state;
-
-	printf("  %s  client %s  %s%s  delivered %" PRIu64 "  dropped %" PRIu64 "  backlog %" PRIu64 "\n",
-	       row->name, row->client, row->categories, row->batch ? " (batch)" : "", row->b, row->a, row->c);
-}
-
-struct summary {
-	const char *version, *kernel;
-	uint64_t uptime, emitted, lost, dropped, cache;
-	uint32_t subscribers;
-	char wanted[128];
-};
-
-static int summary_entry(sd_bus_message *m, const char *key, void *state)
-{
-	static const struct {
-		const char *key, *type;
-		size_t offset;
-	} fields[] = {
-		{"version", "s", offsetof(struct summary, version)},
-		{"kernel_release", "s", offsetof(struct summary, kernel)},
-		{"uptime_usec", "t", offsetof(struct summary, uptime)},
-		{"events_emitted", "t", offsetof(struct summary, emitted)},
-		{"events_lost_kernel", "t", offsetof(struct summary, lost)},
-		{"events_dropped", "t", offsetof(struct summary, dropped)},
-		{"process_cache_entries", "t", offsetof(struct summary, cache)},
-		{"subscribers", "u", offsetof(struct summary, subscribers)},
-	};
-	struct summary *sum = state;
-	int r;
-
-	if (strcmp(key, "wanted_categories") == 0)
-		return (r = read_names(m, sum->wanted, sizeof(sum->wanted))) < 0 ? r : 1;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strcmp(key, fields[i].key) == 0)
-			return (r = sd_bus_message_read(m, fields[i].type, (char *)sum + fields[i].offset)) <
-					       0
-				       ? r
-				       : 1;
-	return 0;
-}
-
-static int sections_entry(sd_bus_message *m, const char *key, void *state)
-{
-	const struct summary *sum = state;
-	struct row row;
-	int r;
-
-	if (strcmp(key, "monitors") == 0)
-		r = dicts_foreach(m, monitor_entry, row_begin, monitor_end, &row);
-	else if (strcmp(key, "outputs") == 0) {
-		printf("Outputs:\n");
-		r = dicts_foreach(m, row_entry, row_begin, output_end, &row);
-	} else if (strcmp(key, "subscriptions") == 0) {
-		printf("Subscriptions: %" PRIu32 "\n", sum->subscribers);
-		r = dicts_foreach(m, row_entry, row_begin, subscription_end, &row);
-	} else
-		return 0;
-	return r < 0 ? r : 1;
-}
-
-static int print_status(sd_bus_message *reply)
-{
-	struct summary sum = {.version = "?", .kernel = "?", .wanted = "-"};
-	int r;
-
-	r = sd_bus_message_rewind(reply, true);
-	if (r >= 0)
-		r = dict_foreach(reply, summary_entry, &sum);
-	if (r >= 0) {
-		printf("bombusd %s on Linux %s, up ", sum.version, sum.kernel);
-		print_duration(sum.uptime);
-		printf("\nEvents: %" PRIu64 " emitted, %" PRIu64 " lost in the kernel, %" PRIu64
-		       " dropped\nWanted categories: %s\nProcess cache: %" PRIu64 " entries\n",
-		       sum.emitted, sum.lost, sum.dropped, sum.wanted, sum.cache);
-		r = sd_bus_message_rewind(reply, true);
-		if (r >= 0)
-			r = dict_foreach(reply, sections_entry, &sum);
-	}
-	if (r < 0) {
-		fprintf(stderr, "bombusctl: cannot read the status: %s\n", strerror(-r));
-		return EXIT_FAILED;
-	}
-	return EXIT_OK;
-}
-
-static int cmd_status(sd_bus *bus)
-{
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	int r;
-
-	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetStatus",
-			       &error, &reply, "");
-	r = r < 0 ? call_failed("GetStatus", &error, r) : print_status(reply);
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
+	if (r == EXIT_OK)
+		status_print(status);
 	return r;
 }
 
@@ -370,7 +131,7 @@ static int cmd_status(sd_bus *bus)
 /* @arg.output replaced at once: a reader (node_exporter) never sees half a
  * file. The temporary file is in the same directory, so rename() is atomic,
  * and its name does not end in .prom, which the textfile collector skips. */
-static int write_metrics_file(sd_bus_message *reply)
+static int write_metrics_file(json_object *status)
 {
 	size_t len = strlen(arg.output);
 	char *tmp = malloc(len + sizeof(".tmp-XXXXXX"));
@@ -393,7 +154,7 @@ static int write_metrics_file(sd_bus_message *reply)
 		close(fd);
 		goto fail;
 	}
-	r = metrics_write(reply, f);
+	r = metrics_write(status, f);
 	if (r >= 0 && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0))
 		r = -errno ?: -EIO;
 	if (fclose(f) != 0 && r >= 0)
@@ -407,40 +168,25 @@ fail:
 	return r;
 }
 
-static int cmd_metrics(sd_bus *bus)
+static int cmd_metrics(const struct transport *t)
 {
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *call = NULL, *reply = NULL;
+	_cleanup_(json_object_putp) json_object *status = NULL;
 	int r;
 
 	/* Without D-Bus activation: a scrape (bombus-metrics.timer) must not
 	 * start a bombusd that an administrator stopped. */
-	r = sd_bus_message_new_method_call(bus, &call, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
-					   "GetStatus");
-	if (r >= 0)
-		r = sd_bus_message_set_auto_start(call, false);
-	if (r >= 0)
-		r = sd_bus_call(bus, call, 0, &error, &reply);
-	sd_bus_message_unref(call);
-	if (r < 0 &&
-	    sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-		fprintf(stderr, "bombusctl: metrics: bombusd is not running\n");
-		r = EXIT_FAILED;
-	} else if (r < 0)
-		r = call_failed("GetStatus", &error, r);
-	else {
-		r = arg.output ? write_metrics_file(reply) : metrics_write(reply, stdout);
-		if (r >= 0 && !arg.output && fflush(stdout) != 0)
-			r = -errno;
-		if (r < 0) {
-			fprintf(stderr, "bombusctl: cannot write the metrics%s%s: %s\n",
-				arg.output ? " to " : "", arg.output ?: "", strerror(-r));
-			r = EXIT_FAILED;
-		}
+	r = transport_get_status(t, false, "metrics", &status);
+	if (r != EXIT_OK)
+		return r;
+	r = arg.output ? write_metrics_file(status) : metrics_write(status, stdout);
+	if (r >= 0 && !arg.output && fflush(stdout) != 0)
+		r = -errno;
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: cannot write the metrics%s%s: %s\n", arg.output ? " to " : "",
+			arg.output ?: "", strerror(-r));
+		return EXIT_FAILED;
 	}
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
-	return r;
+	return EXIT_OK;
 }
 
 /* ---- reload ------------------------------------------------------------ */
@@ -455,7 +201,7 @@ static int cmd_reload(sd_bus *bus)
 	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "Reload", &error,
 			       &reply, "");
 	if (r < 0)
-		r = call_failed("Reload", &error, r);
+		r = bus_call_failed("Reload", &error, r);
 	else if ((r = read_names(reply, names, sizeof(names))) < 0) {
 		fprintf(stderr, "bombusctl: cannot read the reply of Reload: %s\n", strerror(-r));
 		r = EXIT_FAILED;
@@ -471,11 +217,9 @@ static int cmd_reload(sd_bus *bus)
 
 /* ---- process ----------------------------------------------------------- */
 
-static int cmd_process(sd_bus *bus, const char *pid_arg)
+static int cmd_process(const struct transport *t, const char *pid_arg)
 {
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const char *json;
+	_cleanup_free_ char *json = NULL;
 	char *end;
 	unsigned long pid;
 	int r;
@@ -486,23 +230,15 @@ static int cmd_process(sd_bus *bus, const char *pid_arg)
 		fprintf(stderr, "bombusctl: process: '%s' is not a pid\n", pid_arg);
 		return EXIT_USAGE;
 	}
-	r = sd_bus_call_method(bus, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE, "GetProcess",
-			       &error, &reply, "u", (uint32_t)pid);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "s", &json);
-	if (r < 0)
-		r = call_failed("GetProcess", &error, r);
-	else {
+	r = transport_get_process(t, (uint32_t)pid, &json);
+	if (r == EXIT_OK) {
 		json_object *obj = isatty(STDOUT_FILENO) ? json_tokener_parse(json) : NULL;
 
 		puts(obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 								       JSON_C_TO_STRING_NOSLASHESCAPE)
 			 : json);
 		json_object_put(obj);
-		r = EXIT_OK;
 	}
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
 	return r;
 }
 
@@ -588,6 +324,39 @@ static void monitor_print(struct monitor *mon, const char *type, const char *jso
 	}
 }
 
+static void monitor_dropped(void *userdata, uint64_t count)
+{
+	fflush(stdout);
+	fprintf(stderr,
+		"bombusctl: %" PRIu64 " events were dropped here: this client did not read fast enough\n",
+		count);
+}
+
+/* Whoever reads our output sees each message's events at once. */
+static void monitor_flush(void *userdata)
+{
+	struct monitor *mon = userdata;
+
+	if (fflush(stdout) != 0 && !mon->done) {
+		mon->done = true;
+		sd_event_exit(mon->event, EXIT_OK);
+	}
+}
+
+static void monitor_event(void *userdata, const char *type, const char *json)
+{
+	struct monitor *mon = userdata;
+
+	if (!mon->done)
+		monitor_print(mon, type, json);
+}
+
+static const struct varlink_stream_ops monitor_stream_ops = {
+	.event = monitor_event,
+	.dropped = monitor_dropped,
+	.flush = monitor_flush,
+};
+
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct monitor *mon = userdata;
@@ -611,18 +380,9 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		r = sd_bus_message_enter_container(m, 'a', "(ss)");
 		while (r >= 0 && !mon->done && (r = sd_bus_message_read(m, "(ss)", &type, &json)) > 0)
 			monitor_print(mon, type, json);
-	} else if (sd_bus_message_is_signal(m, NULL, "Dropped") && sd_bus_message_read(m, "t", &count) >= 0) {
-		fflush(stdout);
-		fprintf(stderr,
-			"bombusctl: %" PRIu64
-			" events were dropped here: this client did not read fast enough\n",
-			count);
-	}
-	/* Whoever reads our output sees each message's events at once. */
-	if (fflush(stdout) != 0 && !mon->done) {
-		mon->done = true;
-		sd_event_exit(mon->event, EXIT_OK);
-	}
+	} else if (sd_bus_message_is_signal(m, NULL, "Dropped") && sd_bus_message_read(m, "t", &count) >= 0)
+		monitor_dropped(mon, count);
+	monitor_flush(mon);
 	return 0;
 }
 
@@ -632,62 +392,50 @@ static int on_interrupt(sd_event_source *s, const struct signalfd_siginfo *si, v
 	return 0;
 }
 
-static int append_strv(sd_bus_message *m, const char *key, const char *const *values, size_t n)
+/* The options of Subscribe: the same on D-Bus (an a{sv}) and Varlink (its
+ * parameters). NULL: no memory. */
+static json_object *subscribe_parameters(void)
 {
-	int r = sd_bus_message_open_container(m, 'e', "sv");
+	json_object *p = json_object_new_object();
+	int r = p ? 0 : -ENOMEM;
 
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", key);
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'v', "as");
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "s");
-	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = sd_bus_message_append(m, "s", values[i]);
-	for (int i = 0; r >= 0 && i < 3; i++)
-		r = sd_bus_message_close_container(m);
-	return r;
+	if (r >= 0 && arg.n_categories)
+		r = json_add_strv(p, "categories", arg.categories, arg.n_categories);
+	if (r >= 0 && arg.n_types)
+		r = json_add_strv(p, "types", arg.types, arg.n_types);
+	if (r >= 0 && arg.n_prefixes)
+		r = json_add_strv(p, "binary_path_prefixes", arg.prefixes, arg.n_prefixes);
+	if (r >= 0 && arg.n_opcodes)
+		r = json_add_strv(p, "io_uring_opcodes", arg.opcodes, arg.n_opcodes);
+	if (r >= 0 && arg.n_uids)
+		r = json_add_u32v(p, "uids", arg.uids, arg.n_uids);
+	if (r >= 0 && arg.batch)
+		r = json_object_object_add(p, "batch", json_object_new_boolean(true)) < 0 ? -ENOMEM : 0;
+	/* bombusd chooses by context, and has the kernel leave out the rest */
+	if (r >= 0 && arg.n_units)
+		r = json_add_strv(p, "units", arg.units, arg.n_units);
+	if (r >= 0 && arg.n_containers)
+		r = json_add_strv(p, "containers", arg.containers, arg.n_containers);
+	else if (r >= 0 && arg.any_container)
+		r = json_object_object_add(p, "containers", json_object_new_boolean(true)) < 0 ? -ENOMEM : 0;
+	if (r < 0) {
+		json_object_put(p);
+		return NULL;
+	}
+	return p;
 }
 
 static int subscribe_message(sd_bus *bus, sd_bus_message **ret)
 {
+	_cleanup_(json_object_putp) json_object *parameters = subscribe_parameters();
 	sd_bus_message *m = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH, BOMBUS_INTERFACE,
-					   "Subscribe");
+	r = parameters ? sd_bus_message_new_method_call(bus, &m, BOMBUS_BUS_NAME, BOMBUS_OBJECT_PATH,
+							BOMBUS_INTERFACE, "Subscribe")
+		       : -ENOMEM;
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "{sv}");
-	if (r >= 0 && arg.n_categories)
-		r = append_strv(m, "categories", arg.categories, arg.n_categories);
-	if (r >= 0 && arg.n_types)
-		r = append_strv(m, "types", arg.types, arg.n_types);
-	if (r >= 0 && arg.n_prefixes)
-		r = append_strv(m, "binary_path_prefixes", arg.prefixes, arg.n_prefixes);
-	if (r >= 0 && arg.n_opcodes)
-		r = append_strv(m, "io_uring_opcodes", arg.opcodes, arg.n_opcodes);
-	if (r >= 0 && arg.n_uids) {
-		r = sd_bus_message_open_container(m, 'e', "sv");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "s", "uids");
-		if (r >= 0)
-			r = sd_bus_message_open_container(m, 'v', "au");
-		if (r >= 0)
-			r = sd_bus_message_append_array(m, 'u', arg.uids, arg.n_uids * sizeof(arg.uids[0]));
-		for (int i = 0; r >= 0 && i < 2; i++)
-			r = sd_bus_message_close_container(m);
-	}
-	if (r >= 0 && arg.batch)
-		r = sd_bus_message_append(m, "{sv}", "batch", "b", 1);
-	/* bombusd chooses by context, the kernel leaving out the rest */
-	if (r >= 0 && arg.n_units)
-		r = append_strv(m, "units", arg.units, arg.n_units);
-	if (r >= 0 && arg.n_containers)
-		r = append_strv(m, "containers", arg.containers, arg.n_containers);
-	else if (r >= 0 && arg.any_container)
-		r = sd_bus_message_append(m, "{sv}", "containers", "b", 1);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
+		r = bus_message_append_json_dict(m, parameters);
 	if (r < 0) {
 		sd_bus_message_unref(m);
 		return r;
@@ -742,7 +490,7 @@ static int on_resubscribed(sd_bus_message *reply, void *userdata, sd_bus_error *
 	if (e && sd_bus_error_has_names(e, BOMBUS_ERROR_NOT_AUTHORIZED, BOMBUS_ERROR_INVALID_ARGUMENT,
 					BOMBUS_ERROR_TOO_MANY_SUBSCRIPTIONS)) {
 		/* What it would answer again: no point trying. */
-		sd_event_exit(mon->event, call_failed("Subscribe", e, -EIO));
+		sd_event_exit(mon->event, bus_call_failed("Subscribe", e, -EIO));
 		return 0;
 	}
 	if (e || monitor_subscribed(mon, reply) < 0) {
@@ -805,11 +553,37 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
 	return 0;
 }
 
-static int cmd_monitor(sd_bus *bus)
+/* Subscribes on the bus, watching bombusd's name first: a departure right
+ * after is seen. */
+static int monitor_subscribe_bus(struct monitor *mon, sd_bus_slot **owner_watch)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	struct monitor mon = {.bus = bus};
+	int r;
+
+	r = sd_bus_add_match(
+		mon->bus, owner_watch,
+		"type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+		"interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BOMBUS_BUS_NAME "'",
+		on_owner_changed, mon);
+	if (r < 0) {
+		fprintf(stderr, "bombusctl: cannot watch bombusd's name: %s\n", strerror(-r));
+		return EXIT_FAILED;
+	}
+	r = subscribe(mon->bus, &reply, &error);
+	if (r >= 0)
+		r = monitor_subscribed(mon, reply);
+	r = r < 0 ? bus_call_failed("Subscribe", &error, r) : EXIT_OK;
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+static int cmd_monitor(const struct transport *t)
+{
+	_cleanup_(varlink_stream_freep) struct varlink_stream *stream = NULL;
+	_cleanup_(json_object_putp) json_object *parameters = NULL;
+	struct monitor mon = { .bus = t->bus };
 	sd_bus_slot *owner_watch = NULL;
 	sigset_t mask;
 	int r;
@@ -818,23 +592,15 @@ static int cmd_monitor(sd_bus *bus)
 		arg.json = !isatty(STDOUT_FILENO);
 	if (!arg.n_categories && !arg.n_types)
 		arg.categories[arg.n_categories++] = "process";
-	/* Watched before subscribing: a departure right after is seen. */
-	r = sd_bus_add_match(bus, &owner_watch,
-			     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-			     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BOMBUS_BUS_NAME "'",
-			     on_owner_changed, &mon);
-	if (r < 0) {
-		fprintf(stderr, "bombusctl: cannot watch bombusd's name: %s\n", strerror(-r));
-		r = EXIT_FAILED;
+	if (t->varlink_path) {
+		parameters = subscribe_parameters();
+		r = parameters ? varlink_stream_new(t->varlink_path, parameters, arg.reconnect,
+						    &monitor_stream_ops, &mon, &stream)
+			       : EXIT_FAILED;
+	} else
+		r = monitor_subscribe_bus(&mon, &owner_watch);
+	if (r != EXIT_OK)
 		goto out;
-	}
-	r = subscribe(bus, &reply, &error);
-	if (r >= 0)
-		r = monitor_subscribed(&mon, reply);
-	if (r < 0) {
-		r = call_failed("Subscribe", &error, r);
-		goto out;
-	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -845,10 +611,12 @@ static int cmd_monitor(sd_bus *bus)
 		r = sd_event_add_signal(mon.event, NULL, SIGINT, on_interrupt, NULL);
 	if (r >= 0)
 		r = sd_event_add_signal(mon.event, NULL, SIGTERM, on_interrupt, NULL);
-	if (r >= 0)
-		r = sd_bus_attach_event(bus, mon.event, 0);
-	if (r >= 0)
-		r = sd_bus_add_filter(bus, NULL, on_signal, &mon);
+	if (r >= 0 && stream)
+		r = varlink_stream_attach(stream, mon.event);
+	else if (r >= 0)
+		r = sd_bus_attach_event(t->bus, mon.event, 0);
+	if (r >= 0 && !stream)
+		r = sd_bus_add_filter(t->bus, NULL, on_signal, &mon);
 	if (r < 0) {
 		fprintf(stderr, "bombusctl: cannot set up the event loop: %s\n", strerror(-r));
 		r = EXIT_FAILED;
@@ -861,13 +629,11 @@ static int cmd_monitor(sd_bus *bus)
 		r = EXIT_FAILED;
 	}
 out:
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
 	sd_bus_slot_unref(owner_watch);
 	sd_bus_slot_unref(mon.resubscribe);
 	sd_event_source_disable_unref(mon.retry_timer);
-	if (mon.event)
-		sd_bus_detach_event(bus);
+	if (mon.event && t->bus)
+		sd_bus_detach_event(t->bus);
 	sd_event_unref(mon.event);
 	return r;
 }
@@ -897,7 +663,9 @@ static int parse_argv(int argc, char *argv[])
 		ARG_NO_ASK,
 		ARG_NO_RECONNECT,
 		ARG_OUTPUT,
-		ARG_VERSION
+		ARG_VERSION,
+		ARG_VARLINK,
+		ARG_DBUS,
 	};
 	static const struct option options[] = {
 		{"category", required_argument, NULL, 'c'},
@@ -917,6 +685,8 @@ static int parse_argv(int argc, char *argv[])
 		{"output", required_argument, NULL, ARG_OUTPUT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, ARG_VERSION},
+		{"varlink", optional_argument, NULL, ARG_VARLINK},
+		{"dbus", no_argument, NULL, ARG_DBUS},
 		{},
 	};
 	unsigned long long v;
@@ -990,6 +760,18 @@ static int parse_argv(int argc, char *argv[])
 			}
 			arg.output = optarg;
 			break;
+		case ARG_VARLINK:
+			if (optarg && *optarg != '/') {
+				fprintf(stderr, "bombusctl: --varlink: '%s' is not an absolute path\n",
+					optarg);
+				return -EINVAL;
+			}
+			arg.transport = TRANSPORT_VARLINK;
+			arg.varlink_path = optarg;
+			break;
+		case ARG_DBUS:
+			arg.transport = TRANSPORT_DBUS;
+			break;
 		case 'h':
 			help();
 			return 0;
@@ -1004,7 +786,7 @@ static int parse_argv(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
-	sd_bus *bus = NULL;
+	struct transport t;
 	const char *command;
 	int r;
 
@@ -1034,19 +816,24 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "bombusctl: --output is an option of metrics\n");
 		return EXIT_USAGE;
 	}
-	r = connect_bus(&bus);
-	if (r < 0)
-		return -r;
+	r = transport_open(&t, arg.transport, arg.varlink_path, command,
+			   arg.ask_password && isatty(STDIN_FILENO));
+	if (r != EXIT_OK)
+		return r;
 	if (strcmp(command, "status") == 0)
-		r = cmd_status(bus);
+		r = cmd_status(&t);
 	else if (strcmp(command, "process") == 0)
-		r = cmd_process(bus, argv[optind + 1]);
+		r = cmd_process(&t, argv[optind + 1]);
 	else if (strcmp(command, "metrics") == 0)
-		r = cmd_metrics(bus);
+		r = cmd_metrics(&t);
 	else if (strcmp(command, "reload") == 0)
-		r = cmd_reload(bus);
+		r = cmd_reload(t.bus);
 	else
-		r = cmd_monitor(bus);
-	sd_bus_flush_close_unref(bus);
+		r = cmd_monitor(&t);
+	if (r == EXIT_NOT_AUTHORIZED && t.varlink_path && arg.transport == TRANSPORT_AUTO &&
+	    arg.ask_password && isatty(STDIN_FILENO))
+		fprintf(stderr,
+			"bombusctl: over Varlink polkit cannot ask for a password; with --dbus it can\n");
+	transport_close(&t);
 	return r;
 }

@@ -6,8 +6,7 @@
 
 #include <stdio.h>
 
-#include <systemd/sd-bus.h>
+#include <json-c/json.h>
 
-/* Writes the metrics of the GetStatus reply @reply to @out; < 0 when the
- * reply cannot be read. */
-int metrics_write(sd_bus_message *reply, FILE *out);
+/* Writes the metrics of the status @status (transport_get_status()) to @out. */
+int metrics_write(json_object *status, FILE *out);

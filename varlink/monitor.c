@@ -20,13 +20,14 @@
 #include "subscribe/batch.h"
 #include "subscribe/filter.h"
 #include "config.h"
+#include "monitor-api.h"
 #include "varlink-interfaces.h"
 
-#define IFACE			     "io.bombus.Monitor"
-#define ERROR_NOT_AUTHORIZED	     IFACE ".NotAuthorized"
-#define ERROR_INVALID_ARGUMENT	     IFACE ".InvalidArgument"
-#define ERROR_TOO_MANY_SUBSCRIPTIONS IFACE ".TooManySubscriptions"
-#define ERROR_NO_SUCH_PROCESS	     IFACE ".NoSuchProcess"
+#define IFACE			     BOMBUS_VARLINK_INTERFACE
+#define ERROR_NOT_AUTHORIZED	     BOMBUS_VARLINK_ERROR_NOT_AUTHORIZED
+#define ERROR_INVALID_ARGUMENT	     BOMBUS_VARLINK_ERROR_INVALID_ARGUMENT
+#define ERROR_TOO_MANY_SUBSCRIPTIONS BOMBUS_VARLINK_ERROR_TOO_MANY_SUBSCRIPTIONS
+#define ERROR_NO_SUCH_PROCESS	     BOMBUS_VARLINK_ERROR_NO_SUCH_PROCESS
 
 /* The largest reply: a batch of the largest events would be 256 MiB; a batch
  * is cut where it would exceed this, whatever its count. */

@@ -8,6 +8,7 @@ stopped by its fixture; the BPF programs bombusd held are checked to be gone.
 """
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -260,3 +261,38 @@ def markers():
     m = Markers()
     yield m
     m.cleanup()
+
+
+# -- bombusd going away (tests of clients that reconnect) ----------------------
+
+def lines_of(stream):
+    q = queue.Queue()
+    threading.Thread(target=lambda: [q.put(l) for l in stream], daemon=True).start()
+    return q
+
+
+def wait_line(q, predicate, timeout, what, seen):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = q.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"{what}: not within {timeout}s; got {seen}")
+        seen.append(line)
+        if predicate(line):
+            return line
+
+
+def kill_bombusd(svc):
+    """kill -9, as a crash: the name goes, the activation file stays."""
+    os.kill(svc.pid, signal.SIGKILL)
+    stack.wait_until(lambda: stack._has_exited(svc.pid), 10, "bombusd killed")
+    svc.stack.bombusd_pid = None
+
+
+def adopt_new_bombusd(svc, old_pid):
+    """The fixture stops (and checks) whichever bombusd runs at the end."""
+    stack.wait_until(lambda: svc.stack.name_has_owner(stack.BUS_NAME), 60, "bombusd activated again")
+    svc.pid = svc.stack.find_bombusd()
+    assert svc.pid != old_pid
+    svc.programs = bpf_ids_of(svc.pid, "prog")

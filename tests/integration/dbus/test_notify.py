@@ -21,7 +21,7 @@ def test_ready_and_status_lines():
     notify.settimeout(1)
     daemon = None
     try:
-        daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}"],
+        daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}", *bus.bombusd_args],
                                   env=dict(bus.env(), NOTIFY_SOCKET=str(tmp / "notify"), WATCHDOG_USEC="1000000"),
                                   stderr=subprocess.PIPE, text=True)
         messages = []
@@ -57,7 +57,7 @@ def test_losing_the_bus_is_a_failure():
     """So that Restart=on-failure brings it back."""
     tmp = Path(tempfile.mkdtemp(prefix="bombus-busloss-"))
     bus = stack.Stack(tmp, polkit=False, journald=False).start()
-    daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}"], env=bus.env(),
+    daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}", *bus.bombusd_args], env=bus.env(),
                               stderr=subprocess.PIPE, text=True)
     try:
         stack.wait_until(lambda: daemon.poll() is not None or bus.name_has_owner(stack.BUS_NAME), 30,
@@ -96,7 +96,7 @@ def test_reload_says_reloading_then_ready():
     notify.settimeout(1)
     daemon = None
     try:
-        daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}"],
+        daemon = subprocess.Popen([stack.bombusd_binary(), f"--config={bus.bombusd_config}", *bus.bombusd_args],
                                   env=dict(bus.env(), NOTIFY_SOCKET=str(tmp / "notify")),
                                   stderr=subprocess.PIPE, text=True)
         notifications(notify, lambda m: m == "READY=1")

@@ -62,8 +62,9 @@ def test_metrics_units(installed):
     r = verify(root, "bombus-metrics.timer")
     assert r.returncode == 0 and not r.stderr.strip(), r.stderr
     service = unit_file.with_name("bombus-metrics.service")
+    # --dbus: a connection to bombusd.socket's Varlink socket would start it.
     assert unit_setting(service, "ExecStart")[1:] == [
-        "metrics", "--output=/var/lib/prometheus/node-exporter/bombus.prom"]
+        "--dbus", "metrics", "--output=/var/lib/prometheus/node-exporter/bombus.prom"]
     assert unit_setting(unit_file.with_name("bombus-metrics.timer"), "OnUnitActiveSec") == ["15s"]
     r = subprocess.run(["systemd-analyze", "security", "--offline=true", f"--root={root}", "--threshold=20",
                         str(service)], capture_output=True, text=True)
@@ -88,7 +89,9 @@ def run_with_caps(caps, seconds=3):
     unit runs it. A process of another user started before it is killed
     while it runs; returns (exit status, events, stderr, that pid)."""
     sleeper = subprocess.Popen(stack.as_user(stack.USER_OUT) + ["sleep", "300"])
-    time.sleep(0.2)
+    # Running sleep, not still setpriv, when bombusd reads /proc.
+    stack.wait_until(lambda: os.path.realpath(f"/proc/{sleeper.pid}/exe") == os.path.realpath("/usr/bin/sleep"),
+                     10, "the sleeper's exec")
     bounding = ",".join(["-all"] + ["+" + c.lower().removeprefix("cap_") for c in caps])
     proc = subprocess.Popen(["setpriv", f"--bounding-set={bounding}", "--inh-caps=-all", "--no-new-privs", "--",
                              stack.bombusd_binary(), "--stdout"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

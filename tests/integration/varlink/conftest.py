@@ -81,3 +81,11 @@ def service():
     svc = VarlinkService(config="[Subscriptions]\nMaxPerClient=4\nBacklogSize=256K\nWindowSize=64K\n").start()
     yield svc
     svc.stop()
+
+
+@pytest.fixture
+def own_service():
+    """A service of the test's own, for tests that kill bombusd."""
+    svc = VarlinkService(config="[Journal]\nCategories=\n").start()
+    yield svc
+    svc.stop()

@@ -5,6 +5,7 @@ other processes before they take ring space (counter filtered_in_kernel).
 The journal output is off ("Categories=," lists none; empty would mean
 the default): it never chooses by context."""
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+sys.path.insert(0, str(Path(__file__).parents[1] / "dbus"))
+import stack  # noqa: E402
 from cgroups import CONTAINER_ID, Cgroup, cgroup2_mount  # noqa: E402
 
 # This folder's conftest by its path: "conftest" may be dbus/'s when both
@@ -251,3 +254,30 @@ def test_refused_future_cgroup_id_is_named_once_made(service):
             exec_ = wait_mark(everything, mark, "later cgroup")
             assert exec_["process"]["cgroup"] == second.name, exec_["process"]
         everything.stop()
+
+
+@pytest.mark.parametrize("transport", ["dbus", "varlink"])
+def test_bombusctl_passes_unit_to_bombusd(service, transport):
+    """bombusctl monitor --unit: the option reaches bombusd, on either
+    transport, and the kernel filters for it."""
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    with Cgroup(f"system.slice/{UNIT}") as watched, Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        where = "--dbus" if transport == "dbus" else f"--varlink={service.socket}"
+        argv = [stack.bombusctl_binary(), where, "monitor", "--json", "--category=process", f"--unit={UNIT}"]
+        monitor = subprocess.Popen(argv, env=service.stack.env(), stdout=subprocess.PIPE, text=True)
+        try:
+            wait_status(service, "kernel_context_filter", True)
+            before = filtered(service)
+            storm(outside, f"{mark}-out", n=10)
+            run_in(watched, "/usr/bin/true", f"{mark}-in")
+            deadline = time.monotonic() + 20
+            for line in monitor.stdout:
+                event = json.loads(line)
+                assert event["process"]["cgroup"] == watched.name, event
+                if mark in event["process"]["args"] and event["process"]["filename"] == "true":
+                    break
+                assert time.monotonic() < deadline
+            assert filtered(service) - before >= 30
+        finally:
+            monitor.terminate()
+            monitor.wait(10)
