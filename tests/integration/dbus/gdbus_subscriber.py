@@ -46,26 +46,17 @@ def main():
     args = parser.parse_args()
 
     options = {}
-    if args.category:
-        options["categories"] = GLib.Variant("as", args.category)
-    if args.type:
-        options["types"] = GLib.Variant("as", args.type)
-    if args.uid:
-        options["uids"] = GLib.Variant("au", args.uid)
-    if args.prefix:
-        options["binary_path_prefixes"] = GLib.Variant("as", args.prefix)
-    if args.opcode:
-        options["io_uring_opcodes"] = GLib.Variant("as", args.opcode)
+    # The lists: (argument, option, D-Bus type)
+    for arg, key, signature in (("category", "categories", "as"), ("type", "types", "as"), ("uid", "uids", "au"),
+                                ("prefix", "binary_path_prefixes", "as"), ("opcode", "io_uring_opcodes", "as"),
+                                ("unit", "units", "as"), ("container", "containers", "as"),
+                                ("cgroup_id", "cgroup_ids", "at")):
+        if getattr(args, arg):
+            options[key] = GLib.Variant(signature, getattr(args, arg))
     if args.batch:
         options["batch"] = GLib.Variant("b", True)
-    if args.unit:
-        options["units"] = GLib.Variant("as", args.unit)
-    if args.container:
-        options["containers"] = GLib.Variant("as", args.container)
-    elif args.containers:
+    if args.containers and not args.container:
         options["containers"] = GLib.Variant("b", True)
-    if args.cgroup_id:
-        options["cgroup_ids"] = GLib.Variant("at", args.cgroup_id)
 
     bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
     state = {"path": None, "daemon": None}
