@@ -304,8 +304,10 @@ static void walk(int dir, char *path, size_t len, size_t size, unsigned depth, w
 }
 
 /* An id made before the cgroup_mkdir hook was attached (or whose record was
- * lost): the tree is walked again; one still unknown was removed already. */
-static struct cgroup_info *resolve(uint64_t id)
+ * lost): the tree is walked again; one still unknown was removed already,
+ * and is remembered so when @remember_gone (an id from the kernel: its
+ * events would walk again each time). */
+static struct cgroup_info *resolve(uint64_t id, bool remember_gone)
 {
 	struct cgroup_info *c;
 	char path[PATH_MAX] = "";
@@ -317,8 +319,10 @@ static struct cgroup_info *resolve(uint64_t id)
 		names->stats.resolved++;
 		return c;
 	}
-	/* said by cgroup_id alone from now on (ids are not reused) */
 	names->stats.unresolved++;
+	if (!remember_gone)
+		return NULL;
+	/* said by cgroup_id alone from now on (ids are not reused) */
 	return add(id, NULL);
 }
 
@@ -330,9 +334,8 @@ void cgroup_names_add(uint64_t id, const char *path)
 		return;
 	c = find(id);
 	if (c && !c->path) {
-		/* Looked up before it was made (a subscription's cgroup_ids
-		 * can name any number) and taken for gone: what the kernel
-		 * says now is right. Nothing keeps an entry past a lookup. */
+		/* Looked up (an event's) before its record was read, and
+		 * taken for gone: what the kernel says now is right. */
 		struct cgroup_info **p = bucket_of(id);
 
 		while (*p != c)
@@ -353,7 +356,17 @@ const struct cgroup_info *cgroup_names_lookup(uint64_t id)
 	if (!names || id == 0)
 		return NULL;
 	c = find(id);
-	return c ?: resolve(id);
+	return c ?: resolve(id, true);
+}
+
+const char *cgroup_names_path(uint64_t id)
+{
+	const struct cgroup_info *c;
+
+	if (!names || id == 0)
+		return NULL;
+	c = find(id) ?: resolve(id, false);
+	return c ? c->path : NULL;
 }
 
 int cgroup_names_walk(void (*fn)(uint64_t id, const char *path, void *userdata), void *userdata)

@@ -53,6 +53,10 @@ int cgroup_names_walk(void (*fn)(uint64_t id, const char *path, void *userdata),
 
 /* What @id names; NULL when there is no table or no memory. */
 const struct cgroup_info *cgroup_names_lookup(uint64_t id);
+/* The path of cgroup @id, or NULL; an id from a caller (a subscription's
+ * cgroup_ids), so an unknown one is not remembered: callers cannot grow
+ * the table. */
+const char *cgroup_names_path(uint64_t id);
 
 struct cgroup_names_stats {
 	uint64_t entries;

@@ -177,17 +177,18 @@ static int read_container_id(struct filter_reader *rd, const char *id)
 }
 
 /* A cgroup id is kept as its path: what events are matched by. Ids are
- * never reused, so one whose cgroup is gone can match nothing any more. */
+ * never reused, so one whose cgroup is gone can match nothing any more.
+ * Looking an id up may walk the cgroup tree: done only when building the
+ * filter, once the caller is authorized, never when checking before. */
 static int read_cgroup_id(struct filter_reader *rd, uint64_t id)
 {
-	const struct cgroup_info *c = cgroup_names_lookup(id);
+	const char *path = rd->f ? cgroup_names_path(id) : id && cgroup_names_enabled() ? "" : NULL;
 
-	if (!c || !c->path)
+	if (!path)
 		return filter_reader_fail(rd, "cgroup_ids",
 					  "%llu in option 'cgroup_ids' is the id of no cgroup2 cgroup",
 					  (unsigned long long)id);
-	return rd->f ? append_string(&rd->f->cgroup_paths, &rd->f->n_cgroup_paths, FILTER_MAX_CONTEXT,
-				     c->path)
+	return rd->f ? append_string(&rd->f->cgroup_paths, &rd->f->n_cgroup_paths, FILTER_MAX_CONTEXT, path)
 		     : 0;
 }
 
