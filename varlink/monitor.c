@@ -544,7 +544,6 @@ static void request_free(struct request *req)
 		p = &(*p)->next;
 	*p = req->next;
 	authorization_cancel(req->authorization);
-	varlink_call_set_disconnect_callback(req->call, NULL, NULL);
 	varlink_call_unref(req->call);
 	json_object_put(req->parameters);
 	free(req);
@@ -629,6 +628,9 @@ static void on_authorized(int allowed, int64_t uid, const char *denied_action, c
 	char what[64];
 
 	req->authorization = NULL; /* freed by our caller */
+	/* The answer may hand the call on (a stream sets its own disconnect
+	 * callback): the request lets go of it first. */
+	varlink_call_set_disconnect_callback(call, NULL, NULL);
 	if (allowed == -EDQUOT)
 		reply_not_authorized(call, NULL, "uid %" PRIi64 " has %d calls waiting for polkit, try again",
 				     uid, AUTHORIZE_MAX_PER_UID);

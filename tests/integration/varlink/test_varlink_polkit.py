@@ -52,3 +52,14 @@ def test_group_member_may_read_the_status(service):
     assert "version" in reply["parameters"]["status"], reply
 
 
+
+
+def test_authorized_subscriber_leaving_is_removed(service):
+    # Allowed by polkit (not root): its subscription must go when it hangs up.
+    before = service.status()["subscribers"]
+    stream = service.stream({"categories": ["process"], "binary_path_prefixes": ["/nonexistent-bombus-test"]},
+                            user=stack.USER_IN)
+    stream.wait_subscribed()
+    assert service.status()["subscribers"] == before + 1
+    stream.stop()
+    stack.wait_until(lambda: service.status()["subscribers"] == before, 10, "subscription removed")
