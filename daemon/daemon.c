@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop-stats.h"
+#include "process/snapshot-pool.h"
 #include "render/event-json.h"
 #include "ring/monitor.h"
 
@@ -635,6 +636,7 @@ static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
 	process_cache_gc(d->processes, gc_horizon(d));
+	snapshot_pool_release_idle();
 	return_free_memory();
 	sd_event_source_set_time(s, usec + HOUSEKEEPING_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "loop-stats.h"
+#include "process/snapshot-pool.h"
 #include "ring/monitor.h"
 #include "status.h"
 #include "subscribe/filter.h"
@@ -232,6 +233,8 @@ int daemon_status(struct daemon *d, unsigned authorizations_pending, struct stat
 		r = s->ops->u32(s, "subscribers", d->n_subscriptions);
 	if (r >= 0)
 		r = s->ops->u64(s, "process_cache_entries", cache.entries);
+	if (r >= 0)
+		r = s->ops->u64(s, "snapshot_pool_bytes", snapshot_pool_bytes());
 	if (r >= 0)
 		r = s->ops->u64(s, "longest_loop_iteration_usec", loop_stats_longest_usec());
 	if (r >= 0)

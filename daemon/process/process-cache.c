@@ -6,7 +6,7 @@
 
 struct process_cache {
 	struct process **buckets;
-	size_t n_buckets; /* a power of two */
+	size_t n_buckets, max_buckets; /* powers of two */
 	size_t max_entries, max_exited;
 	uint64_t tick_ns;
 	struct process *exited_head, *exited_tail; /* oldest first */
@@ -19,9 +19,9 @@ struct process_cache *process_cache_new(size_t max_entries, size_t max_exited, u
 
 	if (!cache)
 		return NULL;
-	cache->n_buckets = 1024;
-	while (cache->n_buckets < max_entries && cache->n_buckets < (1u << 20))
-		cache->n_buckets <<= 1;
+	cache->n_buckets = cache->max_buckets = 1024;
+	while (cache->max_buckets < max_entries && cache->max_buckets < (1u << 20))
+		cache->max_buckets <<= 1;
 	cache->buckets = calloc(cache->n_buckets, sizeof(*cache->buckets));
 	if (!cache->buckets) {
 		free(cache);
@@ -48,9 +48,42 @@ void process_cache_free(struct process_cache *cache)
 	free(cache);
 }
 
+static uint32_t pid_hash(uint32_t pid)
+{
+	return pid * 2654435761u;
+}
+
 static struct process **bucket(struct process_cache *cache, uint32_t pid)
 {
-	return &cache->buckets[(pid * 2654435761u) & (cache->n_buckets - 1)];
+	return &cache->buckets[pid_hash(pid) & (cache->n_buckets - 1)];
+}
+
+/* The table doubles as entries come, up to a bucket per entry of the bound:
+ * allocated at that size from the start, it is megabytes of zero pages that
+ * fault in one by one as new pids scatter over them. Bucket i splits into i
+ * and i + n, each keeping the order of its entries. */
+static void grow(struct process_cache *cache)
+{
+	size_t n = cache->n_buckets;
+	struct process **buckets = calloc(2 * n, sizeof(*buckets));
+
+	if (!buckets)
+		return; /* longer chains, still right */
+	for (size_t i = 0; i < n; i++) {
+		struct process **tails[2] = { &buckets[i], &buckets[i + n] };
+
+		for (struct process *p = cache->buckets[i], *next; p; p = next) {
+			struct process ***tail = &tails[(pid_hash(p->task.pid) & n) != 0];
+
+			next = p->bucket_next;
+			p->bucket_next = NULL;
+			**tail = p;
+			*tail = &p->bucket_next;
+		}
+	}
+	free(cache->buckets);
+	cache->buckets = buckets;
+	cache->n_buckets = 2 * n;
 }
 
 static bool start_matches(const struct process_cache *cache, const struct process *p, uint64_t start_ns,
@@ -190,6 +223,8 @@ again:
 	p->bucket_next = *head;
 	*head = process_ref(p);
 	cache->stats.entries++;
+	if (cache->stats.entries > 2 * cache->n_buckets && cache->n_buckets < cache->max_buckets)
+		grow(cache);
 	return 0;
 }
 

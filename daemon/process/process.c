@@ -5,6 +5,7 @@
 #include "../clock.h"
 #include "../render/json-writer.h"
 #include "process.h"
+#include "snapshot-pool.h"
 
 /* A snapshot's text: the largest a process object can be (names of every
  * capability three times, 8 KiB of path and 4 KiB of args escaped). */
@@ -35,15 +36,17 @@ struct exec_image *exec_image_new(const struct image_fields *fields)
 	size_t strings = strlen(fields->filename) + strlen(fields->binary_path) + strlen(fields->args) + 3 +
 			 (fields->ima_hash ? strlen(fields->ima_hash) + 1 : 0);
 	struct exec_image *image;
+	size_t block_size;
 	char *cursor;
 
 	process_json_image(w, fields);
 	if (w->failed)
 		return NULL;
-	image = malloc(sizeof(*image) + strings + w->len);
+	image = snapshot_alloc(sizeof(*image) + strings + w->len, &block_size);
 	if (!image)
 		return NULL;
 	image->refs = 1;
+	image->block_size = block_size;
 	image->fields = *fields;
 	cursor = image->data;
 	image->fields.filename = copy_string(&cursor, fields->filename);
@@ -79,7 +82,7 @@ struct exec_image *exec_image_ref(struct exec_image *image)
 void exec_image_unref(struct exec_image *image)
 {
 	if (image->refs && --image->refs == 0)
-		free(image);
+		snapshot_free(image, image->block_size);
 }
 
 struct process *process_new(const struct bombus_task *task, bool cloned, bool start_coarse,
@@ -87,7 +90,7 @@ struct process *process_new(const struct bombus_task *task, bool cloned, bool st
 {
 	struct json_writer *w = scratch_writer();
 	struct process *p;
-	size_t head;
+	size_t head, block_size;
 
 	process_json_head(w, boot_to_realtime(task->start_ns, boot_to_real_ns), cloned, task->pid);
 	head = w->len;
@@ -97,11 +100,12 @@ struct process *process_new(const struct bombus_task *task, bool cloned, bool st
 	json_literal(w, "}");
 	if (w->failed)
 		return NULL;
-	p = malloc(sizeof(*p) + w->len);
+	p = snapshot_alloc(sizeof(*p) + w->len, &block_size);
 	if (!p)
 		return NULL;
 	*p = (struct process){
 		.refs = 1,
+		.block_size = block_size,
 		.task = *task,
 		.start_coarse = start_coarse,
 		.cloned = cloned,
@@ -124,7 +128,7 @@ void process_unref(struct process *p)
 	if (--p->refs > 0)
 		return;
 	exec_image_unref(p->image);
-	free(p);
+	snapshot_free(p, p->block_size);
 }
 
 bool bombus_task_same_state(const struct bombus_task *a, const struct bombus_task *b)

@@ -25,6 +25,7 @@
 
 struct exec_image {
 	unsigned refs; /* 0: the static empty image, never freed */
+	size_t block_size; /* of its snapshot_alloc() block */
 	struct image_fields fields; /* strings point into data */
 	size_t json_len; /* json: ,"secureexec":...,"args":"..."[,"incomplete":...] */
 	const char *json;
@@ -40,6 +41,7 @@ void exec_image_unref(struct exec_image *image);
 
 struct process {
 	unsigned refs;
+	size_t block_size; /* of its snapshot_alloc() block */
 	/* The task when the snapshot was made: its pid and start_ns are the
 	 * process's key; tid, ppid and credentials are the exec's or clone's. */
 	struct bombus_task task;

@@ -172,7 +172,35 @@ static void churn_stays_bounded(void)
 	process_cache_free(c);
 }
 
+/* The table grows as entries come: every entry is still found, and so is
+ * the live one of a reused pid beside its exited predecessor. */
+static void entries_survive_the_table_growing(void)
+{
+	struct process_cache *c = process_cache_new(1 << 16, 1 << 16, TICK);
+	enum { N = 20000 };
+	static struct process *held[N];
+
+	for (uint32_t i = 0; i < N; i++)
+		held[i] = put(c, 300 + i, (i + 1) * MS, false);
+	/* pid 300 again, live, while its exited predecessor stays */
+	process_cache_exited(c, 300, MS, 1);
+	struct process *again = put(c, 300, 2 * N * MS, false);
+
+	CHECK_INT(process_cache_stats(c).entries, N + 1);
+	for (uint32_t i = 0; i < N && !unit_failures; i++)
+		CHECK(finds(c, 300 + i, (i + 1) * MS, false, held[i]));
+	struct process *live = process_cache_get_live(c, 300);
+
+	CHECK(live == again);
+	process_unref(live);
+	process_unref(again);
+	for (uint32_t i = 0; i < N; i++)
+		process_unref(held[i]);
+	process_cache_free(c);
+}
+
 UNIT_MAIN(T(find_by_pid_and_start), T(seeded_entries_match_within_a_tick_and_never_change),
 	  T(put_replaces_and_holders_keep_theirs), T(pid_reuse_retires_stale_entry),
 	  T(exited_entries_expire_and_stay_bounded), T(eviction_never_frees_what_is_held),
-	  T(full_cache_refuses_and_counts), T(churn_stays_bounded))
+	  T(full_cache_refuses_and_counts), T(churn_stays_bounded),
+	  T(entries_survive_the_table_growing))
