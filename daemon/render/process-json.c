@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <string.h>
+
 #include "../clock.h"
+#include "../macro.h"
 #include "../context/cgroup-names.h"
 #include "../context/exec-id.h"
 #include "flags.h"
@@ -18,11 +21,32 @@ void process_json_head(struct json_writer *w, int64_t start_realtime_ns, bool cl
 	json_literal(w, ",\"tid\":");
 }
 
+/* A capability set as a JSON string. Few sets occur (all of them for root,
+ * none for users, a service's few) and each snapshot renders three: the
+ * texts of the last few are kept. The names are ASCII, nothing to escape. */
 static void caps(struct json_writer *w, uint64_t set)
 {
-	char buf[CAPS_STRING_MAX];
+	static struct caps_text {
+		bool valid;
+		uint64_t set;
+		unsigned last_cap;
+		size_t len;
+		char text[CAPS_STRING_MAX];
+	} texts[4];
+	static unsigned next;
+	struct caps_text *t = NULL;
 
-	json_string(w, caps_to_string(set, buf));
+	for (size_t i = 0; i < ELEMENTSOF(texts) && !t; i++)
+		if (texts[i].valid && texts[i].set == set && texts[i].last_cap == caps_last_cap())
+			t = &texts[i];
+	if (!t) {
+		t = &texts[next++ % ELEMENTSOF(texts)];
+		*t = (struct caps_text){ .valid = true, .set = set, .last_cap = caps_last_cap() };
+		t->len = strlen(caps_to_string(set, t->text));
+	}
+	json_literal(w, "\"");
+	json_raw(w, t->text, t->len);
+	json_literal(w, "\"");
 }
 
 void process_json_task(struct json_writer *w, const struct bombus_task *t)
