@@ -221,7 +221,7 @@ class Stack:
                 raise RuntimeError(f"dbus-daemon did not start:\n{self.log('dbus-daemon')}")
             if self.polkit:
                 self._spawn("polkitd", ["/usr/lib/polkit-1/polkitd", "--no-debug"])
-                wait_until(lambda: self.name_has_owner("org.freedesktop.PolicyKit1"), 15, "polkitd on the bus")
+                wait_until(lambda: self.name_has_owner("org.freedesktop.PolicyKit1"), 60, "polkitd on the bus")
         except BaseException:
             self.stop()
             raise
