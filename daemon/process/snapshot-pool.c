@@ -4,16 +4,22 @@
 
 #include "snapshot-pool.h"
 
+/* A kept block is poisoned but for its last word, the link to the next
+ * one (where LeakSanitizer still sees it): with AddressSanitizer, a snapshot
+ * used after its last reference went is reported as after free(). */
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size)	((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+
 #define CLASS_BYTES 256u
 /* Blocks beyond this are rare (long argv): malloc's. */
 #define CLASSES 32u
 
-struct free_block {
-	struct free_block *next;
-};
-
 static struct {
-	struct free_block *free[CLASSES];
+	void *free[CLASSES]; /* each class's kept blocks, linked by their last word */
 	size_t bytes;
 	bool taken; /* since the last snapshot_pool_release_idle() */
 } pool;
@@ -23,25 +29,36 @@ static size_t class_of(size_t size)
 	return (size + CLASS_BYTES - 1) / CLASS_BYTES;
 }
 
+static void **link_of(void *block, size_t size)
+{
+	return (void **)((char *)block + size - sizeof(void *));
+}
+
+static void *pop(size_t class)
+{
+	size_t size = class * CLASS_BYTES;
+	void *block = pool.free[class - 1];
+
+	pool.free[class - 1] = *link_of(block, size);
+	ASAN_UNPOISON_MEMORY_REGION(block, size);
+	pool.bytes -= size;
+	return block;
+}
+
 void *snapshot_alloc(size_t size, size_t *ret_size)
 {
 	size_t class = class_of(size);
-	struct free_block *b;
 
 	*ret_size = class * CLASS_BYTES;
 	pool.taken = true;
 	if (class == 0 || class > CLASSES || !pool.free[class - 1])
 		return malloc(*ret_size);
-	b = pool.free[class - 1];
-	pool.free[class - 1] = b->next;
-	pool.bytes -= *ret_size;
-	return b;
+	return pop(class);
 }
 
 void snapshot_free(void *block, size_t size)
 {
 	size_t class = class_of(size);
-	struct free_block *b = block;
 
 	if (!block)
 		return;
@@ -49,8 +66,9 @@ void snapshot_free(void *block, size_t size)
 		free(block);
 		return;
 	}
-	b->next = pool.free[class - 1];
-	pool.free[class - 1] = b;
+	*link_of(block, size) = pool.free[class - 1];
+	pool.free[class - 1] = block;
+	ASAN_POISON_MEMORY_REGION(block, size - sizeof(void *));
 	pool.bytes += size;
 }
 
@@ -60,14 +78,9 @@ void snapshot_pool_release_idle(void)
 		pool.taken = false;
 		return;
 	}
-	for (size_t i = 0; i < CLASSES; i++)
-		while (pool.free[i]) {
-			struct free_block *b = pool.free[i];
-
-			pool.free[i] = b->next;
-			free(b);
-		}
-	pool.bytes = 0;
+	for (size_t class = 1; class <= CLASSES; class ++)
+		while (pool.free[class - 1])
+			free(pop(class));
 }
 
 size_t snapshot_pool_bytes(void)
