@@ -118,6 +118,7 @@ int daemon_new(const struct config *config, struct daemon **ret)
 		return -ENOMEM;
 	d->config = *config;
 	d->started_usec = clock_monotonic_usec();
+	d->free_memory_trimmed = SIZE_MAX;
 	d->tick_ns = 1000000000u / (uint64_t)(ticks > 0 ? ticks : 100);
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
 	json_writer_init(&d->writer, EVENT_JSON_MAX);
@@ -622,12 +623,21 @@ static uint64_t gc_horizon(struct daemon *d)
  * given back: checked once a second, given back when over this. */
 #define FREE_MEMORY_KEPT_MAX (4u << 20)
 
-static void return_free_memory(void)
+/* Given back once it stopped growing, and not again while it stays as it
+ * was: malloc_trim() walks every free chunk, a system call for each. Every
+ * second while a backlog of hundreds of megabytes drained, that was
+ * thousands of calls for memory the next second freed more of, and then
+ * again every second for memory already given back. */
+static void return_free_memory(struct daemon *d)
 {
-	struct mallinfo2 info = mallinfo2();
+	size_t free_bytes = mallinfo2().fordblks;
 
-	if (info.fordblks > FREE_MEMORY_KEPT_MAX)
+	if (free_bytes > FREE_MEMORY_KEPT_MAX && free_bytes <= d->free_memory_seen &&
+	    free_bytes != d->free_memory_trimmed) {
 		malloc_trim(0);
+		d->free_memory_trimmed = free_bytes;
+	}
+	d->free_memory_seen = free_bytes;
 }
 
 static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
@@ -637,7 +647,7 @@ static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
 	process_cache_gc(d->processes, gc_horizon(d));
 	snapshot_pool_release_idle();
-	return_free_memory();
+	return_free_memory(d);
 	sd_event_source_set_time(s, usec + HOUSEKEEPING_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }

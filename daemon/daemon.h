@@ -56,6 +56,9 @@ struct daemon {
 	int exit_status;
 	bool stopping; /* SIGTERM or SIGINT came */
 	bool stop_now; /* a second one came */
+	/* malloc's free memory at the last housekeeping, and after the last
+	 * malloc_trim() (SIZE_MAX: none yet) */
+	size_t free_memory_seen, free_memory_trimmed;
 
 	/* The kernel pre-filter by context (bpf/lib/records.h): on when every
 	 * output wanting events chooses by context; then the monitors' maps
