@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "authorize.h"
+#include "bus-input-relay.h"
 #include "category.h"
 #include "config.h"
 #include "daemon.h"
@@ -26,6 +27,8 @@
  * quota, that no other connection fills. */
 #define MAX_REQUESTS_PER_CONNECTION 16
 #define STATUS_INTERVAL_USEC	    (5 * 1000 * 1000)
+#define DEFAULT_SYSTEM_BUS_ADDRESS  "unix:path=/run/dbus/system_bus_socket"
+#define REQUEST_NAME_PRIMARY_OWNER  1 /* RequestName's answer when the name is ours */
 
 enum request_kind {
 	REQUEST_SUBSCRIBE,
@@ -48,7 +51,8 @@ struct request {
 struct service {
 	struct daemon *daemon;
 	sd_bus *bus;
-	sd_bus_slot *object, *filter;
+	struct bus_input_relay *relay;
+	sd_bus_slot *object, *filter, *name_request;
 	struct subscriptions *subscriptions;
 	struct authorizer *authorizer;
 	struct request *requests;
@@ -449,6 +453,52 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
+/* As sd_bus_open_system() would, but what the bus sends comes through the
+ * input relay: no message holds the main loop for long, whatever its size. */
+static int open_system_bus(struct service *svc)
+{
+	const char *address = getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: DEFAULT_SYSTEM_BUS_ADDRESS;
+	int bus_fd, input_fd = -1, r;
+
+	bus_fd = bus_address_connect(address);
+	if (bus_fd == -EPROTONOSUPPORT || bus_fd == -EINVAL || bus_fd == -ENAMETOOLONG)
+		return log_error_errno(bus_fd,
+				       "cannot connect to the system bus at %s: %m (bombusd connects "
+				       "to \"unix:path=PATH\" addresses only)",
+				       address);
+	if (bus_fd < 0)
+		return log_error_errno(bus_fd, "cannot connect to the system bus at %s: %m", address);
+	r = bus_input_relay_new(svc->daemon->event, bus_fd, &input_fd, &svc->relay);
+	if (r >= 0)
+		r = sd_bus_new(&svc->bus);
+	if (r >= 0)
+		r = sd_bus_set_fd(svc->bus, input_fd, bus_fd);
+	if (r < 0) {
+		if (input_fd >= 0)
+			close(input_fd);
+		close(bus_fd);
+		return log_error_errno(r, "cannot set up the system bus connection: %m");
+	}
+	/* What sd_bus_open_system() sets: a bus client on a system bus, whose
+	 * callers are not trusted. No file descriptors: the relay does not
+	 * pass them on. */
+	r = sd_bus_set_description(svc->bus, "bombusd");
+	if (r >= 0)
+		r = sd_bus_set_bus_client(svc->bus, 1);
+	if (r >= 0)
+		r = sd_bus_set_trusted(svc->bus, 0);
+	if (r >= 0)
+		r = sd_bus_negotiate_creds(
+			svc->bus, 1, SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID | SD_BUS_CREDS_EFFECTIVE_CAPS);
+	if (r >= 0)
+		r = sd_bus_negotiate_fds(svc->bus, 0);
+	if (r >= 0)
+		r = sd_bus_start(svc->bus);
+	if (r < 0)
+		return log_error_errno(r, "cannot connect to the system bus: %m");
+	return 0;
+}
+
 int service_new(struct daemon *d, struct authorizer *az, struct service **ret)
 {
 	struct service *svc = calloc(1, sizeof(*svc));
@@ -459,11 +509,9 @@ int service_new(struct daemon *d, struct authorizer *az, struct service **ret)
 	svc->daemon = d;
 	svc->authorizer = az;
 	svc->notify = getenv("NOTIFY_SOCKET") != NULL;
-	r = sd_bus_open_system_with_description(&svc->bus, "bombusd");
-	if (r < 0) {
-		log_error_errno(r, "cannot connect to the system bus: %m");
+	r = open_system_bus(svc);
+	if (r < 0)
 		goto fail;
-	}
 	r = loop_stats_attach(d->event);
 	if (r >= 0)
 		r = sd_bus_attach_event(svc->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
@@ -496,26 +544,51 @@ fail:
 	return r;
 }
 
+/* RequestName's answer: bombusd serves once it owns the name, and stops
+ * when it cannot. */
+static int on_name_request_answer(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	struct service *svc = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	uint32_t answer = 0;
+	int r = 0;
+
+	svc->name_request = sd_bus_slot_unref(svc->name_request);
+	if (e)
+		r = log_error_errno(sd_bus_message_get_errno(reply),
+				    "cannot own %s on the system bus: %s (is dbus/%s.conf installed?)",
+				    BOMBUS_BUS_NAME, e->message, BOMBUS_BUS_NAME);
+	else if (sd_bus_message_read(reply, "u", &answer) < 0 || answer != REQUEST_NAME_PRIMARY_OWNER)
+		r = log_error_errno(EEXIST, "%s is owned by another process (is bombusd already running?)",
+				    BOMBUS_BUS_NAME);
+	if (r >= 0) {
+		log_info("serving %s on the system bus", BOMBUS_BUS_NAME);
+		if (svc->notify) {
+			r = sd_event_add_time_relative(svc->daemon->event, &svc->status_timer,
+						       CLOCK_MONOTONIC, STATUS_INTERVAL_USEC, 0,
+						       on_status_timer, svc);
+			if (r < 0)
+				log_error_errno(r, "cannot add the status timer: %m");
+			else
+				sd_notify(0, "READY=1\nSTATUS=0 subscriptions");
+		}
+	}
+	if (r < 0)
+		daemon_stop(svc->daemon, r);
+	return 0;
+}
+
 int service_start(struct service *svc)
 {
 	int r;
 
-	/* Last: a caller that activated us is answered once we own the name. */
-	r = sd_bus_request_name(svc->bus, BOMBUS_BUS_NAME, 0);
-	if (r == -EEXIST)
-		return log_error_errno(r, "%s is owned by another process (is bombusd already running?)",
-				       BOMBUS_BUS_NAME);
+	/* Last: a caller that activated us is answered once we own the name.
+	 * Answered in the loop, as everything the bus sends (the input
+	 * relay). */
+	r = sd_bus_request_name_async(svc->bus, &svc->name_request, BOMBUS_BUS_NAME, 0,
+				      on_name_request_answer, svc);
 	if (r < 0)
-		return log_error_errno(r, "cannot own %s on the system bus: %m (is dbus/%s.conf installed?)",
-				       BOMBUS_BUS_NAME, BOMBUS_BUS_NAME);
-	log_info("serving %s on the system bus", BOMBUS_BUS_NAME);
-	if (svc->notify) {
-		r = sd_event_add_time_relative(svc->daemon->event, &svc->status_timer, CLOCK_MONOTONIC,
-					       STATUS_INTERVAL_USEC, 0, on_status_timer, svc);
-		if (r < 0)
-			return log_error_errno(r, "cannot add the status timer: %m");
-		sd_notify(0, "READY=1\nSTATUS=0 subscriptions");
-	}
+		return log_error_errno(r, "cannot ask for %s on the system bus: %m", BOMBUS_BUS_NAME);
 	return 0;
 }
 
@@ -530,6 +603,11 @@ void service_free(struct service *svc)
 	sd_event_source_disable_unref(svc->status_timer);
 	sd_bus_slot_unref(svc->object);
 	sd_bus_slot_unref(svc->filter);
+	sd_bus_slot_unref(svc->name_request);
+	/* First: the loop has stopped, nothing would read the pair, and
+	 * sd_bus_flush() waits for the bus to run (Hello's answer) before
+	 * writing; without the relay it gets the end of the stream instead. */
+	bus_input_relay_free(svc->relay);
 	if (svc->bus) {
 		sd_bus_flush(svc->bus);
 		sd_bus_detach_event(svc->bus);

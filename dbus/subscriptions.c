@@ -557,9 +557,14 @@ int subscriptions_new(struct daemon *d, sd_bus *bus, struct subscriptions **ret)
 	h->output.ops = &hub_ops;
 	h->daemon = d;
 	h->bus = sd_bus_ref(bus);
-	/* Synchronous, at start: without it no departure would be seen. */
-	r = sd_bus_match_signal(bus, &h->owner_watch, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				"org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, h);
+	/* In place before any call comes: the bus handles a connection's
+	 * messages in order, and the name is asked for after it. Should the
+	 * bus refuse it, sd-bus closes the connection (no add callback), which
+	 * stops bombusd: without it no departure would be seen. Not
+	 * synchronous: the bus is read only in the loop (bus-input-relay.h). */
+	r = sd_bus_match_signal_async(bus, &h->owner_watch, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				      "org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, NULL,
+				      h);
 	if (r < 0) {
 		hub_free(&h->output);
 		return r;

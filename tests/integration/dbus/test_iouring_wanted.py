@@ -63,7 +63,12 @@ def test_opcode_selection_follows_the_subscriptions(service):
     storm_while_stopped(service)
     after_all = iouring_lost(service.status())
     assert after_all > before
+    subscribers = service.status()["subscribers"]
     everything.stop()
+    # bombusd learns of the departure from the bus (NameOwnerChanged), some
+    # iterations after the subscriber exited: the storm must come after.
+    stack.wait_until(lambda: service.status()["subscribers"] == subscribers - 1, 20,
+                     "the subscriber's departure seen")
     storm_while_stopped(service)
     assert iouring_lost(service.status()) == after_all
     openat_only.stop()
