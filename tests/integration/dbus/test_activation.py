@@ -42,3 +42,14 @@ def test_introspection_matches_the_installed_xml(service):
 def test_version_property(service):
     r = service.stack.busctl("get-property", stack.BUS_NAME, stack.OBJECT_PATH, stack.INTERFACE, "Version")
     assert r.stdout.strip() == f's "{service.activation_status["version"]}"'
+
+
+def test_second_bombusd_stops_when_the_name_is_taken(service):
+    """The name is asked for asynchronously (the bus's input comes through
+    the relay, in the loop): a second bombusd learns it is taken from the
+    answer, says so and exits 1, and the first one goes on serving."""
+    second = service.stack.in_namespace([stack.bombusd_binary(), f"--config={service.stack.bombusd_config}",
+                                         "--no-varlink"], env=service.stack.env(), timeout=120)
+    assert second.returncode == 1, second.stderr
+    assert f"{stack.BUS_NAME} is owned by another process (is bombusd already running?)" in second.stderr
+    assert service.status()["version"]
