@@ -84,7 +84,7 @@ def test_unit_says_what_the_issue_asks(installed):
     assert unit_setting(unit_file, "ExecStart")[0] == "/" + str(sbin.relative_to(installed[0]))
 
 
-def run_with_caps(caps, seconds=3):
+def run_with_caps(caps, seconds=1):
     """bombusd --stdout as root with only @caps, and no_new_privs, as the
     unit runs it. A process of another user started before it is killed
     while it runs; returns (exit status, events, stderr, that pid)."""
@@ -93,21 +93,31 @@ def run_with_caps(caps, seconds=3):
     stack.wait_until(lambda: os.path.realpath(f"/proc/{sleeper.pid}/exe") == os.path.realpath("/usr/bin/sleep"),
                      10, "the sleeper's exec")
     bounding = ",".join(["-all"] + ["+" + c.lower().removeprefix("cap_") for c in caps])
-    proc = subprocess.Popen(["setpriv", f"--bounding-set={bounding}", "--inh-caps=-all", "--no-new-privs", "--",
-                             stack.bombusd_binary(), "--stdout"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    try:
-        time.sleep(seconds)
-        sleeper.kill()
-        sleeper.wait()
-        time.sleep(1)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if sleeper.poll() is None:
+    with tempfile.TemporaryFile("w+") as stderr:
+        proc = subprocess.Popen(["setpriv", f"--bounding-set={bounding}", "--inh-caps=-all", "--no-new-privs",
+                                 "--", stack.bombusd_binary(), "--stdout"], stdout=subprocess.PIPE,
+                                stderr=stderr, text=True)
+        try:
+            # The sleeper dies once bombusd has read /proc (slow to start
+            # with AddressSanitizer on a loaded machine), or has failed.
+            def started():
+                stderr.seek(0)
+                return "monitoring;" in stderr.read() or proc.poll() is not None
+
+            stack.wait_until(started, 120, "bombusd monitoring or gone")
+            time.sleep(seconds)
             sleeper.kill()
             sleeper.wait()
+            time.sleep(1)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=30)
+        finally:
+            if sleeper.poll() is None:
+                sleeper.kill()
+                sleeper.wait()
+        stderr.seek(0)
+        err = stderr.read()
     events = [json.loads(l) for l in out.splitlines()]
     return proc.returncode, events, err, sleeper.pid
 
