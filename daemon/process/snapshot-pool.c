@@ -34,12 +34,12 @@ static void **link_of(void *block, size_t size)
 	return (void **)((char *)block + size - sizeof(void *));
 }
 
-static void *pop(size_t class)
+static void *pop(size_t size_class)
 {
-	size_t size = class * CLASS_BYTES;
-	void *block = pool.free[class - 1];
+	size_t size = size_class * CLASS_BYTES;
+	void *block = pool.free[size_class - 1];
 
-	pool.free[class - 1] = *link_of(block, size);
+	pool.free[size_class - 1] = *link_of(block, size);
 	ASAN_UNPOISON_MEMORY_REGION(block, size);
 	pool.bytes -= size;
 	return block;
@@ -47,27 +47,27 @@ static void *pop(size_t class)
 
 void *snapshot_alloc(size_t size, size_t *ret_size)
 {
-	size_t class = class_of(size);
+	size_t size_class = class_of(size);
 
-	*ret_size = class * CLASS_BYTES;
+	*ret_size = size_class * CLASS_BYTES;
 	pool.taken = true;
-	if (class == 0 || class > CLASSES || !pool.free[class - 1])
+	if (size_class == 0 || size_class > CLASSES || !pool.free[size_class - 1])
 		return malloc(*ret_size);
-	return pop(class);
+	return pop(size_class);
 }
 
 void snapshot_free(void *block, size_t size)
 {
-	size_t class = class_of(size);
+	size_t size_class = class_of(size);
 
 	if (!block)
 		return;
-	if (class == 0 || class > CLASSES || pool.bytes + size > SNAPSHOT_POOL_MAX_BYTES) {
+	if (size_class == 0 || size_class > CLASSES || pool.bytes + size > SNAPSHOT_POOL_MAX_BYTES) {
 		free(block);
 		return;
 	}
-	*link_of(block, size) = pool.free[class - 1];
-	pool.free[class - 1] = block;
+	*link_of(block, size) = pool.free[size_class - 1];
+	pool.free[size_class - 1] = block;
 	ASAN_POISON_MEMORY_REGION(block, size - sizeof(void *));
 	pool.bytes += size;
 }
@@ -78,9 +78,9 @@ void snapshot_pool_release_idle(void)
 		pool.taken = false;
 		return;
 	}
-	for (size_t class = 1; class <= CLASSES; class ++)
-		while (pool.free[class - 1])
-			free(pop(class));
+	for (size_t size_class = 1; size_class <= CLASSES; size_class++)
+		while (pool.free[size_class - 1])
+			free(pop(size_class));
 }
 
 size_t snapshot_pool_bytes(void)
