@@ -23,12 +23,6 @@
 #include "monitor-api.h"
 #include "varlink-interfaces.h"
 
-#define IFACE			     BOMBUS_VARLINK_INTERFACE
-#define ERROR_NOT_AUTHORIZED	     BOMBUS_VARLINK_ERROR_NOT_AUTHORIZED
-#define ERROR_INVALID_ARGUMENT	     BOMBUS_VARLINK_ERROR_INVALID_ARGUMENT
-#define ERROR_TOO_MANY_SUBSCRIPTIONS BOMBUS_VARLINK_ERROR_TOO_MANY_SUBSCRIPTIONS
-#define ERROR_NO_SUCH_PROCESS	     BOMBUS_VARLINK_ERROR_NO_SUCH_PROCESS
-
 /* The largest reply: a batch of the largest events would be 256 MiB; a batch
  * is cut where it would exceed this, whatever its count. */
 #define REPLY_MAX (4u << 20)
@@ -113,7 +107,8 @@ static int reply_not_authorized(struct varlink_call *call, const char *action, c
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	return reply_error_message(call, ERROR_NOT_AUTHORIZED, "action", action ?: "", message);
+	return reply_error_message(call, BOMBUS_VARLINK_ERROR_NOT_AUTHORIZED, "action", action ?: "",
+				   message);
 }
 
 /* A refusal by the filter reader: the right Varlink error for each kind. */
@@ -123,7 +118,8 @@ static int reply_invalid(struct varlink_call *call, const struct filter_reader *
 	 * JSON type: the protocol's error. Anything else: ours, in words. */
 	if (!rd->bad_option || rd->error[0] == '\0')
 		return varlink_error_invalid_parameter(call, rd->bad_option ?: key);
-	return reply_error_message(call, ERROR_INVALID_ARGUMENT, "parameter", rd->bad_option, rd->error);
+	return reply_error_message(call, BOMBUS_VARLINK_ERROR_INVALID_ARGUMENT, "parameter", rd->bad_option,
+				   rd->error);
 }
 
 /* -- Subscribe's parameters ------------------------------------------------ */
@@ -348,7 +344,7 @@ static int check_subscription_limit(struct varlink_monitor *m, struct varlink_ca
 		return 0;
 	snprintf(message, sizeof(message), "bombusd has its %u subscriptions",
 		 m->daemon->config.max_subscriptions);
-	reply_error_message(call, ERROR_TOO_MANY_SUBSCRIPTIONS, NULL, NULL, message);
+	reply_error_message(call, BOMBUS_VARLINK_ERROR_TOO_MANY_SUBSCRIPTIONS, NULL, NULL, message);
 	return -EUSERS;
 }
 
@@ -582,7 +578,7 @@ static void reply_process(struct varlink_monitor *m, struct varlink_call *call, 
 		params = json_object_new_object();
 		if (params)
 			json_object_object_add(params, "pid", json_object_new_int64(pid));
-		varlink_error(call, ERROR_NO_SUCH_PROCESS, params);
+		varlink_error(call, BOMBUS_VARLINK_ERROR_NO_SUCH_PROCESS, params);
 		return;
 	}
 	json_writer_reset(w);
@@ -766,7 +762,7 @@ static const struct varlink_method methods[] = {
 };
 
 static const struct varlink_interface interface = {
-	.name = IFACE,
+	.name = BOMBUS_VARLINK_INTERFACE,
 	.description = io_bombus_monitor_varlink,
 	.methods = methods,
 	.n_methods = ELEMENTSOF(methods),
