@@ -60,6 +60,10 @@ enum bombus_process_flags {
 	 * or clone record reached the ring): no strings, the daemon takes them
 	 * from the parent's snapshot. */
 	BOMBUS_PROC_BINARY_OF_PARENT = 1 << 9,
+	/* The file's mounts lead to one detached from every tree (umount -l:
+	 * runc re-executes itself so): the names are its path within its
+	 * filesystem, "(unreachable)" in front. */
+	BOMBUS_PROC_PATH_DETACHED = 1 << 10,
 };
 
 /*

@@ -14,6 +14,8 @@
 
 /* Mount crossings use loop iterations too, hence the slack. */
 #define PATH_WALK_STEPS (BOMBUS_PATH_COMPONENTS + 16)
+/* Mounts stacked above a file, at most, that the checks below follow. */
+#define MOUNT_STEPS 8
 
 static __always_inline bool dentry_unlinked(struct dentry *dentry)
 {
@@ -48,6 +50,20 @@ static __always_inline void binary_file_flags(struct bombus_process_record *r, s
 		r->flags |= BOMBUS_PROC_PATH_PSEUDO;
 }
 
+/* Whether the mounts above @mnt end in one detached from every tree (its
+ * mount namespace is gone: umount -l), where d_path would say "/". */
+static __always_inline bool mount_detached(struct mount *mnt)
+{
+	for (int i = 0; i < MOUNT_STEPS; i++) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt)
+			return !BPF_CORE_READ(mnt, mnt_ns);
+		mnt = up;
+	}
+	return false;
+}
+
 static __always_inline __u32 binary_path_walk(struct bombus_process_record *r, struct file *file,
 					      struct dentry *dentry)
 {
@@ -60,15 +76,22 @@ static __always_inline __u32 binary_path_walk(struct bombus_process_record *r, s
 		__u32 off = r->path_bytes;
 		long len;
 
-		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root)) {
+		if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root) && !(r->flags & BOMBUS_PROC_PATH_DETACHED)) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
-			if (up == mnt)
+			if (up != mnt) {
+				dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+				mnt = up;
+				continue;
+			}
+			if (BPF_CORE_READ(mnt, mnt_ns))
 				return r->path_bytes; /* the root of the mount tree */
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = up;
-			continue;
+			/* Detached: the kernel's d_path stops here and says "/";
+			 * the file's own filesystem still names it. */
+			r->flags |= BOMBUS_PROC_PATH_DETACHED;
 		}
+		if ((r->flags & BOMBUS_PROC_PATH_DETACHED) && dentry == parent)
+			return r->path_bytes; /* the root of that filesystem */
 		if (r->path_components >= BOMBUS_PATH_COMPONENTS || off > BOMBUS_PATH_MAX - BOMBUS_NAME_MAX)
 			break;
 		name = BPF_CORE_READ(dentry, d_name.name);

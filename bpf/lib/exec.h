@@ -11,9 +11,9 @@
  * credentials and the file being executed (bprm->file, which becomes
  * mm->exe_file), and leaves what it found in the task's local storage
  * (exec_infos), which the exec record consumes and deletes. The path comes
- * from bpf_d_path, unless the task's root is not its namespace's (a chroot):
- * then it is walked as in tracepoint mode, so that events do not depend on
- * the mode. The kernel allows that helper in the LSM hook, but not in
+ * from bpf_d_path, unless the task's root is not its namespace's (a chroot)
+ * or the file's mount is detached: then it is walked as in tracepoint mode,
+ * so that events do not depend on the mode. The kernel allows that helper in the LSM hook, but not in
  * fentry on security_bprm_committing_creds (it is not in btf_allowlist_d_path),
  * so in fentry mode the path is taken where it is allowed, when exec opens the
  * file (fentry/security_file_open), for the last EXEC_OPENS exec opens of the
@@ -26,6 +26,7 @@
 #define BOMBUS_BPF_EXEC_H
 
 #include "../bombus.h"
+#include "binary.h"
 #include "records.h"
 #include "task.h"
 
@@ -140,9 +141,6 @@ static __always_inline struct exec_info *exec_info_get(void)
 	return info;
 }
 
-/* Mount levels above a root directory that the check below follows. */
-#define ROOT_MOUNT_STEPS 8
-
 /*
  * Whether the current task's root directory is the top of its mount
  * namespace as the path walk of lib/binary.h sees it: mount roots all the way
@@ -158,7 +156,7 @@ static __always_inline bool root_is_namespace_top(void)
 
 	if (!dentry || !vfsmnt)
 		return false;
-	for (int i = 0; i < ROOT_MOUNT_STEPS; i++) {
+	for (int i = 0; i < MOUNT_STEPS; i++) {
 		struct mount *up;
 
 		if (dentry != BPF_CORE_READ(mnt, mnt.mnt_root))
@@ -180,7 +178,7 @@ static __always_inline void exec_path_save(struct exec_info *info, struct file *
 
 	info->next_path++;
 	slot->file = (__u64)file;
-	if (!root_is_namespace_top()) {
+	if (!root_is_namespace_top() || mount_detached(file_mount(file))) {
 		slot->len = 0; /* no path: walked */
 		return;
 	}

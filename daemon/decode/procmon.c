@@ -103,9 +103,7 @@ static struct exec_image *image_from_record(struct daemon *d, const struct bombu
 	if (r->flags & BOMBUS_PROC_PATH_FULL)
 		binary_path_full(r->data, r->path_bytes, pseudo, unlinked, path, filename);
 	else
-		binary_path_join(r->data, r->path_bytes, r->path_components, pseudo, unlinked,
-				 r->flags & (BOMBUS_PROC_PATH_TRUNCATED | BOMBUS_PROC_PATH_LOOKUP_FAILED), path,
-				 filename);
+		binary_path_join(r->data, r->path_bytes, r->path_components, r->flags, path, filename);
 	args_join(args, sizeof(args), r->data + r->path_bytes, r->args_bytes, r->flags & BOMBUS_PROC_ARGS_TRUNCATED);
 	if (r->flags & BOMBUS_PROC_PATH_LOOKUP_FAILED) {
 		fields.incomplete |= IMAGE_INCOMPLETE_BINARY_PATH;

@@ -110,10 +110,10 @@ size_t args_join(char *out, size_t size, const char *area, size_t len, bool trun
 	return out_len;
 }
 
-void binary_path_join(const char *names, size_t len, unsigned count, bool pseudo, bool unlinked, bool truncated,
+void binary_path_join(const char *names, size_t len, unsigned count, uint32_t flags,
 		      char path[static PATH_TEXT_MAX], char filename[static NAME_TEXT_MAX])
 {
-	static const char deleted[] = " (deleted)";
+	static const char deleted[] = " (deleted)", unreachable[] = "(unreachable)";
 	const char *starts[BOMBUS_PATH_COMPONENTS];
 	size_t lens[BOMBUS_PATH_COMPONENTS], out_len = 0, leaf_len = 0;
 	unsigned n = 0;
@@ -129,15 +129,17 @@ void binary_path_join(const char *names, size_t len, unsigned count, bool pseudo
 	path[0] = filename[0] = '\0';
 	if (n)
 		utf8_append(filename, NAME_TEXT_MAX, &leaf_len, starts[0], lens[0], false);
-	if (truncated)
+	if (flags & (BOMBUS_PROC_PATH_TRUNCATED | BOMBUS_PROC_PATH_LOOKUP_FAILED))
 		put(path, PATH_TEXT_MAX, &out_len, "...", 3);
+	else if (flags & BOMBUS_PROC_PATH_DETACHED)
+		put(path, PATH_TEXT_MAX, &out_len, unreachable, sizeof(unreachable) - 1);
 	for (unsigned i = n; i-- > 0;) {
 		put(path, PATH_TEXT_MAX, &out_len, "/", 1);
 		utf8_append(path, PATH_TEXT_MAX, &out_len, starts[i], lens[i], false);
 	}
-	if (out_len == 0)
+	if (n == 0 && !(flags & (BOMBUS_PROC_PATH_TRUNCATED | BOMBUS_PROC_PATH_LOOKUP_FAILED)))
 		put(path, PATH_TEXT_MAX, &out_len, "/", 1);
-	if (pseudo || unlinked)
+	if (flags & (BOMBUS_PROC_PATH_PSEUDO | BOMBUS_PROC_PATH_UNLINKED))
 		put(path, PATH_TEXT_MAX, &out_len, deleted, sizeof(deleted) - 1);
 }
 

@@ -31,12 +31,15 @@ char *utf8_strndup(const char *s, size_t len);
  * @truncated: the area was cut at the kernel-side bound. Returns the length. */
 size_t args_join(char *out, size_t size, const char *area, size_t len, bool truncated);
 
-/* The binary path from names sent leaf first ("ls\0bin\0usr\0").
- * @pseudo: a file with no directory, shown as the kernel does: "/NAME (deleted)".
- * @unlinked: a deleted file: " (deleted)" is appended.
- * @truncated: the walk stopped before the root: the path starts with "...".
+/* The binary path from names sent leaf first ("ls\0bin\0usr\0"), as
+ * @flags (enum bombus_process_flags) say:
+ * PSEUDO: a file with no directory, shown as the kernel does: "/NAME (deleted)";
+ * UNLINKED: a deleted file: " (deleted)" is appended;
+ * TRUNCATED, LOOKUP_FAILED: the walk stopped before the root: "..." in front;
+ * DETACHED: the path within a filesystem no mount tree holds: "(unreachable)"
+ * in front, as getcwd(3) marks a directory outside the root.
  * @filename gets the leaf name. */
-void binary_path_join(const char *names, size_t len, unsigned count, bool pseudo, bool unlinked, bool truncated,
+void binary_path_join(const char *names, size_t len, unsigned count, uint32_t flags,
 		      char path[static PATH_TEXT_MAX], char filename[static NAME_TEXT_MAX]);
 
 /* The binary path as bpf_d_path wrote it (@len bytes, NUL-terminated or

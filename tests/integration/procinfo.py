@@ -190,7 +190,7 @@ def assert_process_shape(p, where):
     for key in ("filename", "binary_path", "args"):
         assert isinstance(p[key], str), f"{where}: {key} = {p[key]!r}"
     if p["binary_path"]:
-        assert p["binary_path"].startswith(("/", "...")), f"{where}: binary_path {p['binary_path']!r}"
+        assert p["binary_path"].startswith(("/", "...", "(unreachable)/")), f"{where}: binary_path {p['binary_path']!r}"
         assert p["filename"], f"{where}: binary_path without filename"
 
 

@@ -46,6 +46,46 @@ def test_deleted_file_exec(bombusd, world_dir):
         secureexec="FILELESS_EXEC"))
 
 
+def test_detached_mount_exec(bombusd, world_dir):
+    """runc's way of re-executing itself: a bind mount of the binary,
+    opened, then detached (umount -l). The kernel's d_path and /proc/PID/exe
+    say "/"; bombus names the file within its filesystem, marked."""
+    target = world_dir / "detached-target"
+    target.touch()
+    subprocess.run(["mount", "--bind", "/usr/bin/true", str(target)], check=True)
+    try:
+        fd = os.open(target, os.O_PATH)
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=True)
+        target.unlink()
+    try:
+        child, events = bombusd.run(fexecve_command(fd, ["detached-true", "detached"]), pass_fds=(fd,))
+    finally:
+        os.close(fd)
+    assert types(events) == FEXECVE_EVENTS, events
+    event = events[-2]
+    assert_fields(event["process"], procinfo.child_of_this_process(
+        child.pid, filename="true", binary_path="(unreachable)" + path_in_filesystem("/usr/bin/true"),
+        args="detached"))
+
+
+def path_in_filesystem(path):
+    """@path from the root of the filesystem it is on (mountinfo's root of
+    the mount holding it, then the rest)."""
+    path = os.path.realpath(path)
+    best = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            root, point = fields[3], fields[4]
+            inside = path == point or path.startswith(point.rstrip("/") + "/")
+            if inside and (best is None or len(point) >= len(best[1])):
+                best = (root, point)
+    root, point = best
+    rest = path[len(point.rstrip("/")):]
+    return (root.rstrip("/") + rest) or "/"
+
+
 def run_unprivileged(bombusd, binary, setpriv_options=()):
     """Runs @binary (a copy of id) as the unprivileged user; returns its
     ProcessExec and what id printed. setpriv keeps its permitted

@@ -16,12 +16,11 @@ static char *args_text(const char *area, size_t len, bool truncated)
 	return out;
 }
 
-static int path_join(const char *names, size_t len, unsigned count, bool pseudo, bool unlinked, bool truncated,
-		     char **path, char **file)
+static int path_join(const char *names, size_t len, unsigned count, uint32_t flags, char **path, char **file)
 {
 	*path = malloc(PATH_TEXT_MAX);
 	*file = malloc(NAME_TEXT_MAX);
-	binary_path_join(names, len, count, pseudo, unlinked, truncated, *path, *file);
+	binary_path_join(names, len, count, flags, *path, *file);
 	return 0;
 }
 
@@ -75,25 +74,32 @@ static void path_from_leaf_first_names(void)
 {
 	char *path, *file;
 
-	CHECK_INT(path_join(AREA("ls\0bin\0usr\0"), 3, false, false, false, &path, &file), 0);
+	CHECK_INT(path_join(AREA("ls\0bin\0usr\0"), 3, 0, &path, &file), 0);
 	CHECK_STR(path, "/usr/bin/ls");
 	CHECK_STR(file, "ls");
 	free(path), free(file);
 
-	CHECK_INT(path_join(AREA("memfd:fileless-exec-test\0"), 1, true, false, false, &path, &file), 0);
+	CHECK_INT(path_join(AREA("memfd:fileless-exec-test\0"), 1, BOMBUS_PROC_PATH_PSEUDO, &path, &file), 0);
 	CHECK_STR(path, "/memfd:fileless-exec-test (deleted)");
 	CHECK_STR(file, "memfd:fileless-exec-test");
 	free(path), free(file);
 
-	CHECK_INT(path_join(AREA("x\0tmp\0"), 2, false, true, false, &path, &file), 0);
+	CHECK_INT(path_join(AREA("x\0tmp\0"), 2, BOMBUS_PROC_PATH_UNLINKED, &path, &file), 0);
 	CHECK_STR(path, "/tmp/x (deleted)");
 	free(path), free(file);
 
-	CHECK_INT(path_join(AREA("x\0deep\0"), 2, false, false, true, &path, &file), 0);
+	CHECK_INT(path_join(AREA("x\0deep\0"), 2, BOMBUS_PROC_PATH_TRUNCATED, &path, &file), 0);
 	CHECK_STR(path, ".../deep/x");
 	free(path), free(file);
 
-	CHECK_INT(path_join("", 0, 0, false, false, false, &path, &file), 0);
+	/* runc's re-exec from a bind mount it detached: the path within the
+	 * file's filesystem, marked */
+	CHECK_INT(path_join(AREA("runc\0sbin\0usr\0"), 3, BOMBUS_PROC_PATH_DETACHED, &path, &file), 0);
+	CHECK_STR(path, "(unreachable)/usr/sbin/runc");
+	CHECK_STR(file, "runc");
+	free(path), free(file);
+
+	CHECK_INT(path_join("", 0, 0, 0, &path, &file), 0);
 	CHECK_STR(path, "/");
 	CHECK_STR(file, "");
 	free(path), free(file);
@@ -104,15 +110,15 @@ static void path_count_not_trusted(void)
 	char *path, *file;
 
 	/* says 5 names, bytes hold 2 */
-	CHECK_INT(path_join(AREA("ls\0bin\0"), 5, false, false, false, &path, &file), 0);
+	CHECK_INT(path_join(AREA("ls\0bin\0"), 5, 0, &path, &file), 0);
 	CHECK_STR(path, "/bin/ls");
 	free(path), free(file);
 	/* no terminating NUL */
-	CHECK_INT(path_join("abc", 3, 1, false, false, false, &path, &file), 0);
+	CHECK_INT(path_join("abc", 3, 1, 0, &path, &file), 0);
 	CHECK_STR(path, "/abc");
 	free(path), free(file);
 	/* a name with a bad byte */
-	CHECK_INT(path_join(AREA("a\xfe\0"), 1, false, false, false, &path, &file), 0);
+	CHECK_INT(path_join(AREA("a\xfe\0"), 1, 0, &path, &file), 0);
 	CHECK_STR(path, "/a\xef\xbf\xbd");
 	free(path), free(file);
 }
