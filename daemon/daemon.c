@@ -127,6 +127,12 @@ int daemon_new(const struct config *config, struct daemon **ret)
 		free(d);
 		return r;
 	}
+	r = ringbuf_poller_new(d->event, &d->ring_poller);
+	if (r < 0) {
+		sd_event_unref(d->event);
+		free(d);
+		return r;
+	}
 	r = exec_id_init(NULL);
 	if (r < 0)
 		log_warning_errno(r, "cannot read the boot id: exec_id values start with zeros instead: %m");
@@ -160,6 +166,7 @@ void daemon_free(struct daemon *d)
 	 * order of start: a guest monitor uses its host until it is freed. */
 	for (size_t i = d->n_monitors; i-- > 0;)
 		d->monitors[i]->free(d->monitors[i]);
+	ringbuf_poller_free(d->ring_poller);
 	for (size_t i = 0; i < d->n_outputs; i++)
 		d->outputs[i]->ops->free(d->outputs[i]);
 	process_cache_free(d->processes);
@@ -422,7 +429,7 @@ static void on_monitor_batch_done(void *userdata)
 
 void daemon_monitor_init(struct daemon *d, struct monitor *m)
 {
-	m->event = d->event;
+	m->poller = d->ring_poller;
 	m->config = &d->config;
 	m->wanted = daemon_wanted_categories(d);
 	m->batch_done = on_monitor_batch_done;
@@ -647,7 +654,7 @@ static int on_housekeeping(sd_event_source *s, uint64_t usec, void *userdata)
 
 	d->boot_to_real_ns = clock_boot_to_realtime_offset();
 	process_cache_gc(d->processes, gc_horizon(d));
-	snapshot_pool_release_idle();
+	snapshot_pool_release();
 	return_free_memory(d);
 	sd_event_source_set_time(s, usec + HOUSEKEEPING_INTERVAL_USEC);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);

@@ -26,10 +26,12 @@
 
 struct iouring_opcodes;
 struct monitor;
+struct ringbuf_poller;
 
 struct daemon {
 	struct config config;
 	sd_event *event;
+	struct ringbuf_poller *ring_poller; /* reads the monitors' rings */
 	int64_t boot_to_real_ns;
 	uint64_t started_usec; /* CLOCK_MONOTONIC, for the status's uptime */
 	uint64_t tick_ns;

@@ -24,7 +24,7 @@
 
 #include "process.h"
 
-#define PROCESS_CACHE_EXITED_GRACE_NS (5ULL * 1000000000ULL)
+#define PROCESS_CACHE_EXITED_GRACE_NS (1ULL * 1000000000ULL)
 
 struct process_cache;
 

@@ -101,7 +101,7 @@ int monitor_start(struct monitor *m, ringbuf_record_fn record, void *userdata)
 		return 0;
 	}
 	m->counters_fd = bpf_map__fd(counters);
-	r = ringbuf_source_new(m->event, bpf_map__fd(records), on_record, on_batch_done, m, &m->records);
+	r = ringbuf_source_new(m->poller, bpf_map__fd(records), on_record, on_batch_done, m, &m->records);
 	if (r < 0) {
 		hooks_detach(m->hooks, m->n_hooks);
 		return log_error_errno(r, "%s: cannot read the ring buffer: %m", m->name);

@@ -23,7 +23,7 @@ struct bpf_object;
 struct monitor {
 	const char *name;
 	/* Set by its owner before monitor_start() (daemon_monitor_init()). */
-	sd_event *event;
+	struct ringbuf_poller *poller;
 	const struct config *config;
 	uint32_t wanted; /* enum event_category bits wanted at load */
 	void (*batch_done)(void *userdata); /* after each batch of records */

@@ -13,16 +13,22 @@
 #define BATCH_FULL (-EINPROGRESS)
 
 struct ringbuf_source {
+	struct ringbuf_poller *poller;
+	struct ringbuf_source *next; /* in the poller's list, read in that order */
 	struct ring_buffer *rb;
 	sd_event_source *io;
-	sd_event_source *poll;
-	uint64_t poll_usec;
 	ringbuf_record_fn record;
 	ringbuf_batch_fn batch_done;
 	void *userdata;
 	size_t in_batch;
 	size_t batch_limit;
 	bool behind; /* the last reading stopped at the batch bound */
+};
+
+struct ringbuf_poller {
+	sd_event_source *timer;
+	uint64_t poll_usec;
+	struct ringbuf_source *sources;
 };
 
 static int on_sample(void *ctx, void *data, size_t size)
@@ -73,20 +79,53 @@ static uint64_t next_poll_usec(uint64_t usec, size_t found)
 					      : next;
 }
 
+/* One timer reads every ring: a wakeup costs more than the readings it
+ * makes, and the rings of a quiet monitor would otherwise each wake the
+ * loop on their own. The busiest ring sets the pace. */
 static int on_poll(sd_event_source *timer, uint64_t usec, void *userdata)
 {
-	struct ringbuf_source *s = userdata;
+	struct ringbuf_poller *poller = userdata;
+	size_t found = 0;
 
-	consume_batch(s);
-	s->poll_usec = next_poll_usec(s->poll_usec, s->in_batch);
-	sd_event_source_set_time_relative(timer, s->poll_usec);
+	for (struct ringbuf_source *s = poller->sources; s; s = s->next) {
+		consume_batch(s);
+		found = s->in_batch > found ? s->in_batch : found;
+	}
+	poller->poll_usec = next_poll_usec(poller->poll_usec, found);
+	sd_event_source_set_time_relative(timer, poller->poll_usec);
 	return sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
 }
 
-int ringbuf_source_new(sd_event *event, int map_fd, ringbuf_record_fn record, ringbuf_batch_fn batch_done,
-		       void *userdata, struct ringbuf_source **ret)
+int ringbuf_poller_new(sd_event *event, struct ringbuf_poller **ret)
 {
-	struct ringbuf_source *s = calloc(1, sizeof(*s));
+	struct ringbuf_poller *poller = calloc(1, sizeof(*poller));
+	int r;
+
+	if (!poller)
+		return -ENOMEM;
+	poller->poll_usec = RINGBUF_POLL_MIN_USEC;
+	r = sd_event_add_time_relative(event, &poller->timer, CLOCK_MONOTONIC, poller->poll_usec, 1000, on_poll,
+				       poller);
+	if (r < 0) {
+		free(poller);
+		return r;
+	}
+	*ret = poller;
+	return 0;
+}
+
+void ringbuf_poller_free(struct ringbuf_poller *poller)
+{
+	if (!poller)
+		return;
+	sd_event_source_disable_unref(poller->timer);
+	free(poller);
+}
+
+int ringbuf_source_new(struct ringbuf_poller *poller, int map_fd, ringbuf_record_fn record,
+		       ringbuf_batch_fn batch_done, void *userdata, struct ringbuf_source **ret)
+{
+	struct ringbuf_source *s = calloc(1, sizeof(*s)), **tail;
 	int r;
 
 	if (!s)
@@ -100,15 +139,17 @@ int ringbuf_source_new(sd_event *event, int map_fd, ringbuf_record_fn record, ri
 		free(s);
 		return r;
 	}
-	r = sd_event_add_io(event, &s->io, ring_buffer__epoll_fd(s->rb), EPOLLIN, on_readable, s);
-	if (r >= 0) {
-		s->poll_usec = RINGBUF_POLL_MIN_USEC;
-		r = sd_event_add_time_relative(event, &s->poll, CLOCK_MONOTONIC, s->poll_usec, 1000, on_poll, s);
-	}
+	r = sd_event_add_io(sd_event_source_get_event(poller->timer), &s->io, ring_buffer__epoll_fd(s->rb), EPOLLIN,
+			    on_readable, s);
 	if (r < 0) {
-		ringbuf_source_free(s);
+		ring_buffer__free(s->rb);
+		free(s);
 		return r;
 	}
+	s->poller = poller;
+	for (tail = &poller->sources; *tail; tail = &(*tail)->next)
+		;
+	*tail = s;
 	*ret = s;
 	return 0;
 }
@@ -126,10 +167,14 @@ bool ringbuf_source_behind(const struct ringbuf_source *s)
 
 void ringbuf_source_free(struct ringbuf_source *s)
 {
+	struct ringbuf_source **pp;
+
 	if (!s)
 		return;
+	for (pp = &s->poller->sources; *pp != s; pp = &(*pp)->next)
+		;
+	*pp = s->next;
 	sd_event_source_disable_unref(s->io);
-	sd_event_source_disable_unref(s->poll);
 	ring_buffer__free(s->rb);
 	free(s);
 }

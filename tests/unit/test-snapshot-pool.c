@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdint.h>
+
 #include "process/snapshot-pool.h"
 #include "unit.h"
+
+#define CHUNK SNAPSHOT_POOL_CHUNK_BYTES
 
 /* A freed block is the next one of its class, and only of its class. */
 static void freed_blocks_are_reused_by_class(void)
@@ -11,53 +15,91 @@ static void freed_blocks_are_reused_by_class(void)
 
 	CHECK_INT(size, 1280);
 	snapshot_free(a, size);
-	CHECK_INT(snapshot_pool_bytes(), 1280);
 	b = snapshot_alloc(1300, &other_size); /* the next class */
 	CHECK(b != a);
 	CHECK_INT(other_size, 1536);
 	CHECK(snapshot_alloc(1025, &size) == a);
-	CHECK_INT(snapshot_pool_bytes(), 0);
 	snapshot_free(a, size);
 	snapshot_free(b, other_size);
-	snapshot_pool_release_idle();
-	snapshot_pool_release_idle();
+	snapshot_pool_release();
+	snapshot_pool_release();
 	CHECK_INT(snapshot_pool_bytes(), 0);
 }
 
-/* The pool keeps at most SNAPSHOT_POOL_MAX_BYTES; the rest goes to malloc. */
-static void the_pool_is_bounded(void)
+/* Blocks are cut from a chunk until it is used up; the next comes from a
+ * new chunk, and what is not in use is what the pool reports. */
+static void blocks_come_from_chunks(void)
 {
-	enum { N = SNAPSHOT_POOL_MAX_BYTES / 1024 + 100 };
+	size_t size;
+	void *first = snapshot_alloc(2000, &size);
+	void *second = snapshot_alloc(2000, &size);
+
+	CHECK_INT(size, 2048);
+	CHECK((uintptr_t)first / CHUNK == (uintptr_t)second / CHUNK);
+	CHECK((uintptr_t)first % 256 == 0);
+	CHECK_INT(snapshot_pool_bytes(), CHUNK - 2 * 2048);
+	snapshot_free(first, size);
+	snapshot_free(second, size);
+	snapshot_pool_release();
+	snapshot_pool_release();
+	CHECK_INT(snapshot_pool_bytes(), 0);
+}
+
+/* A chunk with a block in use stays through quiet spells; once its last
+ * block is freed it goes, its free blocks with it. */
+static void a_chunk_in_use_stays(void)
+{
+	enum { N = CHUNK / 1024 + 10 }; /* two chunks */
 	static void *blocks[N];
 	size_t size;
 
 	for (size_t i = 0; i < N; i++)
 		blocks[i] = snapshot_alloc(1024, &size);
-	for (size_t i = 0; i < N; i++)
+	for (size_t i = 1; i < N; i++)
 		snapshot_free(blocks[i], size);
-	CHECK_INT(snapshot_pool_bytes(), SNAPSHOT_POOL_MAX_BYTES);
-	snapshot_pool_release_idle();
-	snapshot_pool_release_idle();
+	snapshot_pool_release();
+	snapshot_pool_release();
+	/* the second chunk went; the first stays for blocks[0] */
+	CHECK_INT(snapshot_pool_bytes(), CHUNK - 1024);
+	/* its free blocks are still handed out, none of the chunk that went */
+	blocks[1] = snapshot_alloc(1024, &size);
+	CHECK((uintptr_t)blocks[1] / CHUNK == (uintptr_t)blocks[0] / CHUNK);
+	snapshot_free(blocks[1], size);
+	snapshot_free(blocks[0], size);
+	snapshot_pool_release();
+	snapshot_pool_release();
 	CHECK_INT(snapshot_pool_bytes(), 0);
 }
 
-/* What the pool keeps goes back to malloc once a call finds that nothing
- * was taken since the one before, never while snapshots are being made;
- * blocks too large for a class never stay. */
-static void kept_memory_goes_back_after_a_quiet_spell(void)
+/* Unused memory goes back after a call that finds nothing was taken since
+ * the one before, never while snapshots are being made, unless it is over
+ * SNAPSHOT_POOL_MAX_BYTES; blocks too large for a class are malloc's. */
+static void unused_memory_goes_back_after_a_quiet_spell(void)
 {
+	enum { N = 3 * CHUNK / 4096 };
+	static void *blocks[N];
 	size_t size, large_size;
 	void *a = snapshot_alloc(500, &size);
 	void *large = snapshot_alloc(64 << 10, &large_size);
 
 	snapshot_free(large, large_size);
-	CHECK_INT(snapshot_pool_bytes(), 0);
+	CHECK_INT(snapshot_pool_bytes(), CHUNK - 512);
 	snapshot_free(a, size);
-	snapshot_pool_release_idle(); /* taken since the last call: kept */
-	CHECK_INT(snapshot_pool_bytes(), 512);
-	snapshot_pool_release_idle(); /* quiet since: given back */
+	snapshot_pool_release(); /* taken since the last call: kept */
+	CHECK_INT(snapshot_pool_bytes(), CHUNK);
+	snapshot_pool_release(); /* quiet since: given back */
 	CHECK_INT(snapshot_pool_bytes(), 0);
+
+	/* over the bound, busy or not */
+	for (size_t i = 0; i < N; i++)
+		blocks[i] = snapshot_alloc(4096, &size);
+	for (size_t i = 0; i < N; i++)
+		snapshot_free(blocks[i], size);
+	CHECK(snapshot_pool_bytes() > SNAPSHOT_POOL_MAX_BYTES);
+	snapshot_alloc(4096, &size); /* busy */
+	snapshot_pool_release();
+	CHECK(snapshot_pool_bytes() <= CHUNK);
 }
 
-UNIT_MAIN(T(freed_blocks_are_reused_by_class), T(the_pool_is_bounded),
-	  T(kept_memory_goes_back_after_a_quiet_spell))
+UNIT_MAIN(T(freed_blocks_are_reused_by_class), T(blocks_come_from_chunks), T(a_chunk_in_use_stays),
+	  T(unused_memory_goes_back_after_a_quiet_spell))
