@@ -12,15 +12,22 @@ from runner import AS_UNPRIVILEGED, TIMEOUT, UNPRIVILEGED_USER, fexecve_command,
 FEXECVE_EVENTS = ["ProcessClone", "ProcessExec", "ProcessExec", "ProcessExit"]
 
 
-def test_memfd_fileless_exec(bombusd):
-    fd = os.memfd_create("fileless-exec-test", 0)
+def fexecve_events(bombusd, fd, argv):
+    """Execs the file open on @fd (closed after) in a child; returns the
+    child and its events, checked to be FEXECVE_EVENTS."""
     try:
-        with open("/usr/bin/true", "rb") as src:
-            os.write(fd, src.read())
-        child, events = bombusd.run(fexecve_command(fd, ["fileless-exec-test", "fileless"]), pass_fds=(fd,))
+        child, events = bombusd.run(fexecve_command(fd, argv), pass_fds=(fd,))
     finally:
         os.close(fd)
     assert types(events) == FEXECVE_EVENTS, events
+    return child, events
+
+
+def test_memfd_fileless_exec(bombusd):
+    fd = os.memfd_create("fileless-exec-test", 0)
+    with open("/usr/bin/true", "rb") as src:
+        os.write(fd, src.read())
+    child, events = fexecve_events(bombusd, fd, ["fileless-exec-test", "fileless"])
     event = events[-2]
     assert_fields(event["process"], procinfo.child_of_this_process(
         child.pid, filename="memfd:fileless-exec-test", binary_path="/memfd:fileless-exec-test (deleted)",
@@ -33,13 +40,9 @@ def test_deleted_file_exec(bombusd, world_dir):
     path = world_dir / "deleted-true"
     shutil.copy("/usr/bin/true", path)
     fd = os.open(path, os.O_RDONLY)
-    try:
-        path.unlink()
-        child, events = bombusd.run(fexecve_command(fd, ["deleted-true", "gone"]), pass_fds=(fd,))
-    finally:
-        os.close(fd)
+    path.unlink()
+    child, events = fexecve_events(bombusd, fd, ["deleted-true", "gone"])
     expected_path = f"{path} (deleted)"
-    assert types(events) == FEXECVE_EVENTS, events
     event = events[-2]
     assert_fields(event["process"], procinfo.child_of_this_process(
         child.pid, filename="deleted-true", binary_path=expected_path, args="gone",
@@ -58,11 +61,7 @@ def test_detached_mount_exec(bombusd, world_dir):
     finally:
         subprocess.run(["umount", "-l", str(target)], check=True)
         target.unlink()
-    try:
-        child, events = bombusd.run(fexecve_command(fd, ["detached-true", "detached"]), pass_fds=(fd,))
-    finally:
-        os.close(fd)
-    assert types(events) == FEXECVE_EVENTS, events
+    child, events = fexecve_events(bombusd, fd, ["detached-true", "detached"])
     event = events[-2]
     assert_fields(event["process"], procinfo.child_of_this_process(
         child.pid, filename="true", binary_path="(unreachable)" + path_in_filesystem("/usr/bin/true"),
