@@ -179,3 +179,43 @@ def test_process_shows_the_context(service):
     assert process["cgroup"] == f"/system.slice/{unit}"
     assert process["exec_id"].split(":")[1] == str(sleeper.pid)
     assert set(process["namespaces"]) == {"pid", "mnt", "net", "user", "uts", "ipc", "cgroup"}
+
+
+def test_monitor_container_option_and_readable_line(service, markers):
+    """--container=ID, whole or a prefix: only that container's processes,
+    not another container's nor the host's; the readable line names the
+    container, a 64-hex id shortened to 12 as docker ps does, another name
+    (a systemd-nspawn machine's) whole."""
+    from cgroups import CONTAINER_ID, Cgroup
+
+    other = "fedcba9876543210" * 4
+    readable = rf"\S+ ProcessExec pid {{pid}} uid 0 {re.escape(str(markers.binary))} {{arg}} \[container {{name}}\]  <- .+"
+    monitors = [start_monitor(service, "--no-json", f"--prefix={markers.prefix}", f"--container={which}", "--count=1")
+                for which in (CONTAINER_ID, CONTAINER_ID[:12])]
+    # every container: its execs and exits, two lines each
+    anywhere = start_monitor(service, "--no-json", f"--prefix={markers.prefix}", "--containers", "--count=4")
+    try:
+        with Cgroup(f"system.slice/docker-{other}.scope") as elsewhere, \
+                Cgroup(f"system.slice/docker-{CONTAINER_ID}.scope") as docker, \
+                Cgroup("machine.slice/machine-bombus\\x2dctl.scope") as machine:
+            markers.run("on-the-host")
+            pids = {}
+            for where, arg in ((elsewhere, "other-container"), (machine, "in-machine"), (docker, "in-container")):
+                child = subprocess.Popen(where.enter_command([str(markers.binary), arg]))
+                assert child.wait(30) == 0
+                pids[arg] = child.pid
+            outs = [m.communicate(timeout=30) for m in monitors + [anywhere]]
+    finally:
+        for m in monitors + [anywhere]:
+            m.kill()
+            m.wait()
+    for (out, err), m in zip(outs, monitors + [anywhere]):
+        assert m.returncode == 0, err
+    for out, err in outs[:2]:
+        assert re.fullmatch(readable.format(pid=pids["in-container"], arg="in-container", name=CONTAINER_ID[:12]),
+                            out.strip()), out
+    execs = [line for line in outs[2][0].splitlines() if " ProcessExec " in line]
+    assert len(execs) == 2, outs[2][0]
+    assert re.fullmatch(readable.format(pid=pids["other-container"], arg="other-container", name=other[:12]),
+                        execs[0]), execs
+    assert re.fullmatch(readable.format(pid=pids["in-machine"], arg="in-machine", name="bombus-ctl"), execs[1]), execs
