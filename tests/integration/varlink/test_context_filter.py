@@ -27,7 +27,7 @@ _conftest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_conftest)
 VarlinkService = _conftest.VarlinkService
 
-OUTSIDE = 40  # processes started outside the watched cgroups per round
+OUTSIDE = 10  # processes started outside the watched cgroups per round: 30 records
 UNIT = "bombus-kfilter.service"
 
 
@@ -198,7 +198,7 @@ for i in range(int(sys.argv[1])):
 """
 PRCTLS = 300  # made outside the watched unit: far more than its process records
 AGENT = Path(stack.bombusd_binary()).resolve().parents[1] / "tests" / "programs" / "iouring-agent"
-AGENTS = 10  # agents run outside the watched unit
+AGENTS = 5  # agents run outside the watched unit
 
 
 def wait_events(sub, predicate, n, what):
