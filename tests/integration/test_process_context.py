@@ -220,3 +220,52 @@ def test_exec_id_same_across_restart(start_bombusd):
     new = second.wait_event("ProcessExec", later.pid, since=since, args="after-restart")
     assert new["process"]["exec_id"] not in seen
 
+
+
+ATTACH_AND_DETACH = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+pid = int(sys.argv[1])
+assert libc.ptrace(16, pid, None, None) == 0, ctypes.get_errno()   # PTRACE_ATTACH
+os.waitpid(pid, 0)
+assert libc.ptrace(17, pid, None, None) == 0                       # PTRACE_DETACH
+"""
+CONTEXT = ("exec_id", "parent_exec_id", "cgroup", "cgroup_id", "unit", "slice", "container_id", "namespaces",
+           "in_init_pid_ns", "vpid")
+
+
+@pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[3]], ids=["unit", "docker"])
+def test_ptrace_child_has_the_traced_process_context(bombusd, cgroup2, shape):
+    """The child of a PtraceAccessCheck carries the traced process's context
+    (not the tracer's): the same exec_id, cgroup, unit, container and
+    namespaces as the traced process's own ProcessExec. It runs in a unit or
+    container cgroup and in uts and ipc namespaces of its own; the tracer,
+    outside both, in the test's."""
+    relative, unit, slice_, container = shape
+    seconds = f"{time.monotonic_ns() % 1000 + 2000}.5"
+    since = bombusd.mark()
+    with Cgroup(relative) as cgroup:
+        expected = {"cgroup": cgroup.name, "cgroup_id": cgroup.id, "unit": unit, "slice": slice_,
+                    "container_id": container}
+        target = subprocess.Popen(cgroup.enter_command(["unshare", "--uts", "--ipc", "sleep", seconds]))
+        try:
+            exec_ = bombusd.wait_for(lambda e: e["type"] == "ProcessExec" and e["process"]["pid"] == target.pid
+                                     and e["process"]["filename"] == "sleep", since=since, what="the target's exec")
+            tracer = subprocess.Popen(["/usr/bin/python3", "-c", ATTACH_AND_DETACH, str(target.pid)])
+            assert tracer.wait(TIMEOUT) == 0
+            bombusd.wait_event("ProcessExit", tracer.pid, since=since)
+        finally:
+            target.kill()
+            target.wait()
+    checks = [e for e in bombusd.events_of(tracer.pid, "ProcessEvent", since=since)
+              if e["process_event"]["type"] == "PtraceAccessCheck" and "PTRACE_MODE_ATTACH" in e["process_event"]["mode"]
+              and e["process_event"]["child"] and e["process_event"]["child"]["pid"] == target.pid]
+    assert checks, bombusd.events_of(tracer.pid, since=since)
+    target_process = exec_["process"]
+    assert {k: target_process.get(k) for k in expected} == expected, target_process
+    for check in checks:
+        child = check["process_event"]["child"]
+        assert {k: child.get(k) for k in CONTEXT} == {k: target_process.get(k) for k in CONTEXT}, (child, target_process)
+        assert check["process"]["cgroup"] != expected["cgroup"] and check["process"]["exec_id"] != child["exec_id"]
+        for ns in ("uts", "ipc"):
+            assert child["namespaces"][ns] != check["process"]["namespaces"][ns], ns

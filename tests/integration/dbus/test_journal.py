@@ -69,29 +69,3 @@ def test_long_message_cut_between_characters(service, markers):
     assert isinstance(message, str), f"MESSAGE is not valid UTF-8: {message[:40]}..."
     assert message.startswith(prefix + pad + "é")
     assert len(message.encode()) == 1022  # the cut character dropped
-
-
-def test_context_fields_of_the_monitored_process(service, markers):
-    """BOMBUS_UNIT, BOMBUS_CONTAINER_ID and BOMBUS_EXEC_ID are the monitored
-    process's (journald's own _SYSTEMD_UNIT is bombusd's): journalctl
-    BOMBUS_UNIT=... finds what ran in a unit."""
-    from cgroups import CONTAINER_ID, Cgroup
-
-    unit = f"bombus-journal-{time.monotonic_ns()}.service"
-    with Cgroup(f"system.slice/{unit}") as in_unit, Cgroup(f"system.slice/docker-{CONTAINER_ID}.scope") as docker:
-        runs = {}
-        for cgroup, arg in ((in_unit, "in-unit"), (docker, "in-container")):
-            child = subprocess.Popen(cgroup.enter_command([str(markers.binary), arg]))
-            assert child.wait(30) == 0
-            runs[arg] = child.pid
-    marker = f"BOMBUS_BINARY_PATH={markers.binary}"  # not the shell that moved it, of the same pid
-    entry = journal_entry(service, "ProcessExec", runs["in-unit"], 20, marker)
-    event = json.loads(entry["BOMBUS_EVENT_JSON"])
-    assert entry["BOMBUS_UNIT"] == unit == event["process"]["unit"]
-    assert entry["BOMBUS_EXEC_ID"] == event["process"]["exec_id"]
-    assert "BOMBUS_CONTAINER_ID" not in entry
-    found = service.stack.journal(f"BOMBUS_UNIT={unit}")
-    assert {(e["BOMBUS_PID"], e["BOMBUS_BINARY_PATH"]) for e in found} == {(str(runs["in-unit"]), str(markers.binary))}
-    entry = journal_entry(service, "ProcessExec", runs["in-container"], 20, marker)
-    assert entry.get("BOMBUS_CONTAINER_ID") == CONTAINER_ID, entry
-    assert entry["BOMBUS_UNIT"] == f"docker-{CONTAINER_ID}.scope"

@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parents[1] / "dbus"))
 import stack  # noqa: E402
+from bombus_service import PYTHON  # noqa: E402
 from cgroups import CONTAINER_ID, Cgroup, cgroup2_mount  # noqa: E402
 
 # This folder's conftest by its path: "conftest" may be dbus/'s when both
@@ -26,7 +27,7 @@ _conftest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_conftest)
 VarlinkService = _conftest.VarlinkService
 
-OUTSIDE = 40  # processes started outside the watched cgroups per round
+OUTSIDE = 10  # processes started outside the watched cgroups per round: 30 records
 UNIT = "bombus-kfilter.service"
 
 
@@ -187,6 +188,89 @@ def test_new_cgroup_of_a_watched_unit(service):
         run_in(late, "/usr/bin/true", f"{mark}-in")
         wait_mark(vl, f"{mark}-in", "late unit")
     vl.stop()
+
+
+PRCTL_LOOP = r"""
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for i in range(int(sys.argv[1])):
+    assert libc.prctl(15, b"kf-prctl", 0, 0, 0) == 0, ctypes.get_errno()  # PR_SET_NAME
+"""
+PRCTLS = 300  # made outside the watched unit: far more than its process records
+AGENT = Path(stack.bombusd_binary()).resolve().parents[1] / "tests" / "programs" / "iouring-agent"
+AGENTS = 5  # agents run outside the watched unit
+
+
+def wait_events(sub, predicate, n, what):
+    """The events of @sub for which @predicate holds, once there are @n."""
+    deadline = time.monotonic() + 20
+    while True:
+        found = [e for e in sub.event_objects() if predicate(e)]
+        if len(found) >= n:
+            return found
+        assert time.monotonic() < deadline, f"{what}: {len(found)} of {n} events"
+        time.sleep(0.05)
+
+
+def test_units_subscription_to_privilege_events(service):
+    """A privilege subscription watching one unit: a setuid and prctls made
+    in the unit reach it; those made outside are never submitted to the ring
+    (procmon-privilege's check: far more records filtered than the outside
+    processes' own lifecycle records)."""
+    mark = f"kf-{os.getpid()}-{time.monotonic_ns()}"
+    with Cgroup(f"system.slice/{UNIT}") as watched, Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        vl = service.stream({"categories": ["privilege"], "units": [UNIT]})
+        vl.wait_subscribed()
+        wait_status(service, "kernel_context_filter", True)
+        before = filtered(service)
+        run_in(outside, PYTHON, "-c", PRCTL_LOOP, str(PRCTLS), f"{mark}-out")
+        run_in(outside, "setpriv", "--reuid=65534", "/usr/bin/true", f"{mark}-out")
+        grown = filtered(service) - before
+        run_in(watched, "setpriv", "--reuid=65534", "/usr/bin/true", f"{mark}-in")
+        run_in(watched, PYTHON, "-c", PRCTL_LOOP, "3", f"{mark}-in")
+        setuid = wait_events(vl, lambda e: e["process_event"]["type"] == "Setuid" and f"{mark}-in" in e["process"]["args"],
+                             1, "the unit's setuid")
+        assert setuid[0]["process"]["unit"] == UNIT and setuid[0]["process_event"]["uid"] == 65534
+        renames = wait_events(vl, lambda e: e["process_event"]["type"] == "Prctl"
+                              and e["process_event"]["cmd"] == {"PrSetName": {"name": "kf-prctl"}}, 3, "the unit's prctls")
+        assert {e["process"]["cgroup_id"] for e in renames} == {watched.id}
+        assert grown >= PRCTLS, f"only {grown} records filtered in the kernel"
+        assert not marks(vl.event_objects(), f"{mark}-out")
+        assert {e["type"] for e in vl.event_objects()} == {"ProcessEvent"}
+        assert_only_in(vl, [watched.name], "privilege")
+        vl.stop()
+
+
+def test_units_subscription_to_io_uring_events(service, tmp_path):
+    """An io_uring subscription watching one unit: the requests of an agent
+    in the unit reach it; those of agents outside are never submitted to the
+    ring (iouringmon's check: more records filtered than the outside
+    processes' lifecycle records could make)."""
+    with Cgroup(f"system.slice/{UNIT}") as watched, Cgroup("bombus-kfilter-outside.slice/a.scope") as outside:
+        vl = service.stream({"categories": ["io_uring"], "units": [UNIT]})
+        vl.wait_subscribed()
+        wait_status(service, "kernel_context_filter", True)
+        (tmp_path / "in").mkdir()
+        agent = subprocess.run(watched.enter_command([str(AGENT), str(tmp_path / "in")]), capture_output=True,
+                               text=True, timeout=30)
+        assert agent.returncode == 0, agent.stderr
+        pid = json.loads(agent.stdout)["pid"]
+        mine = wait_events(vl, lambda e: e["process"]["pid"] == pid and e["opcode"] == "IORING_OP_UNLINKAT", 1,
+                           "the unit's agent's unlinkat")
+        requests = len([e for e in vl.event_objects() if e["process"]["pid"] == pid])
+        assert requests >= 8, vl.event_objects()  # NOP, openat, openat2, statx, accept, connect...
+        assert mine[0]["process"]["unit"] == UNIT
+        before = filtered(service)
+        subprocess.run(["sh", "-c", f'echo $$ > "{outside.path}/cgroup.procs" && for i in $(seq {AGENTS}); do '
+                        f'mkdir "{tmp_path}/out$i" && "{AGENT}" "{tmp_path}/out$i" >/dev/null || exit 1; done'],
+                       check=True, timeout=120)
+        grown = filtered(service) - before
+        # each agent: its requests, and a clone, an exec and an exit record
+        assert grown >= AGENTS * (requests + 3), f"only {grown} records filtered in the kernel"
+        time.sleep(0.3)  # what the ring may still hold
+        assert {e["process"]["pid"] for e in vl.event_objects()} == {pid}
+        assert_only_in(vl, [watched.name], "io_uring")
+        vl.stop()
 
 
 @pytest.mark.parametrize("parameters, message", [
