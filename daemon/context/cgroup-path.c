@@ -81,17 +81,15 @@ static bool is_hex(const char *s, size_t len)
 	return len > 0;
 }
 
-#define CONTAINER_ID_HEX 64
-
 /* "PREFIX<64 hex>SUFFIX": the hex id, or false. */
 static bool hex_id_between(struct span c, const char *prefix, const char *suffix, struct span *id)
 {
 	size_t p = strlen(prefix), s = strlen(suffix);
 
-	if (c.len != p + CONTAINER_ID_HEX + s || memcmp(c.s, prefix, p) != 0 ||
-	    memcmp(c.s + c.len - s, suffix, s) != 0 || !is_hex(c.s + p, CONTAINER_ID_HEX))
+	if (c.len != p + CONTAINER_HEX_ID_LEN + s || memcmp(c.s, prefix, p) != 0 ||
+	    memcmp(c.s + c.len - s, suffix, s) != 0 || !is_hex(c.s + p, CONTAINER_HEX_ID_LEN))
 		return false;
-	*id = (struct span){ c.s + p, CONTAINER_ID_HEX };
+	*id = (struct span){ c.s + p, CONTAINER_HEX_ID_LEN };
 	return true;
 }
 
@@ -116,6 +114,26 @@ static void unescape_unit_part(char *dest, struct span c)
 	dest[o] = '\0';
 }
 
+bool container_id_valid(const char *id, size_t len)
+{
+	if (len == 0 || len > CONTAINER_ID_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (id[i] == '/' || (unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* A name (an LXC container's, a machine's) as the container id, when it is
+ * one that container_id_valid() accepts; else not a container. */
+static bool copy_name(char *id, struct span name)
+{
+	if (!container_id_valid(name.s, name.len))
+		return false;
+	copy_span(id, name);
+	return true;
+}
+
 static bool has_prefix(struct span c, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -135,6 +153,9 @@ static bool has_prefix(struct span c, const char *prefix)
  *   lxc.payload.NAME          LXC 4 and later, LXD
  *   NAME below /lxc           older LXC
  *   machine-NAME.scope        systemd-nspawn (and other machined machines), NAME unescaped
+ * A NAME is the id only when container_id_valid() accepts it (no '/' or
+ * control character, which an escaped machine name could hold): what a
+ * subscription's option containers may name is what this can give.
  */
 static bool container_component(struct span c, const struct span *previous, char *id)
 {
@@ -147,19 +168,18 @@ static bool container_component(struct span c, const struct span *previous, char
 		copy_span(id, hex);
 		return true;
 	}
-	if (has_prefix(c, "lxc.payload.")) {
-		copy_span(id, (struct span){ c.s + strlen("lxc.payload."), c.len - strlen("lxc.payload.") });
-		return true;
-	}
-	if (previous && previous->len == 3 && memcmp(previous->s, "lxc", 3) == 0) {
-		copy_span(id, c);
-		return true;
-	}
+	if (has_prefix(c, "lxc.payload."))
+		return copy_name(
+			id, (struct span){ c.s + strlen("lxc.payload."), c.len - strlen("lxc.payload.") });
+	if (previous && previous->len == 3 && memcmp(previous->s, "lxc", 3) == 0)
+		return copy_name(id, c);
 	if (has_prefix(c, "machine-") && unit_name_valid(c.s, c.len, ".scope") &&
 	    c.len > strlen("machine-") + strlen(".scope")) {
-		unescape_unit_part(id, (struct span){ c.s + strlen("machine-"),
-						      c.len - strlen("machine-") - strlen(".scope") });
-		return true;
+		char name[CGROUP_NAME_MAX];
+
+		unescape_unit_part(name, (struct span){ c.s + strlen("machine-"),
+							c.len - strlen("machine-") - strlen(".scope") });
+		return copy_name(id, (struct span){ name, strlen(name) });
 	}
 	return false;
 }

@@ -23,5 +23,17 @@ struct cgroup_path_info {
  * suffix; with @suffix, whether it ends in that one (".slice"). */
 bool unit_name_valid(const char *name, size_t len, const char *suffix);
 
+/* The longest container id: a cgroup name (NAME_MAX) is at most this. */
+#define CONTAINER_ID_MAX (CGROUP_NAME_MAX - 1)
+/* Digits of a runtime's hex container id (Docker, Podman, containerd, CRI-O). */
+#define CONTAINER_HEX_ID_LEN 64
+
+/* Whether @id (@len bytes) is a container id cgroup_path_parse() can give:
+ * 1 to CONTAINER_ID_MAX bytes without '/' or an ASCII control character
+ * (0x00-0x1f, 0x7f). The runtimes' hex ids, LXC/LXD container names and
+ * machine names (unescaped) are such; the hex ids are CONTAINER_HEX_ID_LEN
+ * lowercase hex digits. */
+bool container_id_valid(const char *id, size_t len);
+
 /* Fills @ret from @path; never fails (what is not recognised stays ""). */
 void cgroup_path_parse(const char *path, struct cgroup_path_info *ret);

@@ -163,15 +163,15 @@ static int read_unit(struct filter_reader *rd, const char *name)
 
 static int read_container_id(struct filter_reader *rd, const char *id)
 {
-	size_t len = strnlen(id, CONTAINER_ID_MAX + 1);
 	char quoted[200];
 
-	if (len < CONTAINER_ID_MIN || len > CONTAINER_ID_MAX || strspn(id, "0123456789abcdef") != len)
-		return filter_reader_fail(rd, "containers",
-					  "'%s' in option 'containers' is no container id (%d to %d "
-					  "lowercase hex digits)",
-					  quote_text(quoted, sizeof(quoted), id), CONTAINER_ID_MIN,
-					  CONTAINER_ID_MAX);
+	if (!container_id_valid(id, strnlen(id, CONTAINER_ID_MAX + 1)))
+		return filter_reader_fail(
+			rd, "containers",
+			"'%s' in option 'containers' is no container id (a runtime's id of "
+			"64 hex digits, or at least %d of its first; an LXC, LXD or machine "
+			"name: 1 to %d bytes without '/' or control characters)",
+			quote_text(quoted, sizeof(quoted), id), CONTAINER_PREFIX_MIN, CONTAINER_ID_MAX);
 	return rd->f ? append_string(&rd->f->container_ids, &rd->f->n_container_ids, FILTER_MAX_CONTEXT, id)
 		     : 0;
 }
@@ -376,6 +376,24 @@ static bool path_has_component(const char *path, const char *name)
 	return false;
 }
 
+static bool lowercase_hex(const char *s, size_t len)
+{
+	return strspn(s, "0123456789abcdef") == len;
+}
+
+/* A name matches itself only ("web" is not "web1"); a prefix of a hex id,
+ * as bombusctl shows 12 digits, matches the ids it begins. */
+static bool container_id_matches(const char *id, const char *wanted)
+{
+	size_t n = strlen(wanted);
+
+	if (strcmp(id, wanted) == 0)
+		return true;
+	return n >= CONTAINER_PREFIX_MIN && n < CONTAINER_HEX_ID_LEN && lowercase_hex(wanted, n) &&
+	       strlen(id) == CONTAINER_HEX_ID_LEN && lowercase_hex(id, CONTAINER_HEX_ID_LEN) &&
+	       strncmp(id, wanted, n) == 0;
+}
+
 bool subscription_filter_match_cgroup(const struct subscription_filter *f, const char *path,
 				      const char *container_id)
 {
@@ -387,7 +405,7 @@ bool subscription_filter_match_cgroup(const struct subscription_filter *f, const
 		if (f->any_container)
 			return true;
 		for (size_t i = 0; i < f->n_container_ids; i++)
-			if (strncmp(container_id, f->container_ids[i], strlen(f->container_ids[i])) == 0)
+			if (container_id_matches(container_id, f->container_ids[i]))
 				return true;
 	}
 	for (size_t i = 0; i < f->n_cgroup_paths; i++)

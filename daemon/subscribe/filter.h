@@ -12,13 +12,12 @@
 
 #include "event.h"
 
-#define FILTER_MAX_NAMES    32 /* entries of option categories or types */
-#define FILTER_MAX_UIDS	    256
-#define FILTER_MAX_PREFIXES 64
-#define FILTER_PREFIX_MAX   4096 /* bytes of one binary path prefix */
-#define FILTER_MAX_CONTEXT  64	 /* entries of units, containers, cgroup_ids */
-#define CONTAINER_ID_MIN    12	 /* hex digits of a container id prefix, as bombusctl shows */
-#define CONTAINER_ID_MAX    64
+#define FILTER_MAX_NAMES     32 /* entries of option categories or types */
+#define FILTER_MAX_UIDS	     256
+#define FILTER_MAX_PREFIXES  64
+#define FILTER_PREFIX_MAX    4096 /* bytes of one binary path prefix */
+#define FILTER_MAX_CONTEXT   64	  /* entries of units, containers, cgroup_ids */
+#define CONTAINER_PREFIX_MIN 12	  /* hex digits of a hex container id's prefix, as bombusctl shows */
 
 struct subscription_filter {
 	uint32_t categories; /* enum event_category bits, never 0 */
@@ -33,8 +32,10 @@ struct subscription_filter {
 	/* Where the process runs (any of these matches); none: anywhere. */
 	char **units; /* unit or slice names: its cgroup and everything below */
 	size_t n_units;
-	bool any_container;   /* containers: true */
-	char **container_ids; /* lowercase hex, full or prefixes */
+	bool any_container; /* containers: true */
+	/* container_id values (container_id_valid()); those of 12 to 63
+	 * lowercase hex digits also match the 64-digit ids they begin */
+	char **container_ids;
 	size_t n_container_ids;
 	char **cgroup_paths; /* the cgroup_ids given, as paths: that cgroup and below */
 	size_t n_cgroup_paths;

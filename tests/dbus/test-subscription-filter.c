@@ -3,16 +3,26 @@
  * each event goes through. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "api.h"
 #include "category.h"
+#include "context/cgroup-path.h"
 #include "decode/iouring-names.h"
 #include "quote.h"
 #include "../unit/unit.h"
 #include "subscription-options.h"
 
+#define HEX64	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HEX64_OTHER "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+/* The longest machine name: "machine-NAME.scope" is a cgroup name of 255 bytes. */
+#define LONG_MACHINE                                                                                         \
+	"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"                   \
+	"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"                   \
+	"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"                   \
+	"m"
 /* A bus that never connects: enough to build and read messages. */
 static sd_bus *offline_bus(void)
 {
@@ -339,15 +349,92 @@ static void test_context(void)
 				"0123456789ab"),
 			&f),
 		  "");
-	CHECK(subscription_filter_match_cgroup(&f, "/docker/0123456789abcdef", "0123456789abcdef"));
-	CHECK(!subscription_filter_match_cgroup(&f, "/docker/1123456789abcdef", "1123456789abcdef"));
+	CHECK(subscription_filter_match_cgroup(&f, "/docker/" HEX64, HEX64));
+	CHECK(!subscription_filter_match_cgroup(&f, "/docker/" HEX64_OTHER, HEX64_OTHER));
+	/* a prefix is of a hex id only: a name is matched whole */
+	CHECK(!subscription_filter_match_cgroup(&f, "/lxc.payload.0123456789abc", "0123456789abc"));
 	subscription_filter_clear(&f);
+
+	/* the names of LXC/LXD containers and systemd-nspawn machines */
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 3, "web1",
+				"debian-12", "0123"),
+			&f),
+		  "");
+	CHECK_INT(f.n_container_ids, 3);
+	CHECK(subscription_filter_match_cgroup(&f, "/lxc.payload.web1", "web1"));
+	CHECK(subscription_filter_match_cgroup(&f, "/machine.slice/machine-debian\\x2d12.scope",
+					       "debian-12"));
+	CHECK(subscription_filter_match_cgroup(&f, "/machine.slice/machine-0123.scope", "0123"));
+	CHECK(!subscription_filter_match_cgroup(&f, "/lxc.payload.web10", "web10"));
+	CHECK(!subscription_filter_match_cgroup(&f, "/lxc.payload.web", "web"));
+	CHECK(!subscription_filter_match_cgroup(&f, "/machine.slice/machine-debian.scope", "debian"));
+	CHECK(!subscription_filter_match_cgroup(&f, "/docker/" HEX64, HEX64)); /* 4 digits: no prefix */
+	CHECK(!subscription_filter_match_cgroup(&f, "/machine.slice/machine-debian\\x2d12.scope", NULL));
+	subscription_filter_clear(&f);
+
+	/* every container id the cgroup paths can give is accepted, and
+	 * matches the container it names */
+	{
+		static const char *const paths[] = {
+			"/system.slice/docker-" HEX64 ".scope",
+			"/machine.slice/libpod-" HEX64 ".scope/container",
+			"/lxc.payload.web1",
+			"/lxc.payload.a b\\c\xc3\xa9",
+			"/lxc/old-1",
+			"/machine.slice/machine-debian\\x2d12.scope",
+			"/machine.slice/machine-a\\x5cb\\x20c.scope",
+			"/machine.slice/machine-" LONG_MACHINE ".scope",
+		};
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			struct cgroup_path_info info;
+
+			cgroup_path_parse(paths[i], &info);
+			CHECK(info.container_id[0]);
+			CHECK_STR_NAMED(paths[i],
+					parse(options("a{sv}", 2, "categories", "as", 1, "process",
+						      "containers", "as", 1, info.container_id),
+					      &f),
+					"");
+			CHECK(subscription_filter_match_cgroup(&f, paths[i], info.container_id));
+			subscription_filter_clear(&f);
+		}
+	}
 
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "units", "as", 1, "nginx"), &f),
 		  "'nginx' in option 'units' is no unit name");
-	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, "0123"),
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, "a/b"),
 			&f),
-		  "'0123' in option 'containers' is no container id (12 to 64 lowercase hex digits)");
+		  "'a/b' in option 'containers' is no container id (a runtime's id of 64 hex digits, or at "
+		  "least 12 of its first; an LXC, LXD or machine name: 1 to 255 bytes without '/' or "
+		  "control characters)");
+	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, ""), &f),
+		  "'' in option 'containers' is no container id (a runtime's id of 64 hex digits, or at "
+		  "least 12 of its first; an LXC, LXD or machine name: 1 to 255 bytes without '/' or "
+		  "control characters)");
+	CHECK(strstr(
+		parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, "a\tb"),
+		      &f),
+		"in option 'containers' is no container id"));
+	CHECK(strstr(
+		parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1, "a\x7f"),
+		      &f),
+		"in option 'containers' is no container id"));
+	{
+		char long_name[CONTAINER_ID_MAX + 2];
+
+		memset(long_name, 'x', sizeof(long_name) - 1);
+		long_name[sizeof(long_name) - 1] = '\0';
+		CHECK(strstr(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as",
+					   1, long_name),
+				   &f),
+			     "in option 'containers' is no container id"));
+		long_name[CONTAINER_ID_MAX] = '\0';
+		CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "as", 1,
+					long_name),
+				&f),
+			  "");
+		subscription_filter_clear(&f);
+	}
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "containers", "s", "x"), &f),
 		  "option 'containers' must be of type 'b' or 'as', not 's'");
 	CHECK_STR(parse(options("a{sv}", 2, "categories", "as", 1, "process", "cgroup_ids", "au", 1, 1), &f),

@@ -86,6 +86,21 @@ static void containers(void)
 		   "machine.slice", "debian-test");
 	check_path("/machine.slice/machine-debian.scope/payload/system.slice/cron.service",
 		   "machine-debian.scope", "machine.slice", "debian");
+	/* names that would hold '/' or a control character are no ids
+	 * (container_id_valid(): what option containers accepts) */
+	check_path("/machine.slice/machine-a\\x2fb.scope", "machine-a\\x2fb.scope", "machine.slice", "");
+	check_path("/machine.slice/machine-a\\x0ab.scope", "machine-a\\x0ab.scope", "machine.slice", "");
+	check_path("/machine.slice/machine-a\\x7fb.scope", "machine-a\\x7fb.scope", "machine.slice", "");
+	check_path("/lxc.payload.a\tb", "", "", "");
+	check_path("/lxc/a\x01b", "", "", "");
+	check_path("/machine.slice/machine-a\\x5cb\\x20c.scope", "machine-a\\x5cb\\x20c.scope",
+		   "machine.slice", "a\\b c");
+	CHECK(container_id_valid("debian-12", 9));
+	CHECK(container_id_valid("a b\\c\xc3\xa9", 7));
+	CHECK(!container_id_valid("", 0));
+	CHECK(!container_id_valid("a/b", 3));
+	CHECK(!container_id_valid("a\nb", 3));
+	CHECK(!container_id_valid("a\x7f", 2));
 	/* a container inside another: the innermost */
 	check_path("/docker/" ID64 "/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
 		   "", "", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
