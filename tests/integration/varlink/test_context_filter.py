@@ -275,7 +275,7 @@ def test_units_subscription_to_io_uring_events(service, tmp_path):
 
 @pytest.mark.parametrize("parameters, message", [
     ({"units": ["nginx"]}, "'nginx' in option 'units' is no unit name"),
-    ({"containers": ["0123"]}, "'0123' in option 'containers' is no container id"),
+    ({"containers": ["a/b"]}, "'a/b' in option 'containers' is no container id"),
     ({"cgroup_ids": [2 ** 62]}, f"{2 ** 62} in option 'cgroup_ids' is the id of no cgroup2 cgroup"),
     ({"units": [f"u{i}.service" for i in range(65)]}, "option 'units' lists more than 64 names"),
 ])
