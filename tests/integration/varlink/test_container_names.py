@@ -6,7 +6,6 @@ escaped as systemd escapes it) is made here; Varlink `containers: [NAME]`
 and `bombusctl monitor --container=NAME` (D-Bus) receive its processes'
 events and not those of another machine or the host, and the kernel leaves
 those out. The journal output is off: it never chooses by context."""
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,12 +18,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parents[1] / "dbus"))
 import stack  # noqa: E402
-from cgroups import Cgroup, cgroup2_mount  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("varlink_conftest", Path(__file__).with_name("conftest.py"))
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-VarlinkService = _conftest.VarlinkService
+from cgroups import Cgroup  # noqa: E402
+from context_subscriptions import filtered, run_in, service, wait_status  # noqa: E402,F401
 
 OUTSIDE = 20  # execs in the other machine per test
 
@@ -32,31 +27,6 @@ OUTSIDE = 20  # execs in the other machine per test
 def machine_cgroup(name):
     """nspawn's cgroup of machine @name: systemd escapes '-' as \\x2d."""
     return f"machine.slice/machine-{name.replace('-', chr(92) + 'x2d')}.scope"
-
-
-@pytest.fixture(scope="module")
-def service():
-    if cgroup2_mount() is None:
-        pytest.skip("no cgroup2 hierarchy is mounted here")
-    svc = VarlinkService(config="[Journal]\nCategories=,\n").start()
-    yield svc
-    svc.stop()
-
-
-def filtered(service):
-    return service.status()["counters"]["filtered_in_kernel"]
-
-
-def run_in(cgroup, *argv):
-    subprocess.run(["sh", "-c", f'echo $$ > "{cgroup.path}/cgroup.procs" && exec "$@"', "sh", *argv],
-                   check=True, timeout=60)
-
-
-def wait_status(service, key, value):
-    deadline = time.monotonic() + 20
-    while service.status()[key] != value:
-        assert time.monotonic() < deadline, f"{key} is not {value}: {service.status()}"
-        time.sleep(0.05)
 
 
 def test_machine_name_subscription(service):

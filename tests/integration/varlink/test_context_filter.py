@@ -2,9 +2,7 @@
 D-Bus and Varlink: each receives only the events of what it watches, and
 while every subscription chooses so, the kernel leaves out the records of the
 other processes before they take ring space (counter filtered_in_kernel).
-The journal output is off ("Categories=," lists none; empty would mean
-the default): it never chooses by context."""
-import importlib.util
+The journal output is off (context_subscriptions.py)."""
 import json
 import os
 import subprocess
@@ -18,35 +16,11 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parents[1] / "dbus"))
 import stack  # noqa: E402
 from bombus_service import PYTHON  # noqa: E402
-from cgroups import CONTAINER_ID, Cgroup, cgroup2_mount  # noqa: E402
-
-# This folder's conftest by its path: "conftest" may be dbus/'s when both
-# folders are collected.
-_spec = importlib.util.spec_from_file_location("varlink_conftest", Path(__file__).with_name("conftest.py"))
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-VarlinkService = _conftest.VarlinkService
+from cgroups import CONTAINER_ID, Cgroup  # noqa: E402
+from context_subscriptions import filtered, run_in, service, wait_status  # noqa: E402,F401
 
 OUTSIDE = 10  # processes started outside the watched cgroups per round: 30 records
 UNIT = "bombus-kfilter.service"
-
-
-@pytest.fixture(scope="module")
-def service():
-    if cgroup2_mount() is None:
-        pytest.skip("no cgroup2 hierarchy is mounted here")
-    svc = VarlinkService(config="[Journal]\nCategories=,\n").start()
-    yield svc
-    svc.stop()
-
-
-def filtered(service):
-    return service.status()["counters"]["filtered_in_kernel"]
-
-
-def run_in(cgroup, *argv):
-    p = subprocess.run(cgroup.enter_command(list(argv)), timeout=30)
-    assert p.returncode == 0
 
 
 def storm(cgroup, mark, n=OUTSIDE):
@@ -286,13 +260,6 @@ def test_invalid_values_are_refused(service, parameters, message):
     assert message in str(reply["parameters"]), reply
     r = service.bombusctl("monitor", "--category=process", "--unit=nginx", check=False)
     assert r.returncode != 0 and "'nginx' in option 'units' is no unit name" in r.stderr, r.stderr
-
-
-def wait_status(service, key, value):
-    deadline = time.monotonic() + 20
-    while service.status()[key] != value:
-        assert time.monotonic() < deadline, f"{key} is not {value}"
-        time.sleep(0.05)
 
 
 def test_journal_at_reload_turns_the_filter_off(service):
