@@ -10,7 +10,14 @@
  * next free one: with AddressSanitizer, a snapshot used after its last
  * reference went is reported as after free(). Blocks are cut with a
  * poisoned gap between them there, so that an overflow is reported too. */
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define WITH_ASAN 1
+#elif defined(__has_feature) /* clang */
+#if __has_feature(address_sanitizer)
+#define WITH_ASAN 1
+#endif
+#endif
+#ifdef WITH_ASAN
 #include <sanitizer/asan_interface.h>
 #define BLOCK_GAP 64u
 #else

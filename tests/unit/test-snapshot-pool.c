@@ -4,6 +4,10 @@
 #include "process/snapshot-pool.h"
 #include "unit.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define CHUNK SNAPSHOT_POOL_CHUNK_BYTES
 
 /* A freed block is the next one of its class, and only of its class. */
@@ -101,5 +105,26 @@ static void unused_memory_goes_back_after_a_quiet_spell(void)
 	CHECK(snapshot_pool_bytes() <= CHUNK);
 }
 
+/* With AddressSanitizer, a block not in use and the gap after each block
+ * are poisoned: a use after the last reference, or past the end, is
+ * reported. */
+static void unused_memory_is_poisoned(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	size_t size;
+	char *a = snapshot_alloc(1000, &size);
+
+	CHECK(!__asan_region_is_poisoned(a, size));
+	CHECK(__asan_address_is_poisoned(a + size));
+	snapshot_free(a, size);
+	CHECK(__asan_address_is_poisoned(a));
+	CHECK(snapshot_alloc(1000, &size) == a);
+	CHECK(!__asan_region_is_poisoned(a, size));
+	snapshot_free(a, size);
+	snapshot_pool_release();
+	snapshot_pool_release();
+#endif
+}
+
 UNIT_MAIN(T(freed_blocks_are_reused_by_class), T(blocks_come_from_chunks), T(a_chunk_in_use_stays),
-	  T(unused_memory_goes_back_after_a_quiet_spell))
+	  T(unused_memory_goes_back_after_a_quiet_spell), T(unused_memory_is_poisoned))
