@@ -123,9 +123,18 @@ void snapshot_free(void *block, size_t size)
 	pool.live_bytes -= size;
 }
 
-/* Gives back the chunks no block is used of, their free blocks first. */
+/* Gives back the chunks no block is used of, their free blocks first. The
+ * free lists are only walked when such a chunk exists: a pool over its
+ * bound whose chunks all hold a live block would walk them every second
+ * for nothing. */
 static void free_unused_chunks(void)
 {
+	struct chunk *c = pool.chunks;
+
+	while (c && c->live)
+		c = c->next;
+	if (!c)
+		return;
 	for (size_t size_class = 1; size_class <= CLASSES; size_class++) {
 		size_t size = size_class * CLASS_BYTES;
 
@@ -139,8 +148,7 @@ static void free_unused_chunks(void)
 		}
 	}
 	for (struct chunk **pp = &pool.chunks; *pp;) {
-		struct chunk *c = *pp;
-
+		c = *pp;
 		if (c->live) {
 			pp = &c->next;
 			continue;
